@@ -1,0 +1,1 @@
+//! The refresh lease: exactly one refresher per token generation across instances.

@@ -1,0 +1,1 @@
+//! Upstream HTTP error statuses and in-stream failures mapped to gateway errors.

@@ -1,0 +1,1 @@
+//! Typed Responses SSE events, with unknown event types kept as `Unknown`.

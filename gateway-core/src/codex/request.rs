@@ -1,0 +1,1 @@
+//! The Responses request body sent to the Codex backend.

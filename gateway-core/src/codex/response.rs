@@ -1,0 +1,1 @@
+//! The Responses object (`object: "response"`) returned to non-stream callers.

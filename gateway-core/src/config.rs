@@ -1,0 +1,1 @@
+//! Settings from Spin variables: typed, validated, with defaults.

@@ -1,0 +1,262 @@
+//! Every failure the gateway can report, and the one table that maps it to the wire.
+//!
+//! `status`, `code` and `retry_after` are exhaustive matches: adding a variant forces a decision
+//! about how it looks to clients. Messages never carry tokens or keys.
+
+use serde::Serialize;
+
+/// A failure that ends a request with an OpenAI-style error envelope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayError {
+    /// The client sent something we cannot accept (400 `invalid_request`).
+    #[error("{message}")]
+    BadRequest {
+        /// The offending request field, when one can be named.
+        param: Option<String>,
+        /// What is wrong, for humans.
+        message: String,
+    },
+    /// The request body exceeds the configured limit (413).
+    #[error("request body exceeds the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Missing or wrong downstream key (401 `invalid_api_key`).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// No such route (404).
+    #[error("no route for {0}")]
+    NotFound(String),
+    /// Route exists, method does not (405, with `Allow`).
+    #[error("method not allowed; allowed: {allow}")]
+    MethodNotAllowed {
+        /// Value of the `Allow` header.
+        allow: &'static str,
+    },
+    /// A Spin variable holds an unusable value (500 `config_invalid`).
+    #[error("invalid setting {variable}: {reason}")]
+    ConfigInvalid {
+        /// The variable name.
+        variable: String,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// No usable OAuth token (503): absent, or a terminal refresh failure recorded.
+    #[error("{message}")]
+    OAuth {
+        /// `oauth_unavailable` or `oauth_refresh_failed`.
+        code: &'static str,
+        /// What happened and what the operator should do.
+        message: String,
+        /// Seconds before a retry makes sense, for transient failures.
+        retry_after: Option<u64>,
+    },
+    /// The upstream answered with an error status or an in-stream failure.
+    #[error("{message}")]
+    Upstream {
+        /// Status we answer with (upstream 4xx kept; 5xx becomes 502; capacity 503; quota 429).
+        status: u16,
+        /// Stable machine code, e.g. `upstream_error`, `usage_limit_reached`.
+        code: String,
+        /// Upstream's own message when it is safe to show.
+        message: String,
+        /// From `Retry-After`, `resets_in_seconds` or `resets_at`.
+        retry_after: Option<u64>,
+    },
+    /// The upstream could not be reached (502 `upstream_unavailable`).
+    #[error("{0}")]
+    UpstreamUnavailable(String),
+    /// The upstream went silent past the idle timeout (504 `upstream_timeout`).
+    #[error("upstream sent nothing for {idle_secs} s")]
+    UpstreamTimeout {
+        /// The idle timeout that elapsed.
+        idle_secs: u64,
+    },
+    /// The key-value store failed (503 `kv_unavailable`).
+    #[error("key-value store error: {0}")]
+    Kv(String),
+    /// Our own bug (500 `internal_error`).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl GatewayError {
+    /// A 400 naming the field at fault.
+    pub fn bad_param(param: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            param: Some(param.into()),
+            message: message.into(),
+        }
+    }
+
+    /// A 400 about the request as a whole.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            param: None,
+            message: message.into(),
+        }
+    }
+
+    /// No token can be used; the operator must log in again.
+    pub fn oauth_unavailable(message: impl Into<String>) -> Self {
+        Self::OAuth {
+            code: "oauth_unavailable",
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A refresh failed for a reason that may pass.
+    pub fn oauth_refresh_failed(message: impl Into<String>, retry_after: Option<u64>) -> Self {
+        Self::OAuth {
+            code: "oauth_refresh_failed",
+            message: message.into(),
+            retry_after,
+        }
+    }
+
+    /// A generic upstream failure (502 `upstream_error`).
+    pub fn upstream_error(message: impl Into<String>) -> Self {
+        Self::Upstream {
+            status: 502,
+            code: "upstream_error".into(),
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// HTTP status of the envelope.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest { .. } => 400,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::Unauthorized(_) => 401,
+            Self::NotFound(_) => 404,
+            Self::MethodNotAllowed { .. } => 405,
+            Self::ConfigInvalid { .. } => 500,
+            Self::OAuth { .. } => 503,
+            Self::Upstream { status, .. } => *status,
+            Self::UpstreamUnavailable(_) => 502,
+            Self::UpstreamTimeout { .. } => 504,
+            Self::Kv(_) => 503,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    /// Stable machine-readable code of the envelope.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::BadRequest { .. } => "invalid_request",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::Unauthorized(_) => "invalid_api_key",
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::ConfigInvalid { .. } => "config_invalid",
+            Self::OAuth { code, .. } => code,
+            Self::Upstream { code, .. } => code,
+            Self::UpstreamUnavailable(_) => "upstream_unavailable",
+            Self::UpstreamTimeout { .. } => "upstream_timeout",
+            Self::Kv(_) => "kv_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    /// Seconds for a `Retry-After` header, when a retry has a known earliest time.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::OAuth { retry_after, .. } | Self::Upstream { retry_after, .. } => *retry_after,
+            Self::BadRequest { .. }
+            | Self::PayloadTooLarge { .. }
+            | Self::Unauthorized(_)
+            | Self::NotFound(_)
+            | Self::MethodNotAllowed { .. }
+            | Self::ConfigInvalid { .. }
+            | Self::UpstreamUnavailable(_)
+            | Self::UpstreamTimeout { .. }
+            | Self::Kv(_)
+            | Self::Internal(_) => None,
+        }
+    }
+
+    /// Whether this is our fault (logged at error level) rather than the client's or upstream's.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Internal(_) | Self::ConfigInvalid { .. })
+    }
+
+    /// The request field at fault, if any.
+    pub fn param(&self) -> Option<&str> {
+        match self {
+            Self::BadRequest { param, .. } => param.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The OpenAI-style envelope body (`{"error":{...}}`), newline-terminated.
+    pub fn envelope_json(&self) -> Vec<u8> {
+        let mut body = serde_json::to_vec(&self.envelope()).unwrap_or_default();
+        body.push(b'\n');
+        body
+    }
+
+    /// The envelope as a typed value (used for in-stream error events too).
+    pub fn envelope(&self) -> ErrorEnvelope<'_> {
+        ErrorEnvelope {
+            error: ErrorBody {
+                message: self.to_string(),
+                r#type: "gateway_error",
+                param: self.param(),
+                code: self.code(),
+            },
+        }
+    }
+}
+
+/// `{"error": {...}}` as OpenAI clients parse it.
+#[derive(Debug, Serialize)]
+pub struct ErrorEnvelope<'a> {
+    /// The error object.
+    pub error: ErrorBody<'a>,
+}
+
+/// The inner error object of the envelope.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    /// Human-readable message.
+    pub message: String,
+    /// Always `gateway_error` for errors the gateway produces.
+    pub r#type: &'static str,
+    /// Offending parameter or null.
+    pub param: Option<&'a str>,
+    /// Stable machine code.
+    pub code: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn envelope_has_openai_shape() {
+        let err = GatewayError::bad_param("messages", "messages is required");
+        let v: serde_json::Value = serde_json::from_slice(&err.envelope_json()).unwrap();
+        assert_eq!(
+            v,
+            json!({"error":{"message":"messages is required","type":"gateway_error","param":"messages","code":"invalid_request"}})
+        );
+        assert_eq!(err.status(), 400);
+    }
+
+    #[test]
+    fn quota_errors_carry_retry_after() {
+        let err = GatewayError::Upstream {
+            status: 429,
+            code: "usage_limit_reached".into(),
+            message: "The usage limit has been reached".into(),
+            retry_after: Some(42),
+        };
+        assert_eq!(err.retry_after(), Some(42));
+        assert_eq!(err.status(), 429);
+    }
+}

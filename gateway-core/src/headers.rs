@@ -1,0 +1,1 @@
+//! Which headers are forwarded upstream, stripped, or added.

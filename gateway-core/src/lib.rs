@@ -1,0 +1,19 @@
+//! Pure, host-independent logic of codex-gateway.
+//!
+//! Nothing in this crate talks to a host: no Spin, no WASI, no sockets, no clock, no randomness.
+//! Everything that needs the outside world goes through the small traits in [`ports`], so the
+//! whole gateway behaviour is unit-tested natively with `cargo test`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod codex;
+pub mod config;
+pub mod error;
+pub mod headers;
+pub mod log;
+pub mod openai;
+pub mod ports;
+pub mod request_id;
+pub mod sse;
+pub mod translate;

@@ -1,0 +1,1 @@
+//! The Chat Completions request as clients send it.

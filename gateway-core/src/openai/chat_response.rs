@@ -1,0 +1,1 @@
+//! The non-stream `chat.completion` object.

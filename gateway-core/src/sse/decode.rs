@@ -1,0 +1,1 @@
+//! Incremental SSE decoder: bytes in, complete events out, bounded buffer.

@@ -1,0 +1,1 @@
+//! SSE encoder: data frames, comments (keep-alive) and the `[DONE]` terminator.

@@ -1,0 +1,3 @@
+//! Server-sent events: an incremental decoder and an encoder. No JSON knowledge here.
+pub mod decode;
+pub mod encode;

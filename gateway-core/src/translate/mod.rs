@@ -1,0 +1,5 @@
+//! Chat Completions ⇄ Responses translation and Responses pass-through normalisation.
+pub mod aggregate;
+pub mod request;
+pub mod responses_request;
+pub mod stream;

@@ -1,0 +1,1 @@
+//! Chat Completions request → Codex Responses request.

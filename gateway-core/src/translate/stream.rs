@@ -1,0 +1,1 @@
+//! `ChatStream`: Codex SSE events → `chat.completion.chunk` frames, a state machine.
