@@ -1,1 +1,289 @@
 //! Settings from Spin variables: typed, validated, with defaults.
+//!
+//! The variable names are part of the interface (`spin.toml`, `SPIN_VARIABLE_<NAME>`, docs).
+//! Validation happens on every request (instances live for one request), so a bad value gives a
+//! `config_invalid` envelope naming the variable instead of a trap or a confusing upstream error.
+
+use crate::error::GatewayError;
+use crate::log::{LogFormat, LogLevel};
+
+/// The Codex CLI's public OAuth client id.
+pub const DEFAULT_CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
+
+/// Which upstream the gateway talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// ChatGPT Codex backend with OAuth tokens; chat is translated to Responses.
+    CodexOauth,
+    /// A plain OpenAI-style API; all routes are proxied unchanged.
+    OpenAiApi,
+}
+
+/// Every setting of the component.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The one downstream key clients must present.
+    pub downstream_api_key: String,
+    /// Upstream mode.
+    pub mode: Mode,
+    /// Codex backend origin, e.g. `https://chatgpt.com` (no trailing slash).
+    pub codex_base_url: String,
+    /// Path of the Responses endpoint on the Codex backend.
+    pub codex_responses_path: String,
+    /// Path of the model catalog on the Codex backend.
+    pub codex_models_path: String,
+    /// `client_version` query value for the model catalog.
+    pub codex_client_version: String,
+    /// `originator` header sent to the Codex backend.
+    pub originator: String,
+    /// Base URL of the OpenAI-style upstream (`openai_api` mode).
+    pub upstream_base_url: String,
+    /// Optional static key for the OpenAI-style upstream.
+    pub upstream_api_key: Option<String>,
+    /// OAuth issuer origin (token endpoint is `<issuer>/oauth/token`).
+    pub oauth_issuer: String,
+    /// OAuth client id used for refreshes.
+    pub oauth_client_id: String,
+    /// Refresh when the access token expires within this many seconds.
+    pub refresh_margin_secs: i64,
+    /// How long the live model catalog is cached in the store.
+    pub models_cache_ttl_secs: i64,
+    /// End an upstream stream after this many silent seconds (no total timeout).
+    pub idle_timeout_secs: u64,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Admin key enabling `/admin/token`; the route is 404 without it.
+    pub admin_api_key: Option<String>,
+    /// Path of a mounted `oauth-token.json` to import from, if present.
+    pub token_file: String,
+    /// Minimum log level.
+    pub log_level: LogLevel,
+    /// Log line format.
+    pub log_format: LogFormat,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Keys are secrets: never print them, not even in a debug dump.
+        f.debug_struct("Settings")
+            .field("mode", &self.mode)
+            .field("codex_base_url", &self.codex_base_url)
+            .field("upstream_base_url", &self.upstream_base_url)
+            .field("oauth_issuer", &self.oauth_issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// Read and validate every setting through `lookup` (a Spin variable getter in the
+    /// component, a map in tests). Empty values count as unset.
+    ///
+    /// ```
+    /// use gateway_core::config::{Mode, Settings};
+    /// let s = Settings::from_lookup(|k| (k == "downstream_api_key").then(|| "sk-1".to_string())).unwrap();
+    /// assert_eq!(s.mode, Mode::CodexOauth);
+    /// assert_eq!(s.codex_base_url, "https://chatgpt.com");
+    /// ```
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, GatewayError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let downstream_api_key = get("downstream_api_key")
+            .ok_or_else(|| invalid("downstream_api_key", "is required and must not be empty"))?;
+        let mode = match get("upstream_mode").as_deref() {
+            None | Some("codex_oauth") => Mode::CodexOauth,
+            Some("openai_api") => Mode::OpenAiApi,
+            Some(other) => {
+                return Err(invalid(
+                    "upstream_mode",
+                    &format!("{other:?} is not one of codex_oauth, openai_api"),
+                ))
+            }
+        };
+        Ok(Self {
+            downstream_api_key,
+            mode,
+            codex_base_url: base_url(&get, "codex_base_url", "https://chatgpt.com")?,
+            codex_responses_path: path(&get, "codex_responses_path", "/backend-api/codex/responses")?,
+            codex_models_path: path(&get, "codex_models_path", "/backend-api/codex/models")?,
+            codex_client_version: get("codex_client_version").unwrap_or_else(|| "0.147.0".into()),
+            originator: header_safe(&get, "originator", "codex_cli_rs")?,
+            upstream_base_url: base_url(&get, "upstream_base_url", "https://api.openai.com")?,
+            upstream_api_key: get("upstream_api_key"),
+            oauth_issuer: base_url(&get, "oauth_issuer", "https://auth.openai.com")?,
+            oauth_client_id: get("oauth_client_id").unwrap_or_else(|| DEFAULT_CLIENT_ID.into()),
+            refresh_margin_secs: number(&get, "refresh_margin_secs", 300, 0..=86_400 * 30)?,
+            models_cache_ttl_secs: number(&get, "models_cache_ttl_secs", 3600, 0..=86_400 * 7)?,
+            idle_timeout_secs: number(&get, "idle_timeout_secs", 300, 1..=86_400)?,
+            max_body_bytes: number(&get, "max_body_bytes", 16 * 1024 * 1024, 1024..=1 << 30)?,
+            admin_api_key: get("admin_api_key"),
+            token_file: get("token_file").unwrap_or_else(|| "/oauth-token.json".into()),
+            log_level: parse_with(&get, "log_level", LogLevel::Info, LogLevel::parse)?,
+            log_format: parse_with(&get, "log_format", LogFormat::Text, LogFormat::parse)?,
+        })
+    }
+
+    /// Full URL of the Codex Responses endpoint.
+    pub fn codex_responses_url(&self) -> String {
+        format!("{}{}", self.codex_base_url, self.codex_responses_path)
+    }
+
+    /// Full URL of the Codex model catalog.
+    pub fn codex_models_url(&self) -> String {
+        format!(
+            "{}{}?client_version={}",
+            self.codex_base_url, self.codex_models_path, self.codex_client_version
+        )
+    }
+
+    /// Token endpoint of the issuer.
+    pub fn token_url(&self) -> String {
+        format!("{}/oauth/token", self.oauth_issuer)
+    }
+}
+
+fn invalid(variable: &str, reason: &str) -> GatewayError {
+    GatewayError::ConfigInvalid {
+        variable: variable.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn base_url(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+) -> Result<String, GatewayError> {
+    let value = get(name).unwrap_or_else(|| default.to_owned());
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or_else(|| invalid(name, &format!("{value:?} is not an absolute http(s) URL")))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') || rest.contains(['?', '#', ' ']) {
+        return Err(invalid(name, &format!("{value:?} has no host or has a query")));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+fn path(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+) -> Result<String, GatewayError> {
+    let value = get(name).unwrap_or_else(|| default.to_owned());
+    if !value.starts_with('/') || value.contains(['?', '#', ' ']) {
+        return Err(invalid(name, &format!("{value:?} must be a path starting with /")));
+    }
+    Ok(value)
+}
+
+fn header_safe(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+) -> Result<String, GatewayError> {
+    let value = get(name).unwrap_or_else(|| default.to_owned());
+    if !value.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        return Err(invalid(name, "must be printable ASCII"));
+    }
+    Ok(value)
+}
+
+fn number<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, GatewayError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let Some(raw) = get(name) else {
+        return Ok(default);
+    };
+    let value: T = raw
+        .parse()
+        .map_err(|_| invalid(name, &format!("{raw:?} is not a whole number")))?;
+    if !range.contains(&value) {
+        return Err(invalid(
+            name,
+            &format!("{value} is outside {}..={}", range.start(), range.end()),
+        ));
+    }
+    Ok(value)
+}
+
+fn parse_with<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, GatewayError> {
+    match get(name) {
+        None => Ok(default),
+        Some(raw) => parse(&raw).ok_or_else(|| invalid(name, &format!("{raw:?} is not allowed"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, GatewayError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let s = settings(&[("downstream_api_key", "sk-secret-123")]).unwrap();
+        assert_eq!(s.codex_responses_url(), "https://chatgpt.com/backend-api/codex/responses");
+        assert_eq!(s.token_url(), "https://auth.openai.com/oauth/token");
+        assert_eq!(s.oauth_client_id, DEFAULT_CLIENT_ID);
+        assert_eq!(s.refresh_margin_secs, 300);
+        assert_eq!(s.idle_timeout_secs, 300);
+        assert_eq!(s.max_body_bytes, 16 * 1024 * 1024);
+        assert_eq!(s.log_level, LogLevel::Info);
+        assert!(!format!("{s:?}").contains("sk-secret-123"));
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+            ("missing key", &[], "downstream_api_key"),
+            ("blank key", &[("downstream_api_key", "  ")], "downstream_api_key"),
+            ("bad mode", &[("downstream_api_key", "k"), ("upstream_mode", "proxy")], "upstream_mode"),
+            ("relative url", &[("downstream_api_key", "k"), ("codex_base_url", "chatgpt.com")], "codex_base_url"),
+            ("ftp url", &[("downstream_api_key", "k"), ("upstream_base_url", "ftp://x")], "upstream_base_url"),
+            ("no host", &[("downstream_api_key", "k"), ("oauth_issuer", "http://")], "oauth_issuer"),
+            ("bad level", &[("downstream_api_key", "k"), ("log_level", "verbose")], "log_level"),
+            ("bad format", &[("downstream_api_key", "k"), ("log_format", "pretty")], "log_format"),
+            ("bad path", &[("downstream_api_key", "k"), ("codex_responses_path", "x")], "codex_responses_path"),
+            ("bad number", &[("downstream_api_key", "k"), ("idle_timeout_secs", "soon")], "idle_timeout_secs"),
+            ("zero idle", &[("downstream_api_key", "k"), ("idle_timeout_secs", "0")], "idle_timeout_secs"),
+        ];
+        for (name, pairs, variable) in cases {
+            match settings(pairs) {
+                Err(GatewayError::ConfigInvalid { variable: v, .. }) => {
+                    assert_eq!(&v, variable, "case {name}")
+                }
+                other => panic!("case {name}: expected config_invalid, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn trailing_slash_and_mode() {
+        let s = settings(&[
+            ("downstream_api_key", "k"),
+            ("upstream_mode", "openai_api"),
+            ("upstream_base_url", "http://127.0.0.1:9000/"),
+        ])
+        .unwrap();
+        assert_eq!(s.mode, Mode::OpenAiApi);
+        assert_eq!(s.upstream_base_url, "http://127.0.0.1:9000");
+    }
+}

@@ -1,1 +1,141 @@
-//! Which headers are forwarded upstream, stripped, or added.
+//! Which headers go upstream, and which upstream headers come back to the client.
+//!
+//! Pure tables: the host only copies what these functions return. The ChatGPT account id and the
+//! Codex-only headers are built here for the Codex backend and nowhere else, so they cannot leak
+//! to an `openai_api` upstream.
+
+/// Inputs for the Codex backend's request headers.
+#[derive(Debug, Clone, Copy)]
+pub struct CodexHeaderArgs<'a> {
+    /// OAuth access token (sent as the bearer).
+    pub access_token: &'a str,
+    /// `chatgpt_account_id` claim, when known.
+    pub account_id: Option<&'a str>,
+    /// `originator` value.
+    pub originator: &'a str,
+    /// Client version used in the User-Agent.
+    pub client_version: &'a str,
+    /// Conversation id from the client (`prompt_cache_key`), sent as `session_id`.
+    pub session_id: Option<&'a str>,
+    /// The request id, forwarded for correlation.
+    pub request_id: &'a str,
+    /// Whether the body is JSON (POST) or there is none (GET).
+    pub has_body: bool,
+}
+
+/// Headers for a Codex backend call.
+pub fn codex_request_headers(args: CodexHeaderArgs<'_>) -> Vec<(&'static str, String)> {
+    let CodexHeaderArgs {
+        access_token,
+        account_id,
+        originator,
+        client_version,
+        session_id,
+        request_id,
+        has_body,
+    } = args;
+    let mut headers = vec![
+        ("authorization", format!("Bearer {access_token}")),
+        ("originator", originator.to_owned()),
+        (
+            "user-agent",
+            format!("{originator}/{client_version} (codex-gateway {})", env!("CARGO_PKG_VERSION")),
+        ),
+        ("x-request-id", request_id.to_owned()),
+    ];
+    if has_body {
+        headers.push(("content-type", "application/json".into()));
+        headers.push(("accept", "text/event-stream".into()));
+    } else {
+        headers.push(("accept", "application/json".into()));
+    }
+    if let Some(account) = account_id.filter(|a| header_value_ok(a)) {
+        headers.push(("chatgpt-account-id", account.to_owned()));
+    }
+    if let Some(session) = session_id.filter(|s| header_value_ok(s)) {
+        headers.push(("session_id", session.to_owned()));
+    }
+    headers
+}
+
+/// Headers for an `openai_api` upstream call: bearer, request id and the client's content type.
+pub fn openai_request_headers(
+    bearer: &str,
+    request_id: &str,
+    content_type: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        ("authorization", format!("Bearer {bearer}")),
+        ("x-request-id", request_id.to_owned()),
+    ];
+    if let Some(ct) = content_type.filter(|c| header_value_ok(c)) {
+        headers.push(("content-type", ct.to_owned()));
+    }
+    headers
+}
+
+/// Whether an upstream response header is relayed to the client.
+///
+/// Rate-limit and model-catalog hints are useful to clients; hop-by-hop headers, lengths (we
+/// re-frame the body), cookies and the upstream's own request id (ours is authoritative) are not.
+pub fn relay_response_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    if name.starts_with("x-codex-") || name.starts_with("x-ratelimit-") {
+        return true;
+    }
+    matches!(
+        name.as_str(),
+        "content-type" | "retry-after" | "x-models-etag" | "openai-processing-ms" | "openai-model"
+    )
+}
+
+/// Whether a value can be sent as an HTTP header value (visible ASCII and spaces).
+pub fn header_value_ok(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codex_headers_carry_identity() {
+        let h = codex_request_headers(CodexHeaderArgs {
+            access_token: "tok",
+            account_id: Some("acct-1"),
+            originator: "codex_cli_rs",
+            client_version: "0.147.0",
+            session_id: Some("conv-1"),
+            request_id: "r1",
+            has_body: true,
+        });
+        let get = |n: &str| h.iter().find(|(k, _)| *k == n).map(|(_, v)| v.as_str());
+        assert_eq!(get("authorization"), Some("Bearer tok"));
+        assert_eq!(get("chatgpt-account-id"), Some("acct-1"));
+        assert_eq!(get("session_id"), Some("conv-1"));
+        assert_eq!(get("originator"), Some("codex_cli_rs"));
+        assert!(get("user-agent").unwrap().starts_with("codex_cli_rs/0.147.0"));
+    }
+
+    #[test]
+    fn openai_headers_never_carry_account() {
+        let h = openai_request_headers("k", "r1", Some("application/json"));
+        assert!(h.iter().all(|(k, _)| *k != "chatgpt-account-id" && *k != "originator"));
+    }
+
+    #[test]
+    fn relay_table() {
+        let cases = [
+            ("Content-Type", true),
+            ("x-codex-primary-used-percent", true),
+            ("Retry-After", true),
+            ("content-length", false),
+            ("set-cookie", false),
+            ("x-request-id", false),
+            ("transfer-encoding", false),
+        ];
+        for (name, want) in cases {
+            assert_eq!(relay_response_header(name), want, "{name}");
+        }
+    }
+}

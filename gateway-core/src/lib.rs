@@ -15,5 +15,7 @@ pub mod log;
 pub mod openai;
 pub mod ports;
 pub mod request_id;
+pub mod router;
 pub mod sse;
 pub mod translate;
+pub mod url;

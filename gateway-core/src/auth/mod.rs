@@ -3,3 +3,10 @@ pub mod api_key;
 pub mod jwt;
 pub mod lease;
 pub mod token;
+pub mod codex_auth;
+pub mod health;
+pub mod mem_kv;
+pub mod oauth;
+pub mod refresh;
+#[cfg(test)]
+mod testkit;

@@ -1,1 +1,235 @@
-//! Upstream HTTP error statuses and in-stream failures mapped to gateway errors.
+//! How upstream failures (HTTP error statuses and in-stream errors) become [`GatewayError`]s.
+//!
+//! One classification serves both paths, so a quota error looks the same to clients whether it
+//! arrived as an HTTP 429, a 404, a `response.failed` or an `error` event. Upstream text is cut
+//! to [`MAX_MESSAGE_CHARS`]; nothing here reads a clock (callers pass `now`).
+
+use serde::Deserialize;
+
+use crate::codex::response::UpstreamError;
+use crate::error::GatewayError;
+
+/// The most upstream text an error message carries.
+pub const MAX_MESSAGE_CHARS: usize = 500;
+
+const QUOTA_CODES: [&str; 4] = [
+    "usage_limit_reached",
+    "rate_limit_exceeded",
+    "insufficient_quota",
+    "usage_not_included",
+];
+const OVERLOAD_CODES: [&str; 3] = [
+    "server_is_overloaded",
+    "service_unavailable_error",
+    "server_overloaded",
+];
+
+/// Maps an in-stream upstream error (`response.failed`'s `error`, or an `error` event).
+///
+/// `now_unix` turns `resets_at` into a delay; without it only `resets_in_seconds` is used.
+pub fn map_stream_error(err: &UpstreamError, now_unix: Option<i64>) -> GatewayError {
+    let message = err.message.as_deref().map(excerpt).unwrap_or_default();
+    classify(err, &message, now_unix, None).unwrap_or_else(|| {
+        let message = if message.is_empty() {
+            "upstream reported a failure without a message".to_owned()
+        } else {
+            message
+        };
+        upstream(502, "upstream_error", message, None)
+    })
+}
+
+/// Maps an upstream HTTP error status and body.
+///
+/// Bodies may be `{"error":{…}}`, `{"detail":"…"}`, a flat `{"code","message"}` or plain text.
+pub fn map_upstream_status(
+    status: u16,
+    retry_after_header: Option<&str>,
+    body: &[u8],
+    now_unix: i64,
+) -> GatewayError {
+    let err = parse_error_body(body);
+    let message = match err.message.as_deref() {
+        Some(m) if !m.trim().is_empty() => excerpt(m),
+        _ => format!("upstream answered HTTP {status}"),
+    };
+    let header_delay = retry_after_header.and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(mapped) = classify(&err, &message, Some(now_unix), header_delay) {
+        return mapped;
+    }
+    match status {
+        401 => upstream(401, "upstream_unauthorized", message, None),
+        403 => upstream(403, "upstream_forbidden", message, None),
+        404 => upstream(404, "upstream_not_found", message, None),
+        429 => {
+            let code = Some(err.code())
+                .filter(|c| !c.is_empty())
+                .unwrap_or("rate_limit_exceeded");
+            upstream(429, code, message, header_delay)
+        }
+        400 | 422 => upstream(status, "upstream_bad_request", message, None),
+        402..=499 => upstream(status, "upstream_error", message, None),
+        _ => upstream(502, "upstream_error", message, None),
+    }
+}
+
+/// The classes that do not depend on the HTTP status: quota, overload, context length.
+fn classify(
+    err: &UpstreamError,
+    message: &str,
+    now_unix: Option<i64>,
+    header_delay: Option<u64>,
+) -> Option<GatewayError> {
+    let code = err.code();
+    if QUOTA_CODES.contains(&code) {
+        let delay = reset_delay(err, now_unix)
+            .or(header_delay)
+            .or_else(|| try_again_in(message));
+        let message = if message.is_empty() {
+            code.to_owned()
+        } else {
+            message.to_owned()
+        };
+        return Some(upstream(429, code, message, delay));
+    }
+    if OVERLOAD_CODES.contains(&code) || mentions_capacity(message) {
+        let message = if message.is_empty() {
+            "the upstream model is overloaded; try again later".to_owned()
+        } else {
+            message.to_owned()
+        };
+        return Some(upstream(503, "server_overloaded", message, header_delay));
+    }
+    if code == "context_length_exceeded" {
+        return Some(upstream(
+            400,
+            "context_length_exceeded",
+            message.to_owned(),
+            None,
+        ));
+    }
+    None
+}
+
+fn upstream(status: u16, code: &str, message: String, retry_after: Option<u64>) -> GatewayError {
+    GatewayError::Upstream {
+        status,
+        code: code.to_owned(),
+        message,
+        retry_after,
+    }
+}
+
+/// Seconds until a quota resets, from `resets_in_seconds` or `resets_at − now`.
+fn reset_delay(err: &UpstreamError, now_unix: Option<i64>) -> Option<u64> {
+    let from_at = || {
+        let now = now_unix? as f64;
+        err.resets_at.map(|at| at - now)
+    };
+    let secs = err.resets_in_seconds.or_else(from_at)?;
+    (secs.is_finite() && secs >= 0.0).then(|| secs.ceil().min(u64::MAX as f64) as u64)
+}
+
+/// `…try again in 1.5s` / `…in 20ms` (the rate-limit wording the Codex CLI also parses).
+fn try_again_in(message: &str) -> Option<u64> {
+    let lower = message.to_ascii_lowercase();
+    let rest = lower.split("try again in ").nth(1)?.trim_start();
+    let number_len = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    let (number, unit) = rest.split_at(number_len);
+    let value: f64 = number.parse().ok()?;
+    let secs = if unit.trim_start().starts_with("ms") {
+        value / 1000.0
+    } else {
+        value
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| secs.ceil() as u64)
+}
+
+fn mentions_capacity(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    lower.contains("at capacity") || lower.contains("overloaded")
+}
+
+/// At most [`MAX_MESSAGE_CHARS`] characters, on a character boundary, marked when cut.
+fn excerpt(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
+        None => text.to_owned(),
+    }
+}
+
+/// The shapes upstream error bodies come in.
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    error: Option<ErrorField>,
+    #[serde(default)]
+    detail: Option<Detail>,
+    #[serde(flatten)]
+    flat: UpstreamError,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ErrorField {
+    Object(UpstreamError),
+    Text(String),
+}
+
+/// FastAPI's `detail`: a string, or a list of `{msg}` validation errors.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Detail {
+    Text(String),
+    List(Vec<DetailItem>),
+}
+
+#[derive(Deserialize)]
+struct DetailItem {
+    #[serde(default)]
+    msg: String,
+}
+
+fn parse_error_body(body: &[u8]) -> UpstreamError {
+    let Ok(parsed) = serde_json::from_slice::<ErrorBody>(body) else {
+        // Plain text is shown; an HTML error page from a proxy in front of upstream is not.
+        let text = String::from_utf8_lossy(body);
+        let shown = Some(text.into_owned())
+            .filter(|t| !t.trim().is_empty() && !t.trim_start().starts_with('<'));
+        return UpstreamError {
+            message: shown,
+            ..UpstreamError::default()
+        };
+    };
+    let detail = match parsed.detail {
+        Some(Detail::Text(text)) => Some(text),
+        Some(Detail::List(items)) => Some(
+            items
+                .into_iter()
+                .map(|i| i.msg)
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        None => None,
+    };
+    match parsed.error {
+        Some(ErrorField::Object(mut err)) => {
+            err.message = err.message.or(detail);
+            err
+        }
+        Some(ErrorField::Text(text)) => UpstreamError {
+            message: Some(text),
+            ..parsed.flat
+        },
+        None => UpstreamError {
+            message: parsed.flat.message.clone().or(detail),
+            ..parsed.flat
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -3,3 +3,5 @@ pub mod aggregate;
 pub mod request;
 pub mod responses_request;
 pub mod stream;
+pub mod tool_calls;
+mod messages;

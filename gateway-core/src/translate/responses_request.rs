@@ -1,1 +1,270 @@
 //! `/v1/responses` pass-through: normalise only what the backend requires, keep the rest byte-exact.
+//!
+//! This must never re-format a value it does not edit. The body is read as an ordered list of
+//! `(key, raw value)`; only the keys below are touched, every other value is copied byte for byte
+//! (large integers and long floats keep their digits, keys keep their order), and when nothing
+//! needs changing the client's bytes are returned as they came.
+//!
+//! What is changed:
+//! - `store` becomes `false` (added when absent; a client `true` is listed in `ignored`).
+//! - `stream` becomes `true` upstream (added when absent); [`Normalized::stream`] keeps what the
+//!   client asked. A non-boolean `stream` is a 400.
+//! - `instructions` becomes [`DEFAULT_INSTRUCTIONS`] when absent, not a string, or blank.
+//! - When `reasoning` is present, `include` gains `reasoning.encrypted_content` (existing entries
+//!   kept; a non-array `include` is a 400).
+//! - [`REJECTED_PARAMS`] are removed (listed in `ignored` unless null), and `service_tier` too
+//!   unless it is `"priority"`. `metadata` is among them: it only labels stored responses, and
+//!   the backend never stores.
+//! - Array `input`: `item_reference` items (and bare `{"id":…}` references) are dropped and
+//!   reported as `input[].item_reference`, since a stateless backend cannot resolve them; item
+//!   `id`s are stripped for the same reason (not reported: they carry no client intent).
+//!   `call_id` and everything else stay. A string `input` is left alone.
+//!
+//! Edited keys stay where they were; added keys go at the end. Duplicate copies of an edited key
+//! are dropped so the backend cannot read a different one.
+
+use serde_json::value::RawValue;
+
+use crate::codex::request::{
+    raw_json, raw_string, RawObject, DEFAULT_INSTRUCTIONS, INCLUDE_ENCRYPTED_REASONING,
+};
+use crate::error::GatewayError;
+use crate::openai::chat_request::{is_object, not_an_object};
+
+/// A normalised `/v1/responses` body.
+#[derive(Debug)]
+pub struct Normalized {
+    /// Upstream body: the client's exact bytes when `changed` is false.
+    pub body: Vec<u8>,
+    /// Whether the client asked for `stream: true`.
+    pub stream: bool,
+    /// The `model` string, when present.
+    pub model: Option<String>,
+    /// Client parameters removed, for the `x-codex-gateway-ignored-params` header.
+    pub ignored: Vec<String>,
+    /// `prompt_cache_key`, sent as the `session_id` header.
+    pub session_id: Option<String>,
+    /// Whether `body` differs from the client's bytes.
+    pub changed: bool,
+}
+
+/// Top-level parameters the Codex backend rejects; removed before forwarding.
+pub const REJECTED_PARAMS: &[&str] = &[
+    "max_output_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "frequency_penalty",
+    "presence_penalty",
+    "truncation",
+    "user",
+    "previous_response_id",
+    "prompt_cache_retention",
+    "prompt_cache_options",
+    "context_management",
+    "safety_identifier",
+    "generate",
+    "stream_options",
+    "metadata",
+];
+
+/// The one `service_tier` the backend accepts.
+const PRIORITY_TIER: &str = "\"priority\"";
+
+/// Normalise a `/v1/responses` body for the Codex backend.
+///
+/// ```
+/// use gateway_core::translate::responses_request::normalize_responses;
+///
+/// let body = br#"{"model":"gpt-5","instructions":"Hi","input":"x","store":false,"stream":true}"#;
+/// let n = normalize_responses(body).unwrap();
+/// assert!(!n.changed);
+/// assert_eq!(n.body, body);
+/// ```
+pub fn normalize_responses(body: &[u8]) -> Result<Normalized, GatewayError> {
+    let mut object = parse_object(body)?;
+    let mut edits = Edits::default();
+    let stream = force_stream(&mut object, &mut edits)?;
+    force_store(&mut object, &mut edits);
+    default_instructions(&mut object, &mut edits);
+    strip_rejected(&mut object, &mut edits);
+    include_reasoning(&mut object, &mut edits)?;
+    clean_input(&mut object, &mut edits);
+    let model = string_value(object.get("model"));
+    let session_id = string_value(object.get("prompt_cache_key")).filter(|s| !s.trim().is_empty());
+    let changed = edits.changed;
+    Ok(Normalized {
+        body: if changed {
+            object.to_json().into_bytes()
+        } else {
+            body.to_vec()
+        },
+        stream,
+        model,
+        ignored: edits.ignored,
+        session_id,
+        changed,
+    })
+}
+
+#[derive(Default)]
+struct Edits {
+    changed: bool,
+    ignored: Vec<String>,
+}
+
+impl Edits {
+    fn report(&mut self, name: &str) {
+        if !self.ignored.iter().any(|n| n == name) {
+            self.ignored.push(name.to_owned());
+        }
+    }
+}
+
+fn parse_object(body: &[u8]) -> Result<RawObject, GatewayError> {
+    if !is_object(body) {
+        return Err(not_an_object(body));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| GatewayError::bad_request(format!("invalid JSON: {e}")))
+}
+
+/// The raw text of `key` when it occurs exactly once.
+fn single<'a>(object: &'a RawObject, key: &str) -> Option<&'a str> {
+    let mut found = object.entries.iter().filter(|(k, _)| k == key);
+    match (found.next(), found.next()) {
+        (Some((_, value)), None) => Some(value.get()),
+        _ => None,
+    }
+}
+
+fn string_value(raw: Option<&RawValue>) -> Option<String> {
+    raw.and_then(|r| serde_json::from_str(r.get()).ok())
+}
+
+fn force_stream(object: &mut RawObject, edits: &mut Edits) -> Result<bool, GatewayError> {
+    if single(object, "stream") == Some("true") {
+        return Ok(true);
+    }
+    let asked = match object.get("stream").map(RawValue::get) {
+        None | Some("null" | "false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(GatewayError::bad_param(
+                "stream",
+                "stream must be a boolean",
+            ))
+        }
+    };
+    object.set("stream", raw_json("true".to_owned()));
+    edits.changed = true;
+    Ok(asked)
+}
+
+fn force_store(object: &mut RawObject, edits: &mut Edits) {
+    if single(object, "store") == Some("false") {
+        return;
+    }
+    if object
+        .get("store")
+        .is_some_and(|v| v.get() != "null" && v.get() != "false")
+    {
+        edits.report("store");
+    }
+    object.set("store", raw_json("false".to_owned()));
+    edits.changed = true;
+}
+
+fn default_instructions(object: &mut RawObject, edits: &mut Edits) {
+    let usable = single(object, "instructions")
+        .and_then(|raw| serde_json::from_str::<String>(raw).ok())
+        .is_some_and(|s| !s.trim().is_empty());
+    if !usable {
+        object.set("instructions", raw_string(DEFAULT_INSTRUCTIONS));
+        edits.changed = true;
+    }
+}
+
+fn strip_rejected(object: &mut RawObject, edits: &mut Edits) {
+    for name in REJECTED_PARAMS {
+        if let Some(value) = object.remove(name) {
+            edits.changed = true;
+            if value.get() != "null" {
+                edits.report(name);
+            }
+        }
+    }
+    if object.contains("service_tier") && single(object, "service_tier") != Some(PRIORITY_TIER) {
+        if object
+            .remove("service_tier")
+            .is_some_and(|v| v.get() != "null")
+        {
+            edits.report("service_tier");
+        }
+        edits.changed = true;
+    }
+}
+
+fn include_reasoning(object: &mut RawObject, edits: &mut Edits) -> Result<(), GatewayError> {
+    if object.get("reasoning").is_none_or(|r| r.get() == "null") {
+        return Ok(());
+    }
+    let mut include: Vec<String> = match object.get("include").map(RawValue::get) {
+        None | Some("null") => Vec::new(),
+        Some(raw) => serde_json::from_str(raw).map_err(|_| {
+            GatewayError::bad_param("include", "include must be an array of strings")
+        })?,
+    };
+    if include.iter().any(|i| i == INCLUDE_ENCRYPTED_REASONING) {
+        return Ok(());
+    }
+    include.push(INCLUDE_ENCRYPTED_REASONING.to_owned());
+    let raw = serde_json::to_string(&include).unwrap_or_default();
+    object.set("include", raw_json(raw));
+    edits.changed = true;
+    Ok(())
+}
+
+/// Drop unresolvable item references and strip item ids from an array `input`.
+fn clean_input(object: &mut RawObject, edits: &mut Edits) {
+    let Some(items) = object
+        .get("input")
+        .and_then(|raw| serde_json::from_str::<Vec<Box<RawValue>>>(raw.get()).ok())
+    else {
+        return;
+    };
+    let mut changed = false;
+    let mut kept: Vec<Box<RawValue>> = Vec::with_capacity(items.len());
+    for item in items {
+        let Ok(mut fields) = serde_json::from_str::<RawObject>(item.get()) else {
+            kept.push(item);
+            continue;
+        };
+        if is_reference(&fields) {
+            edits.report("input[].item_reference");
+            changed = true;
+        } else if fields.remove("id").is_some() {
+            kept.push(raw_json(fields.to_json()));
+            changed = true;
+        } else {
+            kept.push(item);
+        }
+    }
+    if changed {
+        let raw = serde_json::to_string(&kept).unwrap_or_default();
+        object.set("input", raw_json(raw));
+        edits.changed = true;
+    }
+}
+
+/// `{"type":"item_reference",…}`, or an object that is nothing but an `id`.
+fn is_reference(item: &RawObject) -> bool {
+    match item.get("type") {
+        Some(kind) => kind.get() == "\"item_reference\"",
+        None => item.entries.len() == 1 && item.contains("id"),
+    }
+}
+
+#[cfg(test)]
+#[path = "responses_request_tests.rs"]
+mod tests;

@@ -146,12 +146,7 @@ impl SqliteKv {
     /// Compare-and-swap as Spin's SQLite store implements it: `current` is what the guest's
     /// `cas.current()` saw. When it saw a value, the swap only happens if the row still holds
     /// it. When it saw nothing, the swap is an unconditional upsert (Spin's quirk).
-    pub fn swap(
-        &mut self,
-        key: &str,
-        current: Option<&[u8]>,
-        value: &[u8],
-    ) -> Result<(), KvError> {
+    pub fn swap(&mut self, key: &str, current: Option<&[u8]>, value: &[u8]) -> Result<(), KvError> {
         let Some(expected) = current else {
             return self.set(key, value);
         };

@@ -1,0 +1,7 @@
+//! Adapters from the core's ports to Spin/WASI: the only code that touches the host.
+pub mod clock;
+pub mod downstream;
+pub mod kv;
+pub mod log;
+pub mod upstream;
+pub mod vars;

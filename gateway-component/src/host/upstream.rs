@@ -1,0 +1,193 @@
+//! Outgoing HTTP through `wasi:http/outgoing-handler` with request options set: the connect and
+//! first-byte timeouts bound a dead upstream, the between-bytes timeout is the idle timeout of a
+//! stream. There is deliberately no total timeout: long reasoning streams must survive.
+
+use gateway_core::error::GatewayError;
+use gateway_core::url::Url;
+use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
+use spin_sdk::wit::wasi::http0_2_0::types::{
+    ErrorCode, Fields, IncomingBody, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
+    RequestOptions, Scheme,
+};
+use wasi::io::streams::{InputStream, StreamError};
+
+const CONNECT_TIMEOUT_NS: u64 = 30 * 1_000_000_000;
+const READ_SIZE: u64 = 16 * 1024;
+
+/// What to send.
+pub struct Outgoing<'a> {
+    /// `GET` or `POST`.
+    pub method: Method,
+    /// Absolute URL.
+    pub url: &'a str,
+    /// Header pairs.
+    pub headers: &'a [(&'a str, String)],
+    /// Request body, if any.
+    pub body: Option<&'a [u8]>,
+    /// Idle timeout (also the first-byte timeout), seconds.
+    pub idle_secs: u64,
+}
+
+/// An upstream response whose body is read incrementally.
+pub struct Upstream {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers (lower-case names).
+    pub headers: Vec<(String, Vec<u8>)>,
+    body: Option<(InputStream, IncomingBody)>,
+    idle_secs: u64,
+}
+
+impl Upstream {
+    /// First value of a header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
+    /// The next piece of body as soon as the upstream sends it; `None` at the end.
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+        let Some((stream, _)) = self.body.as_ref() else {
+            return Ok(None);
+        };
+        match stream.blocking_read(READ_SIZE) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(StreamError::Closed) => {
+                self.body = None;
+                Ok(None)
+            }
+            Err(StreamError::LastOperationFailed(e)) => {
+                let detail = e.to_debug_string();
+                self.body = None;
+                Err(stream_error(&detail, self.idle_secs))
+            }
+        }
+    }
+
+    /// The whole body, refusing more than `limit` bytes (error bodies, catalogs, tokens).
+    pub fn read_all(&mut self, limit: usize) -> Result<Vec<u8>, GatewayError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.next_chunk()? {
+            out.extend_from_slice(&chunk);
+            if out.len() > limit {
+                return Err(GatewayError::upstream_error("upstream body too large"));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn stream_error(detail: &str, idle_secs: u64) -> GatewayError {
+    if detail.contains("timeout") || detail.contains("Timeout") {
+        GatewayError::UpstreamTimeout { idle_secs }
+    } else {
+        GatewayError::upstream_error("upstream connection failed mid-response")
+    }
+}
+
+/// Send a request and wait for the response head.
+pub fn send(req: Outgoing<'_>) -> Result<Upstream, GatewayError> {
+    let url = Url::parse(req.url)
+        .ok_or_else(|| GatewayError::Internal(format!("bad upstream URL {}", req.url)))?;
+    let fields = Fields::new();
+    for (name, value) in req.headers {
+        let _ = fields.append(&(*name).to_owned(), &value.as_bytes().to_vec());
+    }
+    let outgoing = OutgoingRequest::new(fields);
+    let scheme = if url.https {
+        Scheme::Https
+    } else {
+        Scheme::Http
+    };
+    let setup = [
+        outgoing.set_method(&req.method),
+        outgoing.set_scheme(Some(&scheme)),
+        outgoing.set_authority(Some(url.authority)),
+        outgoing.set_path_with_query(Some(url.path_and_query)),
+    ];
+    if setup.iter().any(Result::is_err) {
+        return Err(GatewayError::Internal(format!(
+            "bad upstream URL {}",
+            req.url
+        )));
+    }
+    let body = outgoing
+        .body()
+        .map_err(|()| GatewayError::Internal("outgoing body taken twice".into()))?;
+    let idle_ns = req.idle_secs.saturating_mul(1_000_000_000);
+    let options = RequestOptions::new();
+    let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT_NS));
+    let _ = options.set_first_byte_timeout(Some(idle_ns));
+    let _ = options.set_between_bytes_timeout(Some(idle_ns));
+    // Hand the request over before writing the body: a large body would otherwise fill the
+    // host's buffer with no reader and block forever.
+    let future = outgoing_handler::handle(outgoing, Some(options)).map_err(map_error_code)?;
+    write_body(body, req.body)?;
+    future.subscribe().block();
+    let response = match future.get() {
+        Some(Ok(Ok(response))) => response,
+        Some(Ok(Err(ErrorCode::ConnectionReadTimeout))) => {
+            return Err(GatewayError::UpstreamTimeout {
+                idle_secs: req.idle_secs,
+            })
+        }
+        Some(Ok(Err(code))) => return Err(map_error_code(code)),
+        Some(Err(())) | None => {
+            return Err(GatewayError::Internal(
+                "upstream response polled twice".into(),
+            ))
+        }
+    };
+    into_upstream(response, req.idle_secs)
+}
+
+fn write_body(body: OutgoingBody, bytes: Option<&[u8]>) -> Result<(), GatewayError> {
+    if let Some(bytes) = bytes {
+        let stream = body
+            .write()
+            .map_err(|()| GatewayError::Internal("outgoing body stream taken twice".into()))?;
+        for piece in bytes.chunks(4096) {
+            stream.blocking_write_and_flush(piece).map_err(|_| {
+                GatewayError::UpstreamUnavailable("upstream refused the request body".into())
+            })?;
+        }
+    }
+    OutgoingBody::finish(body, None).map_err(map_error_code)
+}
+
+fn into_upstream(response: IncomingResponse, idle_secs: u64) -> Result<Upstream, GatewayError> {
+    let status = response.status();
+    let headers = response.headers().entries();
+    let body = response
+        .consume()
+        .map_err(|()| GatewayError::Internal("upstream body consumed twice".into()))?;
+    let stream = body
+        .stream()
+        .map_err(|()| GatewayError::Internal("upstream body stream taken twice".into()))?;
+    Ok(Upstream {
+        status,
+        headers,
+        body: Some((stream, body)),
+        idle_secs,
+    })
+}
+
+fn map_error_code(code: ErrorCode) -> GatewayError {
+    match code {
+        ErrorCode::ConnectionTimeout => {
+            GatewayError::UpstreamUnavailable("upstream did not answer in time".into())
+        }
+        ErrorCode::HttpRequestDenied => GatewayError::UpstreamUnavailable(
+            "upstream host is not in allowed_outbound_hosts".into(),
+        ),
+        ErrorCode::DnsTimeout | ErrorCode::DnsError(_) => {
+            GatewayError::UpstreamUnavailable("upstream host name could not be resolved".into())
+        }
+        ErrorCode::ConnectionRefused => {
+            GatewayError::UpstreamUnavailable("upstream refused the connection".into())
+        }
+        _ => GatewayError::UpstreamUnavailable("upstream request failed".into()),
+    }
+}

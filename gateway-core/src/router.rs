@@ -1,0 +1,76 @@
+//! The route table: method and path to a handler, or the 404/405 the client should see.
+
+use crate::error::GatewayError;
+
+/// A matched route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /healthz` (no key).
+    Health,
+    /// `GET /v1/models`.
+    Models,
+    /// `POST /v1/chat/completions`.
+    ChatCompletions,
+    /// `POST /v1/responses`.
+    Responses,
+    /// `GET|PUT|DELETE /admin/token` (only with `admin_api_key` set).
+    AdminToken,
+}
+
+impl Route {
+    /// Stable name for logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Health => "health",
+            Self::Models => "models",
+            Self::ChatCompletions => "chat",
+            Self::Responses => "responses",
+            Self::AdminToken => "admin_token",
+        }
+    }
+}
+
+/// Match a request. `path` may carry a query string (ignored).
+pub fn route(method: &str, path_and_query: &str) -> Result<Route, GatewayError> {
+    let path = path_and_query
+        .split_once('?')
+        .map_or(path_and_query, |(p, _)| p);
+    let (route, allow): (Route, &'static str) = match path {
+        "/healthz" => (Route::Health, "GET, HEAD"),
+        "/v1/models" => (Route::Models, "GET"),
+        "/v1/chat/completions" => (Route::ChatCompletions, "POST"),
+        "/v1/responses" => (Route::Responses, "POST"),
+        "/admin/token" => (Route::AdminToken, "GET, PUT, DELETE"),
+        _ => return Err(GatewayError::NotFound(path.chars().take(200).collect())),
+    };
+    if allow.split(", ").any(|m| m == method) {
+        Ok(route)
+    } else {
+        Err(GatewayError::MethodNotAllowed { allow })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        let cases: &[(&str, &str, Result<Route, u16>)] = &[
+            ("GET", "/healthz", Ok(Route::Health)),
+            ("HEAD", "/healthz", Ok(Route::Health)),
+            ("GET", "/v1/models?x=1", Ok(Route::Models)),
+            ("POST", "/v1/chat/completions", Ok(Route::ChatCompletions)),
+            ("POST", "/v1/responses", Ok(Route::Responses)),
+            ("GET", "/v1/responses", Err(405)),
+            ("POST", "/v1/models", Err(405)),
+            ("GET", "/v1/nope", Err(404)),
+            ("GET", "/v1/models/", Err(404)),
+            ("PUT", "/admin/token", Ok(Route::AdminToken)),
+        ];
+        for (method, path, want) in cases {
+            let got = route(method, path).map_err(|e| e.status());
+            assert_eq!(&got, want, "{method} {path}");
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! A scriptable fake of the Codex backend (and of an OpenAI-style upstream) on 127.0.0.1.
+//!
+//! It serves the same golden `upstream.sse` fixtures the unit tests use, records every request
+//! it receives, and can pause, stall, cut the connection, or answer with an error status. A
+//! model name like `gpt-5.4@tool_calls` or `gpt-5.4@status-429` picks a scenario, so real SDK
+//! clients can trigger them without code changes.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use hyper::body::Frame;
+use hyper::server::conn::http1;
+use tokio::net::TcpListener;
+use wasmtime_wasi_http::io::TokioIo;
+
+/// What the next upstream call answers.
+#[derive(Debug, Clone)]
+pub enum Scenario {
+    /// Stream `testing/fixtures/stream/<case>/upstream.sse`, pausing `delay_ms` between events.
+    Fixture { case: String, delay_ms: u64 },
+    /// Send the first `events` events of a fixture, then reset the connection.
+    CutAfter { case: String, events: usize },
+    /// Send the first `events` events of a fixture, then go silent forever.
+    Stall { case: String, events: usize },
+    /// A complete response.
+    Raw {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+}
+
+impl Scenario {
+    /// A fixture streamed without pauses.
+    pub fn fixture(case: &str) -> Self {
+        Self::Fixture {
+            case: case.into(),
+            delay_ms: 0,
+        }
+    }
+
+    /// A JSON response with `status`.
+    pub fn json(status: u16, body: &str) -> Self {
+        Self::Raw {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.into(),
+        }
+    }
+
+    /// Codex-shaped error bodies per status, as the real backend sends them.
+    pub fn codex_status(status: u16) -> Self {
+        let body = match status {
+            401 => {
+                r#"{"detail":"Your authentication token has been invalidated. Please try signing in again."}"#
+            }
+            400 => r#"{"detail":"Unsupported parameter: temperature"}"#,
+            404 => r#"{"detail":"Not Found"}"#,
+            429 => {
+                r#"{"error":{"type":"usage_limit_reached","message":"The usage limit has been reached","plan_type":"plus","resets_in_seconds":120}}"#
+            }
+            _ => r#"{"detail":"upstream exploded"}"#,
+        };
+        let mut s = Self::json(status, body);
+        if status == 429 {
+            if let Self::Raw { headers, .. } = &mut s {
+                headers.push(("x-codex-primary-used-percent".into(), "100".into()));
+            }
+        }
+        s
+    }
+}
+
+/// One request the fake received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Recorded {
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[derive(Default)]
+struct State {
+    requests: Mutex<Vec<Recorded>>,
+    script: Mutex<VecDeque<Scenario>>,
+    models: Mutex<Option<Scenario>>,
+    models_calls: AtomicUsize,
+    valid_tokens: Mutex<Option<Vec<String>>>,
+}
+
+/// A running fake backend.
+pub struct FakeCodex {
+    addr: SocketAddr,
+    state: Arc<State>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeCodex {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakeCodex {
+    /// Start on an ephemeral port.
+    pub async fn start() -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State::default());
+        let task = tokio::spawn(accept(listener, state.clone()));
+        Ok(Self { addr, state, task })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Queue scenarios for the next generation calls (default: the `text` fixture).
+    pub fn push(&self, scenario: Scenario) {
+        lock(&self.state.script).push_back(scenario);
+    }
+
+    /// What `GET …/codex/models` answers (default: a small catalog).
+    pub fn set_models(&self, scenario: Scenario) {
+        *lock(&self.state.models) = Some(scenario);
+    }
+
+    /// Only these bearer tokens are accepted; others get the backend's 401.
+    pub fn accept_tokens(&self, tokens: Vec<String>) {
+        *lock(&self.state.valid_tokens) = Some(tokens);
+    }
+
+    /// Everything received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.state.requests).clone()
+    }
+
+    /// Calls to the model catalog.
+    pub fn models_calls(&self) -> usize {
+        self.state.models_calls.load(Ordering::SeqCst)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn accept(listener: TcpListener, state: Arc<State>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+type Body = BoxBody<Bytes, std::io::Error>;
+
+async fn handle(
+    state: Arc<State>,
+    req: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<Body>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let recorded = Recorded {
+        method: parts.method.to_string(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        headers: parts.headers,
+        body,
+    };
+    lock(&state.requests).push(recorded.clone());
+    if let Some(valid) = lock(&state.valid_tokens).as_ref() {
+        let bearer = recorded
+            .header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !valid.iter().any(|t| t == bearer) {
+            return Ok(respond(Scenario::codex_status(401)));
+        }
+    }
+    if recorded.path.contains("/codex/models") {
+        state.models_calls.fetch_add(1, Ordering::SeqCst);
+        let scenario = lock(&state.models).clone().unwrap_or_else(default_catalog);
+        return Ok(respond(scenario));
+    }
+    let scenario = from_model(&recorded)
+        .or_else(|| lock(&state.script).pop_front())
+        .unwrap_or_else(|| Scenario::fixture("text"));
+    Ok(respond(scenario))
+}
+
+fn from_model(req: &Recorded) -> Option<Scenario> {
+    let model = req.json().get("model")?.as_str()?.to_owned();
+    let (_, tag) = model.split_once('@')?;
+    if let Some(code) = tag.strip_prefix("status-") {
+        return Some(Scenario::codex_status(code.parse().ok()?));
+    }
+    if let Some(case) = tag.strip_prefix("slow-") {
+        return Some(Scenario::Fixture {
+            case: case.into(),
+            delay_ms: 500,
+        });
+    }
+    Some(Scenario::fixture(tag))
+}
+
+fn default_catalog() -> Scenario {
+    Scenario::json(
+        200,
+        r#"{"models":[
+          {"slug":"gpt-5.4","display_name":"GPT-5.4","visibility":"list","priority":1,"context_window":272000,
+           "supported_reasoning_levels":[{"effort":"low"},{"effort":"medium"},{"effort":"high"}],"default_reasoning_level":"medium"},
+          {"slug":"gpt-5.3-codex","display_name":"GPT-5.3 Codex","visibility":"list","priority":2},
+          {"slug":"internal-preview","visibility":"hide","priority":0}],"etag":"W/\"1\""}"#,
+    )
+}
+
+/// The events of a fixture, each with its terminating blank line.
+pub fn fixture_events(case: &str) -> Vec<Bytes> {
+    let path = crate::repo_path(&format!("testing/fixtures/stream/{case}/upstream.sse"));
+    let text = std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    let mut events = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + 1 < text.len() {
+        if text[i] == b'\n' && text[i + 1] == b'\n' {
+            events.push(Bytes::copy_from_slice(&text[start..i + 2]));
+            start = i + 2;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    if start < text.len() {
+        events.push(Bytes::copy_from_slice(&text[start..]));
+    }
+    events
+}
+
+fn respond(scenario: Scenario) -> hyper::Response<Body> {
+    match scenario {
+        Scenario::Raw {
+            status,
+            headers,
+            body,
+        } => {
+            let mut res =
+                hyper::Response::new(Full::new(Bytes::from(body)).map_err(|e| match e {}).boxed());
+            *res.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or_default();
+            for (k, v) in headers {
+                if let (Ok(k), Ok(v)) = (
+                    http::HeaderName::from_bytes(k.as_bytes()),
+                    http::HeaderValue::from_str(&v),
+                ) {
+                    res.headers_mut().insert(k, v);
+                }
+            }
+            res
+        }
+        Scenario::Fixture { case, delay_ms } => stream(fixture_events(&case), delay_ms, End::Close),
+        Scenario::CutAfter { case, events } => stream(
+            fixture_events(&case).into_iter().take(events).collect(),
+            0,
+            End::Reset,
+        ),
+        Scenario::Stall { case, events } => stream(
+            fixture_events(&case).into_iter().take(events).collect(),
+            0,
+            End::Hang,
+        ),
+    }
+}
+
+enum End {
+    Close,
+    Reset,
+    Hang,
+}
+
+fn stream(events: Vec<Bytes>, delay_ms: u64, end: End) -> hyper::Response<Body> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(4);
+    tokio::spawn(async move {
+        for (i, event) in events.into_iter().enumerate() {
+            if i > 0 && delay_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            }
+            if tx.send(Ok(Frame::data(event))).await.is_err() {
+                return;
+            }
+        }
+        match end {
+            End::Close => {}
+            End::Reset => {
+                let _ = tx
+                    .send(Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "cut",
+                    )))
+                    .await;
+            }
+            End::Hang => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                drop(tx);
+            }
+        }
+    });
+    let body = StreamBody::new(tokio_stream_from(rx));
+    let mut res = hyper::Response::new(BodyExt::boxed(body));
+    res.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/event-stream"),
+    );
+    res.headers_mut().insert(
+        "x-codex-primary-used-percent",
+        http::HeaderValue::from_static("12.5"),
+    );
+    res
+}
+
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Frame<Bytes>, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Frame<Bytes>, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}

@@ -1,0 +1,314 @@
+//! Serves the built gateway `.wasm` the way Spin does: a fresh instance per request, Spin's
+//! request headers added, outbound HTTP limited to `allowed_outbound_hosts`, an empty 500 when the
+//! guest traps or never answers, key-value on Spin's SQLite layout, variables from `spin.toml`.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use anyhow::{Context, Result};
+use http_body_util::{BodyExt, Empty};
+use hyper::server::conn::http1;
+use tokio::net::TcpListener;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::io::TokioIo;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+use crate::kv::SharedKv;
+use crate::manifest;
+
+/// How to run one test host.
+#[derive(Debug, Clone, Default)]
+pub struct HostConfig {
+    /// Variable values (as `SPIN_VARIABLE_*` would set them); the rest come from `spin.toml`.
+    pub variables: HashMap<String, String>,
+    /// The SQLite key-value file (`.spin/sqlite_key_value.db` layout).
+    pub kv_path: PathBuf,
+    /// A host directory mounted at `/` read-only (Spin's `files`), if any.
+    pub files_dir: Option<PathBuf>,
+    /// Port to listen on (0 = ephemeral).
+    pub port: u16,
+}
+
+/// Per-request store data.
+pub struct HostState {
+    pub(crate) table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: Hooks,
+    pub(crate) kv: SharedKv,
+    pub(crate) variables: Arc<HashMap<String, String>>,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+/// Outbound policy: only `allowed_outbound_hosts`, Spin's default timeouts.
+struct Hooks {
+    allowed: Arc<Vec<(String, String, Option<u16>)>>,
+}
+
+type SendFuture = Box<
+    dyn std::future::Future<
+            Output = wasmtime_wasi_http::Result<(
+                http::Response<wasmtime_wasi_http::WasiBody>,
+                Box<dyn std::future::Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+            )>,
+        > + Send,
+>;
+
+impl WasiHttpHooks for Hooks {
+    fn send_request(
+        &mut self,
+        request: http::Request<wasmtime_wasi_http::WasiBody>,
+        options: Option<wasmtime_wasi_http::RequestOptions>,
+        _fut: Box<dyn std::future::Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+    ) -> SendFuture {
+        let uri = request.uri();
+        let scheme = uri.scheme_str().unwrap_or("http").to_owned();
+        let host = uri.host().unwrap_or_default().to_owned();
+        let port = uri
+            .port_u16()
+            .unwrap_or(if scheme == "https" { 443 } else { 80 });
+        let allowed = manifest::is_allowed(&self.allowed, &scheme, &host, port);
+        Box::new(async move {
+            if !allowed {
+                return Err(wasmtime_wasi_http::Error::HttpRequestDenied.into());
+            }
+            let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((
+                res.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn std::future::Future<Output = _> + Send>,
+            ))
+        })
+    }
+}
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let config = Config::new();
+        Engine::new(&config).unwrap_or_else(|_| Engine::default())
+    })
+}
+
+/// The gateway component, compiled once per process.
+pub fn component() -> Result<&'static Component> {
+    static COMPONENT: OnceLock<Component> = OnceLock::new();
+    if let Some(c) = COMPONENT.get() {
+        return Ok(c);
+    }
+    let c = Component::from_file(engine(), crate::GATEWAY_WASM)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("load {}", crate::GATEWAY_WASM))?;
+    Ok(COMPONENT.get_or_init(|| c))
+}
+
+fn linker() -> Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine());
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    crate::bindings::HostExtras::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
+        &mut linker,
+        |s| s,
+    )?;
+    Ok(linker)
+}
+
+struct Shared {
+    pre: ProxyPre<HostState>,
+    kv: SharedKv,
+    variables: Arc<HashMap<String, String>>,
+    allowed: Arc<Vec<(String, String, Option<u16>)>>,
+    logs: MemoryOutputPipe,
+    files_dir: Option<PathBuf>,
+    addr: SocketAddr,
+}
+
+/// A running test host.
+pub struct TestHost {
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestHost {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl TestHost {
+    /// Start serving on 127.0.0.1.
+    pub async fn start(config: HostConfig) -> Result<Self> {
+        let manifest_text = std::fs::read_to_string(crate::repo_path("spin.toml"))?;
+        let resolved = manifest::resolve(&manifest_text, &config.variables)?;
+        let kv = kv_sqlite::SqliteKv::open(&config.kv_path, kv_sqlite::DEFAULT_STORE)?;
+        let pre = ProxyPre::new(linker()?.instantiate_pre(component()?)?)?;
+        let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
+        let shared = Arc::new(Shared {
+            pre,
+            kv: Arc::new(Mutex::new(kv)),
+            variables: Arc::new(resolved.variables),
+            allowed: Arc::new(resolved.allowed),
+            logs: MemoryOutputPipe::new(256 << 20),
+            files_dir: config.files_dir,
+            addr: listener.local_addr()?,
+        });
+        let task = tokio::spawn(accept_loop(listener, shared.clone()));
+        Ok(Self { shared, task })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    /// Everything the guest wrote to stdout/stderr so far.
+    pub fn logs(&self) -> String {
+        String::from_utf8_lossy(&self.shared.logs.contents()).into_owned()
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    while let Ok((stream, peer)) = listener.accept().await {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(serve(shared, peer, req).await) }
+            });
+            let _ = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+type OutBody = wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+fn empty(status: u16) -> hyper::Response<OutBody> {
+    let mut res = hyper::Response::new(Empty::new().map_err(|e| match e {}).boxed_unsync());
+    *res.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    res
+}
+
+async fn serve(
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    mut req: hyper::Request<hyper::body::Incoming>,
+) -> hyper::Response<OutBody> {
+    // Spin refuses header values that are not UTF-8.
+    if req
+        .headers()
+        .values()
+        .any(|v| std::str::from_utf8(v.as_bytes()).is_err())
+    {
+        return empty(400);
+    }
+    add_spin_headers(&mut req, &shared, peer);
+    match run_guest(shared, req).await {
+        Ok(res) => res,
+        Err(e) => {
+            // Spin answers a trap or a missing response with an empty 500; so do we, loudly.
+            eprintln!("test-host: guest failed: {e:?}");
+            empty(500)
+        }
+    }
+}
+
+fn add_spin_headers(
+    req: &mut hyper::Request<hyper::body::Incoming>,
+    shared: &Shared,
+    peer: SocketAddr,
+) {
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "/".into());
+    let full = format!("http://{}{}", shared.addr, path);
+    let pairs = [
+        ("spin-full-url", full),
+        ("spin-path-info", req.uri().path().to_owned()),
+        ("spin-matched-route", "/...".to_owned()),
+        ("spin-raw-component-route", "/...".to_owned()),
+        ("spin-component-route", String::new()),
+        ("spin-base-path", "/".to_owned()),
+        ("spin-client-addr", peer.to_string()),
+    ];
+    for (name, value) in pairs {
+        if let Ok(v) = http::HeaderValue::from_str(&value) {
+            req.headers_mut().insert(name, v);
+        }
+    }
+}
+
+async fn run_guest(
+    shared: Arc<Shared>,
+    req: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<OutBody>> {
+    let mut wasi = WasiCtx::builder();
+    wasi.stdout(shared.logs.clone()).stderr(shared.logs.clone());
+    if let Some(dir) = &shared.files_dir {
+        wasi.preopened_dir(dir, "/", FsPerms::ReadOnly)?;
+    }
+    let state = HostState {
+        table: ResourceTable::new(),
+        wasi: wasi.build(),
+        http: WasiHttpCtx::new(),
+        hooks: Hooks {
+            allowed: shared.allowed.clone(),
+        },
+        kv: shared.kv.clone(),
+        variables: shared.variables.clone(),
+    };
+    let mut store = Store::new(shared.pre.engine(), state);
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let req = store
+        .data_mut()
+        .http()
+        .new_incoming_request(Scheme::Http, req)?;
+    let out = store.data_mut().http().new_response_outparam(sender)?;
+    let pre = shared.pre.clone();
+    let task = tokio::spawn(async move {
+        let proxy = pre.instantiate_async(&mut store).await?;
+        proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, req, out)
+            .await
+    });
+    match receiver.await {
+        Ok(Ok(resp)) => Ok(resp),
+        Ok(Err(e)) => Err(anyhow::anyhow!("guest set an error response: {e:?}")),
+        Err(_) => match task.await {
+            Ok(Ok(())) => Err(anyhow::anyhow!("guest never set a response")),
+            Ok(Err(e)) => Err(anyhow::Error::from(e).context("guest trapped")),
+            Err(e) => Err(e.into()),
+        },
+    }
+}

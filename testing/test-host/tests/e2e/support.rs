@@ -1,0 +1,133 @@
+//! Shared setup: a test host wired to fresh fakes and a private key-value file.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use gateway_core::auth::token::{Secret, TokenRecord, RECORD_VERSION, TOKEN_KEY};
+use test_host::fake_codex::FakeCodex;
+use test_host::fake_oauth::{make_jwt, now, FakeOAuth};
+use test_host::{HostConfig, TestHost};
+
+pub const KEY: &str = "sk-e2e-downstream-key-0123456789";
+
+pub struct Env {
+    pub host: TestHost,
+    pub codex: FakeCodex,
+    pub oauth: FakeOAuth,
+    pub dir: PathBuf,
+    pub client: reqwest::Client,
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("cgw-e2e-{}-{name}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl Env {
+    /// Gateway + fakes, with `extra` variables on top of the wiring to the fakes.
+    pub async fn start(name: &str, extra: &[(&str, &str)]) -> Env {
+        let codex = FakeCodex::start().await.unwrap();
+        let oauth = FakeOAuth::start("rt-initial").await.unwrap();
+        let dir = temp_dir(name);
+        let mut variables: HashMap<String, String> = HashMap::from([
+            ("downstream_api_key".into(), KEY.into()),
+            ("codex_base_url".into(), codex.base_url()),
+            ("upstream_base_url".into(), codex.base_url()),
+            ("oauth_issuer".into(), oauth.base_url()),
+        ]);
+        for (k, v) in extra {
+            variables.insert((*k).into(), (*v).into());
+        }
+        let host = TestHost::start(HostConfig {
+            variables,
+            kv_path: dir.join(".spin/sqlite_key_value.db"),
+            files_dir: None,
+            port: 0,
+        })
+        .await
+        .unwrap();
+        Env {
+            host,
+            codex,
+            oauth,
+            dir,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.host.base_url(), path)
+    }
+
+    pub fn kv(&self) -> kv_sqlite::SqliteKv {
+        kv_sqlite::SqliteKv::open(&self.dir.join(".spin/sqlite_key_value.db"), "default").unwrap()
+    }
+
+    /// Seed a token record that the fake OAuth server's current refresh token matches.
+    pub fn seed_token(&self, expires_in: i64) -> TokenRecord {
+        let record = TokenRecord {
+            version: RECORD_VERSION,
+            access_token: Secret::new(make_jwt(now() + expires_in, "acct-test", "seed")),
+            refresh_token: Secret::new(self.oauth.current_refresh()),
+            id_token: None,
+            account_id: Some("acct-test".into()),
+            email: Some("dev@example.com".into()),
+            plan_type: Some("plus".into()),
+            expires_at: Some(now() + expires_in),
+            last_refresh: now() - 60,
+            last_failure: None,
+        };
+        self.kv()
+            .set(TOKEN_KEY, &serde_json::to_vec(&record).unwrap())
+            .unwrap();
+        record
+    }
+
+    pub fn stored_token(&self) -> Option<TokenRecord> {
+        self.kv()
+            .get(TOKEN_KEY)
+            .unwrap()
+            .map(|b| serde_json::from_slice(&b).unwrap())
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(KEY)
+    }
+
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(KEY).json(body)
+    }
+}
+
+/// Status, headers and parsed JSON of a response; fails the test on Spin's trap signature.
+pub async fn json_of(
+    res: reqwest::Response,
+) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let bytes = res.bytes().await.unwrap();
+    assert!(
+        !(status == 500 && bytes.is_empty()),
+        "empty 500: the guest trapped or never answered"
+    );
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)));
+    (status, headers, value)
+}
+
+/// Asserts the OpenAI-style envelope and returns its code.
+pub fn envelope_code(body: &serde_json::Value) -> String {
+    let err = body
+        .get("error")
+        .unwrap_or_else(|| panic!("no error envelope: {body}"));
+    assert!(
+        err.get("message").and_then(|m| m.as_str()).is_some(),
+        "message: {body}"
+    );
+    assert_eq!(err["type"], "gateway_error", "{body}");
+    err["code"].as_str().unwrap().to_owned()
+}
