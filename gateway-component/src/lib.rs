@@ -111,7 +111,7 @@ fn dispatch(
     let auth: Vec<&[u8]> = auth.iter().map(Vec::as_slice).collect();
     gateway_core::auth::api_key::check_bearer(&auth, &ctx.settings.downstream_api_key)?;
     match route {
-        Route::Models => routes::models::handle(ctx, out),
+        Route::Models => routes::models::handle(ctx, &req, out),
         Route::ChatCompletions => routes::chat::handle(ctx, &req, out),
         Route::Responses => routes::responses::handle(ctx, &req, out),
         Route::Health | Route::AdminToken => Ok(()),

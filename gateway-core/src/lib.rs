@@ -13,6 +13,7 @@ pub mod error;
 pub mod headers;
 pub mod log;
 pub mod openai;
+pub mod passthrough;
 pub mod ports;
 pub mod request_id;
 pub mod router;

@@ -44,7 +44,7 @@ pub fn read_body(req: &IncomingRequest, limit: usize) -> Result<Vec<u8>, Gateway
 
 /// All values of a request header.
 pub fn header_values(req: &IncomingRequest, name: &str) -> Vec<Vec<u8>> {
-    req.headers().get(&name.to_owned())
+    req.headers().get(name)
 }
 
 /// Answers the client exactly once; remembers the status for the access log.
@@ -71,7 +71,7 @@ impl Responder {
     }
 
     /// Send a complete response.
-    pub fn full(&mut self, status: u16, headers: &[(&str, String)], body: &[u8]) {
+    pub fn full<H: AsRef<str>>(&mut self, status: u16, headers: &[(H, String)], body: &[u8]) {
         if let Some(mut writer) = self.start(status, headers) {
             // A client that left mid-body is not an error worth reporting twice.
             let _ = writer.write(body);
@@ -94,16 +94,17 @@ impl Responder {
     }
 
     /// Start a response whose body is written piece by piece.
-    pub fn start(&mut self, status: u16, headers: &[(&str, String)]) -> Option<BodyWriter> {
+    pub fn start<H: AsRef<str>>(
+        &mut self,
+        status: u16,
+        headers: &[(H, String)],
+    ) -> Option<BodyWriter> {
         let out = self.out.take()?;
         let fields = Fields::new();
         for (name, value) in headers {
-            let _ = fields.append(&(*name).to_owned(), &value.as_bytes().to_vec());
+            let _ = fields.append(name.as_ref(), value.as_bytes());
         }
-        let _ = fields.append(
-            &"x-request-id".to_owned(),
-            &self.request_id.as_bytes().to_vec(),
-        );
+        let _ = fields.append("x-request-id", self.request_id.as_bytes());
         let response = OutgoingResponse::new(fields);
         let _ = response.set_status_code(status);
         let body = response.body().ok();

@@ -1,7 +1,10 @@
 //! Adapters from the core's ports to Spin/WASI: the only code that touches the host.
 pub mod clock;
+pub mod codex;
 pub mod downstream;
 pub mod kv;
 pub mod log;
+pub mod pump;
+pub mod tokens;
 pub mod upstream;
 pub mod vars;

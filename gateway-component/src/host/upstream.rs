@@ -93,7 +93,7 @@ pub fn send(req: Outgoing<'_>) -> Result<Upstream, GatewayError> {
         .ok_or_else(|| GatewayError::Internal(format!("bad upstream URL {}", req.url)))?;
     let fields = Fields::new();
     for (name, value) in req.headers {
-        let _ = fields.append(&(*name).to_owned(), &value.as_bytes().to_vec());
+        let _ = fields.append(name, value.as_bytes());
     }
     let outgoing = OutgoingRequest::new(fields);
     let scheme = if url.https {

@@ -1,23 +1,25 @@
 //! `GET /healthz`: liveness plus readiness facts that leak no secret.
 
-use gateway_core::auth::token::{TokenRecord, TOKEN_KEY};
+use gateway_core::auth::health::token_health_from_store;
+use gateway_core::auth::token::TOKEN_KEY;
 use gateway_core::config::Mode;
 use gateway_core::error::GatewayError;
-use gateway_core::ports::Kv;
+use gateway_core::ports::{Clock, Kv};
 use serde_json::json;
 
+use super::json_header;
+use crate::host::clock::WasiClock;
 use crate::host::downstream::Responder;
 use crate::host::kv::SpinKv;
 use crate::Ctx;
 
 /// Always 200 while the component runs; the body says whether requests can succeed.
-pub fn handle(ctx: &mut Ctx, out: &mut Responder) -> Result<(), GatewayError> {
-    let (store_ok, record) = match SpinKv::open_default().and_then(|kv| kv.get(TOKEN_KEY)) {
-        Ok(bytes) => (
-            true,
-            bytes.and_then(|b| serde_json::from_slice::<TokenRecord>(&b).ok()),
-        ),
-        Err(_) => (false, None),
+pub fn handle(ctx: &mut Ctx<'_>, out: &mut Responder) -> Result<(), GatewayError> {
+    let stored = SpinKv::open_default().and_then(|kv| kv.get(TOKEN_KEY));
+    let now = WasiClock.now_ms() / 1000;
+    let token = match &stored {
+        Ok(bytes) => serde_json::to_value(token_health_from_store(bytes.as_deref(), now)).ok(),
+        Err(_) => None,
     };
     let mode = match ctx.settings.mode {
         Mode::CodexOauth => "codex_oauth",
@@ -26,11 +28,11 @@ pub fn handle(ctx: &mut Ctx, out: &mut Responder) -> Result<(), GatewayError> {
     let body = json!({
         "status": "ok",
         "mode": mode,
-        "store": if store_ok { "ok" } else { "unavailable" },
-        "token": { "present": record.is_some() },
+        "store": if stored.is_ok() { "ok" } else { "unavailable" },
+        "token": token,
     });
     let mut bytes = body.to_string().into_bytes();
     bytes.push(b'\n');
-    out.full(200, &[("content-type", "application/json".into())], &bytes);
+    out.full(200, &[json_header()], &bytes);
     Ok(())
 }

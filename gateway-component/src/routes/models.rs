@@ -1,19 +1,81 @@
-//! `GET /v1/models`: the Codex catalog (live when possible, built-in otherwise) or, in
-//! `openai_api` mode, the upstream's own list.
+//! `GET /v1/models`: the live Codex catalog, cached in the store, with the built-in list as the
+//! fallback (a model list never fails because of the backend); in `openai_api` mode, the
+//! upstream's own list.
 
+use gateway_core::config::Mode;
 use gateway_core::error::GatewayError;
-use gateway_core::openai::models;
+use gateway_core::openai::models::{self, CachedModels, ModelList, MODELS_CACHE_KEY};
+use gateway_core::ports::{Clock, Kv};
+use spin_sdk::http::IncomingRequest;
+use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
+use super::{json_header, proxy};
+use crate::host::clock::WasiClock;
+use crate::host::codex::{call, CodexCall};
 use crate::host::downstream::Responder;
+use crate::host::kv::SpinKv;
 use crate::Ctx;
 
+const CATALOG_LIMIT: usize = 4 * 1024 * 1024;
+
 /// Serve the model list.
-pub fn handle(_ctx: &mut Ctx, out: &mut Responder) -> Result<(), GatewayError> {
-    let list = models::builtin();
-    out.full(
-        200,
-        &[("content-type", "application/json".into())],
-        &list.to_json(),
-    );
+pub fn handle(
+    ctx: &mut Ctx<'_>,
+    req: &IncomingRequest,
+    out: &mut Responder,
+) -> Result<(), GatewayError> {
+    if ctx.settings.mode == Mode::OpenAiApi {
+        return proxy::forward(ctx, req, "/v1/models", None, out);
+    }
+    let now = WasiClock.now_ms() / 1000;
+    let kv = SpinKv::open_default().ok();
+    let cached = kv
+        .as_ref()
+        .and_then(|kv| kv.get(MODELS_CACHE_KEY).ok().flatten())
+        .and_then(|bytes| serde_json::from_slice::<CachedModels>(&bytes).ok());
+    let list = match cached {
+        Some(c) if c.is_fresh(now, ctx.settings.models_cache_ttl_secs) => c.list,
+        stale => match fetch(ctx) {
+            Ok(list) => {
+                let entry = CachedModels {
+                    fetched_at: now,
+                    list,
+                };
+                if let (Some(kv), Ok(bytes)) = (&kv, serde_json::to_vec(&entry)) {
+                    let _ = kv.set(MODELS_CACHE_KEY, &bytes);
+                }
+                entry.list
+            }
+            Err(err) => {
+                let fields = [
+                    ("code", err.code().into()),
+                    ("message", err.to_string().into()),
+                ];
+                ctx.log.emit(
+                    gateway_core::log::LogLevel::Warn,
+                    "gateway.models.fallback",
+                    &fields,
+                );
+                stale.map_or_else(models::builtin, |c| c.list)
+            }
+        },
+    };
+    out.full(200, &[json_header()], &list.to_json());
     Ok(())
+}
+
+fn fetch(ctx: &mut Ctx<'_>) -> Result<ModelList, GatewayError> {
+    let url = ctx.settings.codex_models_url();
+    let mut upstream = call(
+        ctx,
+        &CodexCall {
+            method: Method::Get,
+            url,
+            body: None,
+            session_id: None,
+        },
+    )?;
+    let body = upstream.read_all(CATALOG_LIMIT)?;
+    models::from_backend_catalog(&body)
+        .ok_or_else(|| GatewayError::upstream_error("model catalog was empty or unreadable"))
 }

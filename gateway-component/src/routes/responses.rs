@@ -1,14 +1,83 @@
-//! placeholder
-use crate::host::downstream::Responder;
-use crate::Ctx;
-use gateway_core::error::GatewayError;
-use spin_sdk::http::IncomingRequest;
+//! `POST /v1/responses`: normalise only what the backend requires, then relay the event bytes
+//! unchanged (stream) or fold them into one response object (non-stream).
 
-/// placeholder
+use gateway_core::config::Mode;
+use gateway_core::error::GatewayError;
+use gateway_core::translate::aggregate::{
+    observe_terminal, responses_stream_error_event, ResponseAccumulator,
+};
+use gateway_core::translate::responses_request::normalize_responses;
+use gateway_core::translate::stream::StreamEnd;
+use spin_sdk::http::IncomingRequest;
+use spin_sdk::wit::wasi::http0_2_0::types::Method;
+
+use super::{common_headers, proxy, sse_headers};
+use crate::host::codex::{call, CodexCall};
+use crate::host::downstream::{read_body, Responder};
+use crate::host::pump::{pump, Pumped};
+use crate::Ctx;
+
+/// Serve one Responses call.
 pub fn handle(
-    _ctx: &mut Ctx,
-    _req: &IncomingRequest,
-    _out: &mut Responder,
+    ctx: &mut Ctx<'_>,
+    req: &IncomingRequest,
+    out: &mut Responder,
 ) -> Result<(), GatewayError> {
-    Err(GatewayError::NotFound("responses".into()))
+    let body = read_body(req, ctx.settings.max_body_bytes)?;
+    if ctx.settings.mode == Mode::OpenAiApi {
+        gateway_core::passthrough::require_json_object(&body)?;
+        return proxy::forward(ctx, req, "/v1/responses", Some(&body), out);
+    }
+    let normalized = normalize_responses(&body)?;
+    let url = ctx.settings.codex_responses_url();
+    let mut upstream = call(
+        ctx,
+        &CodexCall {
+            method: Method::Post,
+            url,
+            body: Some(&normalized.body),
+            session_id: normalized.session_id.as_deref(),
+        },
+    )?;
+    let mut headers = common_headers(&upstream, &normalized.ignored);
+    if !normalized.stream {
+        let mut acc = ResponseAccumulator::new();
+        let mut terminal = None;
+        let end = pump(&mut upstream, |ev| {
+            acc.push(ev);
+            terminal = observe_terminal(ev);
+            Ok(terminal.is_some())
+        });
+        let end = match end {
+            Pumped::Terminal => terminal,
+            Pumped::Eof | Pumped::ClientGone => Some(StreamEnd::UpstreamEof),
+            Pumped::Failed(e) => Some(StreamEnd::UpstreamError(e)),
+        };
+        let json = acc.finish(end)?;
+        headers.push(super::json_header());
+        out.full(200, &headers, &json);
+        return Ok(());
+    }
+    headers.extend(sse_headers());
+    let Some(mut writer) = out.start(200, &headers) else {
+        return Ok(());
+    };
+    let end = pump(&mut upstream, |ev| {
+        writer.write(&ev.raw)?;
+        Ok(observe_terminal(ev).is_some())
+    });
+    drop(upstream);
+    let failure = match end {
+        Pumped::Terminal => None,
+        Pumped::ClientGone => return Ok(()),
+        Pumped::Eof => Some(GatewayError::upstream_error(
+            "upstream closed the stream before it completed",
+        )),
+        Pumped::Failed(e) => Some(e),
+    };
+    if let Some(err) = failure {
+        let _ = writer.write(&responses_stream_error_event(&err));
+    }
+    writer.finish();
+    Ok(())
 }

@@ -51,7 +51,9 @@ impl TokenRecord {
             None => now,
         };
         let id_token = tokens.id_token.filter(|t| !t.is_empty());
-        let id = id_token.as_ref().and_then(|t| decode_claims(t.expose()).ok());
+        let id = id_token
+            .as_ref()
+            .and_then(|t| decode_claims(t.expose()).ok());
         let access = decode_claims(tokens.access_token.expose()).ok();
         let claim = |f: fn(&super::jwt::Claims) -> Option<&String>| {
             id.as_ref()
@@ -236,17 +238,46 @@ mod tests {
     fn codex_auth_json_errors() {
         let api_key_only = br#"{"OPENAI_API_KEY":"sk-secret","tokens":null}"#;
         let cases: Vec<(&str, Vec<u8>, TokenError)> = vec![
-            ("api key only", api_key_only.to_vec(), TokenError::NoChatGptTokens),
-            ("empty access", auth_json(json!({"access_token": "", "refresh_token": "r"}), None), TokenError::EmptyAccessToken),
-            ("no refresh", auth_json(json!({"access_token": "a"}), None), TokenError::MissingRefreshToken),
-            ("bad time", auth_json(json!({"access_token": "a", "refresh_token": "r"}), Some("yesterday")), TokenError::BadTimestamp("last_refresh")),
+            (
+                "api key only",
+                api_key_only.to_vec(),
+                TokenError::NoChatGptTokens,
+            ),
+            (
+                "empty access",
+                auth_json(json!({"access_token": "", "refresh_token": "r"}), None),
+                TokenError::EmptyAccessToken,
+            ),
+            (
+                "no refresh",
+                auth_json(json!({"access_token": "a"}), None),
+                TokenError::MissingRefreshToken,
+            ),
+            (
+                "bad time",
+                auth_json(
+                    json!({"access_token": "a", "refresh_token": "r"}),
+                    Some("yesterday"),
+                ),
+                TokenError::BadTimestamp("last_refresh"),
+            ),
         ];
         for (name, bytes, expected) in cases {
-            assert_eq!(TokenRecord::from_codex_auth_json(&bytes, 0).unwrap_err(), expected, "case {name}");
+            assert_eq!(
+                TokenRecord::from_codex_auth_json(&bytes, 0).unwrap_err(),
+                expected,
+                "case {name}"
+            );
         }
-        let no_time = auth_json(json!({"access_token": "opaque", "refresh_token": "r", "id_token": "opaque"}), None);
+        let no_time = auth_json(
+            json!({"access_token": "opaque", "refresh_token": "r", "id_token": "opaque"}),
+            None,
+        );
         let record = TokenRecord::from_codex_auth_json(&no_time, 99).unwrap();
-        assert_eq!((record.last_refresh, record.expires_at, record.account_id), (99, None, None));
+        assert_eq!(
+            (record.last_refresh, record.expires_at, record.account_id),
+            (99, None, None)
+        );
         let err = TokenRecord::from_codex_auth_json(b"{\"tokens\": \"sk-secret\"}", 0).unwrap_err();
         assert!(!err.to_string().contains("sk-secret"), "{err}");
     }

@@ -104,17 +104,51 @@ mod tests {
 
     #[test]
     fn health_table() {
-        let terminal = RefreshFailure { kind: FailureKind::Terminal, code: "refresh_token_reused".into(), at: 950, attempts: 1 };
-        let transient = RefreshFailure { kind: FailureKind::Transient, code: "http_502".into(), at: 950, attempts: 2 };
+        let terminal = RefreshFailure {
+            kind: FailureKind::Terminal,
+            code: "refresh_token_reused".into(),
+            at: 950,
+            attempts: 1,
+        };
+        let transient = RefreshFailure {
+            kind: FailureKind::Transient,
+            code: "http_502".into(),
+            at: 950,
+            attempts: 2,
+        };
         let cases = [
-            ("absent", token_health(None, 1_000), json!({"present": false, "readable": false, "expires_at": null, "expires_in_secs": null, "plan_type": null, "last_refresh": null, "last_refresh_result": null, "terminal_failure": null, "needs_login": true})),
-            ("healthy", token_health(Some(&record(None)), 1_000), json!({"present": true, "readable": true, "expires_at": 1_100, "expires_in_secs": 100, "plan_type": "plus", "last_refresh": 900, "last_refresh_result": "ok", "terminal_failure": null, "needs_login": false})),
-            ("transient", token_health(Some(&record(Some(transient))), 1_000), json!({"present": true, "readable": true, "expires_at": 1_100, "expires_in_secs": 100, "plan_type": "plus", "last_refresh": 900, "last_refresh_result": "failed", "terminal_failure": null, "needs_login": false})),
-            ("terminal", token_health(Some(&record(Some(terminal))), 1_200), json!({"present": true, "readable": true, "expires_at": 1_100, "expires_in_secs": -100, "plan_type": "plus", "last_refresh": 900, "last_refresh_result": "failed", "terminal_failure": "refresh_token_reused", "needs_login": true})),
-            ("unreadable", token_health_from_store(Some(br#"{"version": 9}"#), 0), json!({"present": true, "readable": false, "expires_at": null, "expires_in_secs": null, "plan_type": null, "last_refresh": null, "last_refresh_result": null, "terminal_failure": null, "needs_login": true})),
+            (
+                "absent",
+                token_health(None, 1_000),
+                json!({"present": false, "readable": false, "expires_at": null, "expires_in_secs": null, "plan_type": null, "last_refresh": null, "last_refresh_result": null, "terminal_failure": null, "needs_login": true}),
+            ),
+            (
+                "healthy",
+                token_health(Some(&record(None)), 1_000),
+                json!({"present": true, "readable": true, "expires_at": 1_100, "expires_in_secs": 100, "plan_type": "plus", "last_refresh": 900, "last_refresh_result": "ok", "terminal_failure": null, "needs_login": false}),
+            ),
+            (
+                "transient",
+                token_health(Some(&record(Some(transient))), 1_000),
+                json!({"present": true, "readable": true, "expires_at": 1_100, "expires_in_secs": 100, "plan_type": "plus", "last_refresh": 900, "last_refresh_result": "failed", "terminal_failure": null, "needs_login": false}),
+            ),
+            (
+                "terminal",
+                token_health(Some(&record(Some(terminal))), 1_200),
+                json!({"present": true, "readable": true, "expires_at": 1_100, "expires_in_secs": -100, "plan_type": "plus", "last_refresh": 900, "last_refresh_result": "failed", "terminal_failure": "refresh_token_reused", "needs_login": true}),
+            ),
+            (
+                "unreadable",
+                token_health_from_store(Some(br#"{"version": 9}"#), 0),
+                json!({"present": true, "readable": false, "expires_at": null, "expires_in_secs": null, "plan_type": null, "last_refresh": null, "last_refresh_result": null, "terminal_failure": null, "needs_login": true}),
+            ),
         ];
         for (name, health, expected) in cases {
-            assert_eq!(serde_json::to_value(&health).unwrap(), expected, "case {name}");
+            assert_eq!(
+                serde_json::to_value(&health).unwrap(),
+                expected,
+                "case {name}"
+            );
         }
     }
 

@@ -87,11 +87,7 @@ pub fn decode_claims(token: &str) -> Result<Claims, JwtError> {
     };
     let bytes = decode_base64url(payload)?;
     let parsed: Payload = serde_json::from_slice(&bytes).map_err(|e| {
-        JwtError::Json(format!(
-            "{:?} error at column {}",
-            e.classify(),
-            e.column()
-        ))
+        JwtError::Json(format!("{:?} error at column {}", e.classify(), e.column()))
     })?;
     let auth = parsed.auth;
     let (account_id, plan_type) = match auth {
@@ -177,7 +173,10 @@ mod tests {
             Case {
                 name: "padded base64url",
                 token: padded(&serde_json::json!({"exp": 5})),
-                expected: Ok(Claims { exp: Some(5), ..Claims::default() }),
+                expected: Ok(Claims {
+                    exp: Some(5),
+                    ..Claims::default()
+                }),
             },
             Case {
                 name: "float exp and profile email",
@@ -193,7 +192,9 @@ mod tests {
             },
             Case {
                 name: "empty strings are absent",
-                token: make_jwt(&serde_json::json!({"email": "", "https://api.openai.com/auth": {"chatgpt_account_id": " "}})),
+                token: make_jwt(
+                    &serde_json::json!({"email": "", "https://api.openai.com/auth": {"chatgpt_account_id": " "}}),
+                ),
                 expected: Ok(Claims::default()),
             },
             Case {
@@ -213,13 +214,21 @@ mod tests {
             },
         ];
         for case in cases {
-            assert_eq!(decode_claims(&case.token), case.expected, "case {}", case.name);
+            assert_eq!(
+                decode_claims(&case.token),
+                case.expected,
+                "case {}",
+                case.name
+            );
         }
     }
 
     #[test]
     fn json_errors_never_echo_the_payload() {
-        let token = format!("e30.{}.x", URL_SAFE_NO_PAD.encode(r#"{"email": 42, "secret":"s3cr3t"}"#));
+        let token = format!(
+            "e30.{}.x",
+            URL_SAFE_NO_PAD.encode(r#"{"email": 42, "secret":"s3cr3t"}"#)
+        );
         let err = decode_claims(&token).unwrap_err();
         assert!(matches!(err, JwtError::Json(_)));
         let text = err.to_string();

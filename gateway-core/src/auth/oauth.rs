@@ -209,9 +209,7 @@ pub fn classify_token_error(status: u16, body: &[u8]) -> RefreshError {
         Ok(parsed) => error_code_and_message(parsed),
         Err(_) => (None, None),
     };
-    let terminal_code = code
-        .as_deref()
-        .is_some_and(|c| TERMINAL_CODES.contains(&c));
+    let terminal_code = code.as_deref().is_some_and(|c| TERMINAL_CODES.contains(&c));
     let kind = if terminal_code || status == 401 {
         FailureKind::Terminal
     } else {
@@ -260,17 +258,65 @@ mod tests {
     fn classify_table() {
         use FailureKind::{Terminal, Transient};
         let cases: &[(&str, u16, &str, FailureKind, &str)] = &[
-            ("error string", 400, r#"{"error":"invalid_grant","error_description":"bad"}"#, Terminal, "invalid_grant"),
-            ("error object reused", 401, r#"{"error":{"code":"refresh_token_reused","message":"m"}}"#, Terminal, "refresh_token_reused"),
-            ("error object expired", 400, r#"{"error":{"code":"refresh_token_expired"}}"#, Terminal, "refresh_token_expired"),
-            ("invalidated", 401, r#"{"error":{"code":"refresh_token_invalidated"}}"#, Terminal, "refresh_token_invalidated"),
-            ("top-level code", 400, r#"{"code":"refresh_token_reused","message":"x"}"#, Terminal, "refresh_token_reused"),
+            (
+                "error string",
+                400,
+                r#"{"error":"invalid_grant","error_description":"bad"}"#,
+                Terminal,
+                "invalid_grant",
+            ),
+            (
+                "error object reused",
+                401,
+                r#"{"error":{"code":"refresh_token_reused","message":"m"}}"#,
+                Terminal,
+                "refresh_token_reused",
+            ),
+            (
+                "error object expired",
+                400,
+                r#"{"error":{"code":"refresh_token_expired"}}"#,
+                Terminal,
+                "refresh_token_expired",
+            ),
+            (
+                "invalidated",
+                401,
+                r#"{"error":{"code":"refresh_token_invalidated"}}"#,
+                Terminal,
+                "refresh_token_invalidated",
+            ),
+            (
+                "top-level code",
+                400,
+                r#"{"code":"refresh_token_reused","message":"x"}"#,
+                Terminal,
+                "refresh_token_reused",
+            ),
             ("bare 401", 401, "nope", Terminal, "http_401"),
             ("server error", 500, "<html>", Transient, "http_500"),
-            ("bad gateway json", 502, r#"{"error":"server_error"}"#, Transient, "server_error"),
+            (
+                "bad gateway json",
+                502,
+                r#"{"error":"server_error"}"#,
+                Transient,
+                "server_error",
+            ),
             ("rate limited", 429, "", Transient, "http_429"),
-            ("other 4xx", 400, r#"{"error":"invalid_request","error_description":"x"}"#, Transient, "invalid_request"),
-            ("cloudflare 403", 403, "<html>challenge</html>", Transient, "http_403"),
+            (
+                "other 4xx",
+                400,
+                r#"{"error":"invalid_request","error_description":"x"}"#,
+                Transient,
+                "invalid_request",
+            ),
+            (
+                "cloudflare 403",
+                403,
+                "<html>challenge</html>",
+                Transient,
+                "http_403",
+            ),
         ];
         for (name, status, body, kind, code) in cases {
             let err = classify_token_error(*status, body.as_bytes());
@@ -280,12 +326,21 @@ mod tests {
 
     #[test]
     fn messages_come_from_the_issuer_or_the_status() {
-        let err = classify_token_error(400, br#"{"error":"invalid_grant","error_description":"  gone\n"}"#);
+        let err = classify_token_error(
+            400,
+            br#"{"error":"invalid_grant","error_description":"  gone\n"}"#,
+        );
         assert_eq!(err.message, "gone");
         let err = classify_token_error(503, b"");
         assert_eq!(err.message, "the token endpoint answered HTTP 503");
-        let long = format!(r#"{{"error":{{"code":"x","message":"{}"}}}}"#, "a".repeat(1000));
-        assert_eq!(classify_token_error(500, long.as_bytes()).message.len(), 200);
+        let long = format!(
+            r#"{{"error":{{"code":"x","message":"{}"}}}}"#,
+            "a".repeat(1000)
+        );
+        assert_eq!(
+            classify_token_error(500, long.as_bytes()).message.len(),
+            200
+        );
     }
 
     #[test]
@@ -312,7 +367,8 @@ mod tests {
         let garbage = parse_token_response(200, br#"{"access_token": 12 secret"#).unwrap_err();
         assert_eq!(garbage.kind, FailureKind::Transient);
         assert!(!garbage.message.contains("secret"));
-        let failed = parse_token_response(401, br#"{"error":{"code":"refresh_token_reused"}}"#).unwrap_err();
+        let failed =
+            parse_token_response(401, br#"{"error":{"code":"refresh_token_reused"}}"#).unwrap_err();
         assert!(failed.is_reused());
         let debug = format!("{ok:?}");
         assert!(!debug.contains("\"a\"") && debug.contains("***"), "{debug}");

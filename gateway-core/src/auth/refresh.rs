@@ -1,7 +1,7 @@
 //! Getting a usable OAuth access token across many concurrent instances: the refresh protocol.
 //!
 //! Pure code over the ports: the record lives under [`TOKEN_KEY`], the single refresher is chosen
-//! by the [`lease`](super::lease), and only that refresher calls the token endpoint. Refresh tokens
+//! by the [`lease`], and only that refresher calls the token endpoint. Refresh tokens
 //! rotate and a reused one kills the session, so "exactly one refresh per generation" is the
 //! invariant everything here serves. Never formats, logs or returns a token inside an error.
 //!
@@ -138,7 +138,13 @@ pub fn acquire_token(
     policy: &RefreshPolicy,
     nonce: u64,
 ) -> Result<TokenRecord, GatewayError> {
-    let ctx = Ctx { kv, clock, endpoint, policy, nonce };
+    let ctx = Ctx {
+        kv,
+        clock,
+        endpoint,
+        policy,
+        nonce,
+    };
     obtain(&ctx, Want::Fresh)
 }
 
@@ -155,7 +161,13 @@ pub fn force_refresh(
     rejected_access_token: &str,
     nonce: u64,
 ) -> Result<TokenRecord, GatewayError> {
-    let ctx = Ctx { kv, clock, endpoint, policy, nonce };
+    let ctx = Ctx {
+        kv,
+        clock,
+        endpoint,
+        policy,
+        nonce,
+    };
     obtain(&ctx, Want::Replacing(rejected_access_token))
 }
 
@@ -168,8 +180,14 @@ fn obtain(ctx: &Ctx<'_>, want: Want<'_>) -> Result<TokenRecord, GatewayError> {
         Plan::Refresh => {}
     }
     let fingerprint = record.fingerprint();
-    match lease::claim(ctx.kv, ctx.clock, &fingerprint, ctx.nonce, ctx.policy.timing())
-        .map_err(kv_error)?
+    match lease::claim(
+        ctx.kv,
+        ctx.clock,
+        &fingerprint,
+        ctx.nonce,
+        ctx.policy.timing(),
+    )
+    .map_err(kv_error)?
     {
         Claim::Won { window } => {
             let result = refresh_as_holder(ctx, &fingerprint, want);
@@ -177,10 +195,9 @@ fn obtain(ctx: &Ctx<'_>, want: Want<'_>) -> Result<TokenRecord, GatewayError> {
             result
         }
         Claim::HeldElsewhere if usable(&record, now, want) => Ok(record),
-        Claim::HeldElsewhere => match wait_for_generation(ctx, &fingerprint, want)? {
-            Waited::Settled(outcome) => outcome,
-            Waited::TimedOut => Err(in_progress_error()),
-        },
+        Claim::HeldElsewhere => {
+            wait_for_generation(ctx, &fingerprint, want)?.ok_or_else(in_progress_error)
+        }
     }
 }
 
@@ -243,8 +260,8 @@ fn refresh_as_holder(
     if failure.is_reused() {
         // Someone used this refresh token: if it was a concurrent refresher, its generation is
         // about to appear and the session is fine; only if none does is the failure terminal.
-        if let Waited::Settled(outcome) = wait_for_generation(ctx, fingerprint, want)? {
-            return outcome;
+        if let Some(record) = wait_for_generation(ctx, fingerprint, want)? {
+            return Ok(record);
         }
     }
     record_failure(ctx, fingerprint, want, &failure)
@@ -261,7 +278,9 @@ fn persist_rotated(
         // A login (or another refresher) wrote a newer generation: it wins, ours is dropped.
         return Ok(stored);
     }
-    let bytes = rotated.to_json().map_err(|e| GatewayError::Internal(e.to_string()))?;
+    let bytes = rotated
+        .to_json()
+        .map_err(|e| GatewayError::Internal(e.to_string()))?;
     let mut attempts_left = 3u8;
     loop {
         // The issuer already rotated the refresh token: losing this write loses the session,
@@ -295,7 +314,9 @@ fn record_failure(
     );
     let retry_after = ctx.policy.backoff_secs(recorded.attempts);
     stored.last_failure = Some(recorded);
-    let bytes = stored.to_json().map_err(|e| GatewayError::Internal(e.to_string()))?;
+    let bytes = stored
+        .to_json()
+        .map_err(|e| GatewayError::Internal(e.to_string()))?;
     ctx.kv.set(TOKEN_KEY, &bytes).map_err(kv_error)?;
     match failure.kind {
         FailureKind::Terminal => Err(terminal_error(&failure.code)),
@@ -311,18 +332,13 @@ fn record_failure(
     }
 }
 
-/// What a waiter (or a holder after `refresh_token_reused`) saw.
-enum Waited {
-    Settled(Result<TokenRecord, GatewayError>),
-    TimedOut,
-}
-
-/// Poll the record until its generation changes or a failure is recorded for it.
+/// Poll the record until its generation changes (`Ok(Some)`, or the new record's error) or a
+/// failure is recorded for it (that failure's error); `Ok(None)` when the wait times out.
 fn wait_for_generation(
     ctx: &Ctx<'_>,
     fingerprint: &str,
     want: Want<'_>,
-) -> Result<Waited, GatewayError> {
+) -> Result<Option<TokenRecord>, GatewayError> {
     let wait_ms = i64::try_from(ctx.policy.wait_max_ms).unwrap_or(i64::MAX);
     let deadline = ctx.clock.now_ms().saturating_add(wait_ms);
     while ctx.clock.now_ms() < deadline {
@@ -330,15 +346,15 @@ fn wait_for_generation(
         let current = load(ctx.kv)?;
         let now = ctx.now_secs();
         if current.fingerprint() != fingerprint {
-            return Ok(Waited::Settled(settle(current, now, ctx.policy, want)));
+            return settle(current, now, ctx.policy, want).map(Some);
         }
         match plan(&current, now, ctx.policy, want) {
             Plan::Refresh => {}
-            Plan::Use => return Ok(Waited::Settled(Ok(current))),
-            Plan::Fail(err) => return Ok(Waited::Settled(Err(err))),
+            Plan::Use => return Ok(Some(current)),
+            Plan::Fail(err) => return Err(err),
         }
     }
-    Ok(Waited::TimedOut)
+    Ok(None)
 }
 
 /// The answer for a record of a generation someone else just wrote: use it unless it is
@@ -377,7 +393,9 @@ fn terminal_error(code: &str) -> GatewayError {
 
 fn backoff_error(code: &str, secs: i64) -> GatewayError {
     GatewayError::oauth_refresh_failed(
-        format!("the access token expired and the last refresh failed ({code}); retrying in {secs} s"),
+        format!(
+            "the access token expired and the last refresh failed ({code}); retrying in {secs} s"
+        ),
         Some(retry_secs(secs)),
     )
 }

@@ -91,7 +91,10 @@ pub(crate) struct RealClock {
 
 impl RealClock {
     pub(crate) fn at(base_ms: i64) -> Self {
-        Self { start: Instant::now(), base_ms: AtomicI64::new(base_ms) }
+        Self {
+            start: Instant::now(),
+            base_ms: AtomicI64::new(base_ms),
+        }
     }
     pub(crate) fn shift(&self, ms: i64) {
         self.base_ms.fetch_add(ms, Ordering::SeqCst);
@@ -100,7 +103,8 @@ impl RealClock {
 
 impl Clock for RealClock {
     fn now_ms(&self) -> i64 {
-        self.base_ms.load(Ordering::SeqCst) + i64::try_from(self.start.elapsed().as_millis()).unwrap()
+        self.base_ms.load(Ordering::SeqCst)
+            + i64::try_from(self.start.elapsed().as_millis()).unwrap()
     }
     fn sleep_ms(&self, ms: u64) {
         std::thread::sleep(Duration::from_millis(ms));
@@ -113,6 +117,7 @@ pub(crate) struct FakeIssuer {
     state: Mutex<IssuerState>,
     calls: AtomicUsize,
     delay_ms: u64,
+    answer_delay_ms: u64,
     expires_in: i64,
 }
 
@@ -138,8 +143,14 @@ impl FakeIssuer {
             }),
             calls: AtomicUsize::new(0),
             delay_ms,
+            answer_delay_ms: 0,
             expires_in: 3600,
         }
+    }
+    /// After a successful rotation, wait this long before answering (the answer is "in flight").
+    pub(crate) fn answering_after(mut self, ms: u64) -> Self {
+        self.answer_delay_ms = ms;
+        self
     }
     /// The next calls fail with these errors (the refresh token is not consumed).
     pub(crate) fn fail_next(&self, err: RefreshError) {
@@ -177,6 +188,10 @@ impl TokenEndpoint for FakeIssuer {
         state.generation += 1;
         let n = state.generation;
         state.valid_refresh = format!("rt-{n}");
+        drop(state);
+        if self.answer_delay_ms > 0 {
+            std::thread::sleep(Duration::from_millis(self.answer_delay_ms));
+        }
         Ok(TokenResponse {
             access_token: Secret::new(format!("at-{n}")),
             refresh_token: Some(Secret::new(format!("rt-{n}"))),
@@ -220,7 +235,11 @@ pub(crate) struct HookKv {
 
 impl HookKv {
     pub(crate) fn new(inner: Arc<MemKv>, before_op: usize, hook: Hook) -> Self {
-        Self { inner, ops: AtomicUsize::new(0), hook: Mutex::new(Some((before_op, hook))) }
+        Self {
+            inner,
+            ops: AtomicUsize::new(0),
+            hook: Mutex::new(Some((before_op, hook))),
+        }
     }
     fn tick(&self) {
         let n = self.ops.fetch_add(1, Ordering::SeqCst);

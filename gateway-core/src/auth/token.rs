@@ -80,8 +80,8 @@ pub struct RefreshFailure {
 }
 
 impl RefreshFailure {
-    /// The failure to record after `previous`: transient failures count up, anything else
-    /// starts at one.
+    /// The failure to record after `previous`: consecutive transient failures count up, anything
+    /// else starts at one.
     pub fn after(
         previous: Option<&RefreshFailure>,
         kind: FailureKind,
@@ -89,7 +89,9 @@ impl RefreshFailure {
         at: i64,
     ) -> Self {
         let attempts = match previous {
-            Some(p) if p.kind == FailureKind::Transient => p.attempts.saturating_add(1),
+            Some(p) if p.kind == FailureKind::Transient && kind == FailureKind::Transient => {
+                p.attempts.saturating_add(1)
+            }
             _ => 1,
         };
         Self {
@@ -188,7 +190,11 @@ struct Identity {
 }
 
 impl Identity {
-    fn gather(id: Option<&Claims>, access: Option<&Claims>, previous: Option<&TokenRecord>) -> Self {
+    fn gather(
+        id: Option<&Claims>,
+        access: Option<&Claims>,
+        previous: Option<&TokenRecord>,
+    ) -> Self {
         let pick = |f: fn(&Claims) -> Option<&String>, p: fn(&TokenRecord) -> Option<&String>| {
             id.and_then(f)
                 .or_else(|| access.and_then(f))
@@ -242,7 +248,10 @@ impl TokenRecord {
             .filter(|t| !t.is_empty())
             .cloned()
             .or_else(|| previous.and_then(|p| p.id_token.clone()));
-        let id_claims = resp.id_token.as_ref().and_then(|t| decode_claims(t.expose()).ok());
+        let id_claims = resp
+            .id_token
+            .as_ref()
+            .and_then(|t| decode_claims(t.expose()).ok());
         let access_claims = decode_claims(resp.access_token.expose()).ok();
         let identity = Identity::gather(id_claims.as_ref(), access_claims.as_ref(), previous);
         let expires_at = match resp.expires_in {
@@ -291,7 +300,11 @@ impl TokenRecord {
         const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
         const PRIME: u64 = 0x0100_0000_01b3;
         let mut hash = OFFSET;
-        let parts = [self.refresh_token.expose(), "\0", self.access_token.expose()];
+        let parts = [
+            self.refresh_token.expose(),
+            "\0",
+            self.access_token.expose(),
+        ];
         for byte in parts.iter().flat_map(|p| p.bytes()) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(PRIME);
@@ -347,7 +360,9 @@ pub fn choose_import(
     match (stored, file) {
         (_, None) => None,
         (None, Some(file)) => Some(file.clone()),
-        (Some(stored), Some(file)) => (file.last_refresh > stored.last_refresh).then(|| file.clone()),
+        (Some(stored), Some(file)) => {
+            (file.last_refresh > stored.last_refresh).then(|| file.clone())
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! Chat Completions request → Codex Responses request.
 //!
 //! Pure: bytes in, upstream bytes plus reporting out; it must never panic, never forward a
-//! parameter the backend rejects, and never drop a client parameter without listing it in
-//! [`Translated::ignored`].
+//! parameter the backend rejects, and never drop a top-level or message field without listing
+//! it in [`Translated::ignored`] (unknown keys nested inside parts and option objects are not
+//! reported).
 //!
 //! The upstream body always has `store: false`, `stream: true`,
 //! `include: ["reasoning.encrypted_content"]` and a string `instructions`; its key order is
@@ -30,6 +31,7 @@
 //! given, `function_call` when `tool_choice` is given, `tool_choice`/`parallel_tool_calls`
 //! without tools, and everything in [`EXTRA_POLICY`] marked [`ExtraPolicy::Ignore`] plus any
 //! field nobody knows (forwarding unknown fields to a backend that 400s on them helps nobody).
+//! Message fields without an equivalent are reported as `messages[].<field>`.
 //! Refused with a 400: `n` > 1, `modalities` containing `audio`, `audio`.
 
 use crate::codex::request::{

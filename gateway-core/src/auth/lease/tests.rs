@@ -5,13 +5,19 @@ use crate::auth::mem_kv::MemKv;
 use crate::auth::testkit::{HookKv, VirtualTime};
 
 const TTL_MS: i64 = 30_000;
-const TIMING: LeaseTiming = LeaseTiming { ttl_ms: TTL_MS, grace_ms: 50 };
+const TIMING: LeaseTiming = LeaseTiming {
+    ttl_ms: TTL_MS,
+    grace_ms: 50,
+};
 const WINDOW_MS: i64 = TTL_MS / 2;
 const FP: &str = "00000000deadbeef";
 
 #[test]
 fn holder_freshness_table() {
-    let h = Holder { nonce: 1, started_at_ms: 100_000 };
+    let h = Holder {
+        nonce: 1,
+        started_at_ms: 100_000,
+    };
     let cases: &[(&str, i64, bool)] = &[
         ("just written", 100_000, true),
         ("almost ttl", 100_000 + TTL_MS - 1, true),
@@ -43,17 +49,29 @@ fn first_claim_wins_and_second_loses_until_released() {
     let window = TIMING.window_at(1_000_000);
     assert_eq!(won, Claim::Won { window });
     assert_eq!(clock.slept_ms(), 50, "grace");
-    assert_eq!(claim(&kv, &clock, FP, 2, TIMING).unwrap(), Claim::HeldElsewhere);
+    assert_eq!(
+        claim(&kv, &clock, FP, 2, TIMING).unwrap(),
+        Claim::HeldElsewhere
+    );
     release(&kv, FP, 1, window);
-    assert!(kv.keys().is_empty(), "release leaves nothing behind: {:?}", kv.keys());
-    assert!(matches!(claim(&kv, &clock, FP, 3, TIMING).unwrap(), Claim::Won { .. }));
+    assert!(
+        kv.keys().is_empty(),
+        "release leaves nothing behind: {:?}",
+        kv.keys()
+    );
+    assert!(matches!(
+        claim(&kv, &clock, FP, 3, TIMING).unwrap(),
+        Claim::Won { .. }
+    ));
 }
 
 #[test]
 fn release_keeps_a_holder_key_that_is_not_ours() {
     let kv = MemKv::new();
     let clock = VirtualTime::at(0).clock();
-    let Claim::Won { window } = claim(&kv, &clock, FP, 1, TIMING).unwrap() else { panic!() };
+    let Claim::Won { window } = claim(&kv, &clock, FP, 1, TIMING).unwrap() else {
+        panic!()
+    };
     release(&kv, FP, 99, window);
     assert_eq!(read_holder(&kv, FP).unwrap().map(|h| h.nonce), Some(1));
 }
@@ -63,7 +81,10 @@ fn unreadable_holder_counts_as_absent() {
     let kv = MemKv::new();
     kv.set(&holder_key(FP), b"garbage").unwrap();
     let clock = VirtualTime::at(0).clock();
-    assert!(matches!(claim(&kv, &clock, FP, 1, TIMING).unwrap(), Claim::Won { .. }));
+    assert!(matches!(
+        claim(&kv, &clock, FP, 1, TIMING).unwrap(),
+        Claim::Won { .. }
+    ));
 }
 
 /// Instance A claims; before each of A's store operations in turn, instance B (whose clock reads
@@ -80,17 +101,27 @@ fn any_interleaving_in_same_or_adjacent_window_has_one_winner() {
             let time = VirtualTime::at(a_time);
             let b_result = Arc::new(Mutex::new(None));
             let (mem_b, time_b, out) = (Arc::clone(&mem), time.clone(), Arc::clone(&b_result));
-            let kv_a = HookKv::new(Arc::clone(&mem), before_op, Box::new(move || {
-                let clock_b = time_b.skewed(offset);
-                *out.lock().unwrap() = Some(claim(&*mem_b, &clock_b, FP, 2, TIMING).unwrap());
-            }));
+            let kv_a = HookKv::new(
+                Arc::clone(&mem),
+                before_op,
+                Box::new(move || {
+                    let clock_b = time_b.skewed(offset);
+                    *out.lock().unwrap() = Some(claim(&*mem_b, &clock_b, FP, 2, TIMING).unwrap());
+                }),
+            );
             let a = claim(&kv_a, &time.clock(), FP, 1, TIMING).unwrap();
             let b = b_result.lock().unwrap().unwrap_or_else(|| {
                 // A finished in fewer operations than `before_op`: B runs afterwards.
                 claim(&*mem, &time.skewed(offset), FP, 2, TIMING).unwrap()
             });
-            let winners = [a, b].iter().filter(|c| matches!(c, Claim::Won { .. })).count();
-            assert_eq!(winners, 1, "offset {offset} before op {before_op}: a={a:?} b={b:?}");
+            let winners = [a, b]
+                .iter()
+                .filter(|c| matches!(c, Claim::Won { .. }))
+                .count();
+            assert_eq!(
+                winners, 1,
+                "offset {offset} before op {before_op}: a={a:?} b={b:?}"
+            );
         }
     }
 }
@@ -104,11 +135,21 @@ fn adjacent_window_candidate_loses_before_the_holder_is_written() {
     let seen = Arc::new(Mutex::new(None));
     let (mem_b, time_b, out) = (Arc::clone(&mem), time.clone(), Arc::clone(&seen));
     // A's operations: get holder (0), increment w (1), increment w+1 (2), set holder (3).
-    let kv_a = HookKv::new(Arc::clone(&mem), 3, Box::new(move || {
-        assert!(mem_b.get(&holder_key(FP)).unwrap().is_none(), "holder not yet written");
-        *out.lock().unwrap() = Some(claim(&*mem_b, &time_b.skewed(1), FP, 2, TIMING).unwrap());
-    }));
-    assert!(matches!(claim(&kv_a, &time.clock(), FP, 1, TIMING).unwrap(), Claim::Won { .. }));
+    let kv_a = HookKv::new(
+        Arc::clone(&mem),
+        3,
+        Box::new(move || {
+            assert!(
+                mem_b.get(&holder_key(FP)).unwrap().is_none(),
+                "holder not yet written"
+            );
+            *out.lock().unwrap() = Some(claim(&*mem_b, &time_b.skewed(1), FP, 2, TIMING).unwrap());
+        }),
+    );
+    assert!(matches!(
+        claim(&kv_a, &time.clock(), FP, 1, TIMING).unwrap(),
+        Claim::Won { .. }
+    ));
     assert_eq!(*seen.lock().unwrap(), Some(Claim::HeldElsewhere));
 }
 
@@ -136,7 +177,10 @@ fn concurrent_holder_writes_resolve_to_the_last_writer() {
 fn dead_holder_is_taken_over_after_the_ttl() {
     let kv = MemKv::new();
     let time = VirtualTime::at(7 * WINDOW_MS + 123);
-    assert!(matches!(claim(&kv, &time.clock(), FP, 1, TIMING).unwrap(), Claim::Won { .. }));
+    assert!(matches!(
+        claim(&kv, &time.clock(), FP, 1, TIMING).unwrap(),
+        Claim::Won { .. }
+    ));
     // ...and dies without releasing.
     let mut waited = 0;
     loop {
@@ -147,7 +191,10 @@ fn dead_holder_is_taken_over_after_the_ttl() {
         waited += 1_000;
         assert!(waited <= TTL_MS + 1_000, "no takeover after {waited} ms");
     }
-    assert!(waited >= TTL_MS - 1_000, "taken over too early: {waited} ms");
+    assert!(
+        waited >= TTL_MS - 1_000,
+        "taken over too early: {waited} ms"
+    );
     assert_eq!(read_holder(&kv, FP).unwrap().map(|h| h.nonce), Some(2));
 }
 

@@ -7,6 +7,21 @@ fn response(value: serde_json::Value) -> TokenResponse {
     serde_json::from_value(value).unwrap()
 }
 
+/// (refresh token, expires_at, account, email, plan)
+type Expected = (
+    &'static str,
+    Option<i64>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// (name, expires_at, last_refresh, now, margin, needs_refresh, is_expired)
+type RefreshCase = (&'static str, Option<i64>, i64, i64, i64, bool, bool);
+
+/// (name, stored, file, expected last_refresh of the import)
+type ImportCase = (&'static str, Option<i64>, Option<i64>, Option<i64>);
+
 #[test]
 fn from_token_response_table() {
     let id = make_jwt(&json!({"email": "id@example.com",
@@ -21,33 +36,56 @@ fn from_token_response_table() {
         name: &'static str,
         resp: serde_json::Value,
         previous: Option<TokenRecord>,
-        // (refresh token, expires_at, account, email, plan)
-        expected: Result<(&'static str, Option<i64>, Option<&'static str>, Option<&'static str>, Option<&'static str>), TokenError>,
+        expected: Result<Expected, TokenError>,
     }
     let cases = [
         Case {
             name: "login with id token and expires_in",
             resp: json!({"access_token": access, "refresh_token": "rt-new", "id_token": id, "expires_in": 100}),
             previous: None,
-            expected: Ok(("rt-new", Some(1_100), Some("acc-id"), Some("id@example.com"), Some("pro"))),
+            expected: Ok((
+                "rt-new",
+                Some(1_100),
+                Some("acc-id"),
+                Some("id@example.com"),
+                Some("pro"),
+            )),
         },
         Case {
             name: "no expires_in: access-token exp; no id token: access claims",
             resp: json!({"access_token": access, "refresh_token": "rt-new"}),
             previous: None,
-            expected: Ok(("rt-new", Some(5_000), Some("acc-at"), Some("at@example.com"), Some("plus"))),
+            expected: Ok((
+                "rt-new",
+                Some(5_000),
+                Some("acc-at"),
+                Some("at@example.com"),
+                Some("plus"),
+            )),
         },
         Case {
             name: "refresh without refresh token keeps the previous one and its claims",
             resp: json!({"access_token": "opaque", "expires_in": 0}),
             previous: Some(previous.clone()),
-            expected: Ok(("rt-0", None, Some("acc"), Some("old@example.com"), Some("plus"))),
+            expected: Ok((
+                "rt-0",
+                None,
+                Some("acc"),
+                Some("old@example.com"),
+                Some("plus"),
+            )),
         },
         Case {
             name: "empty refresh token counts as absent",
             resp: json!({"access_token": "opaque", "refresh_token": ""}),
             previous: Some(previous.clone()),
-            expected: Ok(("rt-0", None, Some("acc"), Some("old@example.com"), Some("plus"))),
+            expected: Ok((
+                "rt-0",
+                None,
+                Some("acc"),
+                Some("old@example.com"),
+                Some("plus"),
+            )),
         },
         Case {
             name: "empty access token",
@@ -63,13 +101,31 @@ fn from_token_response_table() {
         },
     ];
     for case in cases {
-        let got = TokenRecord::from_token_response(&response(case.resp), 1_000, case.previous.as_ref())
-            .map(|r| {
-                assert_eq!((r.last_refresh, r.last_failure.clone(), r.version), (1_000, None, 1), "case {}", case.name);
-                (r.refresh_token.expose().to_owned(), r.expires_at, r.account_id, r.email, r.plan_type)
-            });
+        let got =
+            TokenRecord::from_token_response(&response(case.resp), 1_000, case.previous.as_ref())
+                .map(|r| {
+                    assert_eq!(
+                        (r.last_refresh, r.last_failure.clone(), r.version),
+                        (1_000, None, 1),
+                        "case {}",
+                        case.name
+                    );
+                    (
+                        r.refresh_token.expose().to_owned(),
+                        r.expires_at,
+                        r.account_id,
+                        r.email,
+                        r.plan_type,
+                    )
+                });
         let expected = case.expected.map(|(rt, exp, acc, email, plan)| {
-            (rt.to_owned(), exp, acc.map(str::to_owned), email.map(str::to_owned), plan.map(str::to_owned))
+            (
+                rt.to_owned(),
+                exp,
+                acc.map(str::to_owned),
+                email.map(str::to_owned),
+                plan.map(str::to_owned),
+            )
         });
         assert_eq!(got, expected, "case {}", case.name);
     }
@@ -77,17 +133,48 @@ fn from_token_response_table() {
 
 #[test]
 fn needs_refresh_and_expiry_table() {
-    // (name, expires_at, last_refresh, now, margin, needs_refresh, is_expired)
-    let cases: &[(&str, Option<i64>, i64, i64, i64, bool, bool)] = &[
+    let cases: &[RefreshCase] = &[
         ("far from expiry", Some(10_000), 0, 1_000, 300, false, false),
-        ("just outside margin", Some(1_301), 0, 1_000, 300, false, false),
+        (
+            "just outside margin",
+            Some(1_301),
+            0,
+            1_000,
+            300,
+            false,
+            false,
+        ),
         ("at margin", Some(1_300), 0, 1_000, 300, true, false),
         ("inside margin", Some(1_100), 0, 1_000, 300, true, false),
         ("at expiry", Some(1_000), 0, 1_000, 300, true, true),
         ("expired", Some(900), 0, 1_000, 300, true, true),
-        ("unknown expiry, fresh", None, 0, STALE_AFTER_SECS - 1, 300, false, false),
-        ("unknown expiry, 8 days old", None, 0, STALE_AFTER_SECS, 300, true, false),
-        ("huge margin saturates", Some(i64::MAX), 0, i64::MAX, i64::MAX, true, true),
+        (
+            "unknown expiry, fresh",
+            None,
+            0,
+            STALE_AFTER_SECS - 1,
+            300,
+            false,
+            false,
+        ),
+        (
+            "unknown expiry, 8 days old",
+            None,
+            0,
+            STALE_AFTER_SECS,
+            300,
+            true,
+            false,
+        ),
+        (
+            "huge margin saturates",
+            Some(i64::MAX),
+            0,
+            i64::MAX,
+            i64::MAX,
+            true,
+            true,
+        ),
     ];
     for (name, expires_at, last_refresh, now, margin, needs, expired) in cases {
         let r = record(*expires_at, *last_refresh);
@@ -102,10 +189,18 @@ fn needs_refresh_and_expiry_table() {
 #[test]
 fn json_round_trip_and_errors() {
     let mut r = record(Some(99), 5);
-    r.last_failure = Some(RefreshFailure::after(None, FailureKind::Transient, "http_502", 7));
+    r.last_failure = Some(RefreshFailure::after(
+        None,
+        FailureKind::Transient,
+        "http_502",
+        7,
+    ));
     let back = TokenRecord::from_json(&r.to_json().unwrap()).unwrap();
     assert_eq!(back, r);
-    assert_eq!(TokenRecord::from_json(r.to_json_pretty().unwrap().as_bytes()).unwrap(), r);
+    assert_eq!(
+        TokenRecord::from_json(r.to_json_pretty().unwrap().as_bytes()).unwrap(),
+        r
+    );
     let stored: serde_json::Value = serde_json::from_slice(&r.to_json().unwrap()).unwrap();
     assert_eq!(
         stored,
@@ -139,12 +234,24 @@ fn fingerprint_tracks_the_generation() {
     let mut failed = base.clone();
     failed.last_failure = Some(RefreshFailure::after(None, FailureKind::Terminal, "x", 2));
     failed.expires_at = Some(77);
-    assert_eq!(failed.fingerprint(), fp, "recording a failure keeps the generation");
+    assert_eq!(
+        failed.fingerprint(),
+        fp,
+        "recording a failure keeps the generation"
+    );
 
     let rotated = TokenRecord::from_token_response(
-        &response(json!({"access_token": "at-1", "refresh_token": "rt-1"})), 5, Some(&base)).unwrap();
+        &response(json!({"access_token": "at-1", "refresh_token": "rt-1"})),
+        5,
+        Some(&base),
+    )
+    .unwrap();
     let kept_rt = TokenRecord::from_token_response(
-        &response(json!({"access_token": "at-1"})), 5, Some(&base)).unwrap();
+        &response(json!({"access_token": "at-1"})),
+        5,
+        Some(&base),
+    )
+    .unwrap();
     let fps = [fp.clone(), rotated.fingerprint(), kept_rt.fingerprint()];
     assert_ne!(fps[0], fps[1], "rotation");
     assert_ne!(fps[0], fps[2], "refresh that keeps the refresh token");
@@ -153,9 +260,11 @@ fn fingerprint_tracks_the_generation() {
 
 #[test]
 fn choose_import_table() {
-    let at = |last_refresh: i64| TokenRecord { last_refresh, ..record(Some(1), 0) };
-    // (name, stored, file, expected last_refresh of the import)
-    let cases: &[(&str, Option<i64>, Option<i64>, Option<i64>)] = &[
+    let at = |last_refresh: i64| TokenRecord {
+        last_refresh,
+        ..record(Some(1), 0)
+    };
+    let cases: &[ImportCase] = &[
         ("empty store", None, Some(5), Some(5)),
         ("newer file", Some(5), Some(6), Some(6)),
         ("same age", Some(5), Some(5), None),
@@ -178,7 +287,12 @@ fn failures_count_transient_attempts() {
     let terminal = RefreshFailure::after(Some(&second), FailureKind::Terminal, "c", 3);
     let again = RefreshFailure::after(Some(&terminal), FailureKind::Transient, "d", 4);
     assert_eq!(
-        [first.attempts, second.attempts, terminal.attempts, again.attempts],
+        [
+            first.attempts,
+            second.attempts,
+            terminal.attempts,
+            again.attempts
+        ],
         [1, 2, 1, 1]
     );
 }
@@ -187,6 +301,9 @@ fn failures_count_transient_attempts() {
 fn secrets_never_print() {
     let r = record(Some(1), 1);
     let debug = format!("{r:?}");
-    assert!(!debug.contains("at-0") && !debug.contains("rt-0"), "{debug}");
+    assert!(
+        !debug.contains("at-0") && !debug.contains("rt-0"),
+        "{debug}"
+    );
     assert_eq!(Secret::new("x").to_string(), "***");
 }
