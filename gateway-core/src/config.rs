@@ -46,6 +46,10 @@ pub struct Settings {
     pub oauth_client_id: String,
     /// Refresh when the access token expires within this many seconds.
     pub refresh_margin_secs: i64,
+    /// A refresher silent this long is presumed dead and replaced.
+    pub refresh_lease_ttl_secs: i64,
+    /// How long a request with an expired token waits for another instance's refresh.
+    pub refresh_wait_secs: u64,
     /// How long the live model catalog is cached in the store.
     pub models_cache_ttl_secs: i64,
     /// End an upstream stream after this many silent seconds (no total timeout).
@@ -111,6 +115,8 @@ impl Settings {
             oauth_issuer: base_url(&get, "oauth_issuer", "https://auth.openai.com")?,
             oauth_client_id: get("oauth_client_id").unwrap_or_else(|| DEFAULT_CLIENT_ID.into()),
             refresh_margin_secs: number(&get, "refresh_margin_secs", 300, 0..=86_400 * 30)?,
+            refresh_lease_ttl_secs: number(&get, "refresh_lease_ttl_secs", 30, 2..=600)?,
+            refresh_wait_secs: number(&get, "refresh_wait_secs", 10, 0..=120)?,
             models_cache_ttl_secs: number(&get, "models_cache_ttl_secs", 3600, 0..=86_400 * 7)?,
             idle_timeout_secs: number(&get, "idle_timeout_secs", 300, 1..=86_400)?,
             max_body_bytes: number(&get, "max_body_bytes", 16 * 1024 * 1024, 1024..=1 << 30)?,

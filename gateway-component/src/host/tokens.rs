@@ -41,7 +41,10 @@ impl TokenEndpoint for HttpIssuer<'_> {
             url: &url,
             headers: &headers,
             body: Some(body.as_bytes()),
-            idle_secs: TOKEN_TIMEOUT_SECS,
+            // A refresher must finish well within its lease, or another instance takes over.
+            idle_secs: TOKEN_TIMEOUT_SECS
+                .min(self.settings.refresh_lease_ttl_secs.unsigned_abs() / 2)
+                .max(1),
         })
         .map_err(|e| RefreshError::network(e.to_string()))?;
         let bytes = response
@@ -54,6 +57,8 @@ impl TokenEndpoint for HttpIssuer<'_> {
 fn policy(settings: &Settings) -> RefreshPolicy {
     RefreshPolicy {
         margin_secs: settings.refresh_margin_secs,
+        lease_ttl_secs: settings.refresh_lease_ttl_secs,
+        wait_max_ms: settings.refresh_wait_secs.saturating_mul(1000),
         ..RefreshPolicy::default()
     }
 }

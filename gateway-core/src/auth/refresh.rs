@@ -68,6 +68,12 @@ impl RefreshPolicy {
     }
 }
 
+/// Writes of a freshly rotated record before giving up.
+const PERSIST_ATTEMPTS: u8 = 3;
+
+/// Pause between those writes.
+const PERSIST_RETRY_MS: u64 = 50;
+
 /// Why a token is wanted: before a call, or after the upstream rejected `access_token`.
 #[derive(Debug, Clone, Copy)]
 enum Want<'a> {
@@ -268,29 +274,38 @@ fn refresh_as_holder(
 }
 
 /// Store the rotated record, unless a new login replaced the generation meanwhile.
+///
+/// The issuer has already rotated the refresh token, so losing this write loses the session: a
+/// store hiccup on the re-read does not stop the write, and the write gets a few retries.
 fn persist_rotated(
     ctx: &Ctx<'_>,
     fingerprint: &str,
     rotated: TokenRecord,
 ) -> Result<TokenRecord, GatewayError> {
-    let stored = load(ctx.kv)?;
-    if stored.fingerprint() != fingerprint {
-        // A login (or another refresher) wrote a newer generation: it wins, ours is dropped.
-        return Ok(stored);
+    match ctx.kv.get(TOKEN_KEY) {
+        // Logged out while we refreshed: do not bring the session back.
+        Ok(None) => return Err(no_token_error()),
+        Ok(Some(bytes)) => {
+            if let Ok(stored) = TokenRecord::from_json(&bytes) {
+                if stored.fingerprint() != fingerprint {
+                    // A login (or another refresher) wrote a newer generation: it wins.
+                    return Ok(stored);
+                }
+            }
+        }
+        Err(_) => {}
     }
     let bytes = rotated
         .to_json()
         .map_err(|e| GatewayError::Internal(e.to_string()))?;
-    let mut attempts_left = 3u8;
+    let mut attempts_left = PERSIST_ATTEMPTS;
     loop {
-        // The issuer already rotated the refresh token: losing this write loses the session,
-        // so a store hiccup gets a couple of retries.
         match ctx.kv.set(TOKEN_KEY, &bytes) {
             Ok(()) => return Ok(rotated),
             Err(err) if attempts_left <= 1 => return Err(kv_error(err)),
             Err(_) => attempts_left -= 1,
         }
-        ctx.clock.sleep_ms(ctx.policy.holder_grace_ms.max(10));
+        ctx.clock.sleep_ms(PERSIST_RETRY_MS);
     }
 }
 
@@ -375,14 +390,19 @@ fn settle(
 
 /// The stored record; absent or unreadable records need a login.
 fn load(kv: &dyn Kv) -> Result<TokenRecord, GatewayError> {
-    let bytes = kv.get(TOKEN_KEY).map_err(kv_error)?.ok_or_else(|| {
-        GatewayError::oauth_unavailable(format!("no OAuth token in the store; {LOGIN_HINT}"))
-    })?;
+    let bytes = kv
+        .get(TOKEN_KEY)
+        .map_err(kv_error)?
+        .ok_or_else(no_token_error)?;
     TokenRecord::from_json(&bytes).map_err(|err| {
         GatewayError::oauth_unavailable(format!(
             "the stored OAuth token record is unreadable ({err}); {LOGIN_HINT}"
         ))
     })
+}
+
+fn no_token_error() -> GatewayError {
+    GatewayError::oauth_unavailable(format!("no OAuth token in the store; {LOGIN_HINT}"))
 }
 
 fn terminal_error(code: &str) -> GatewayError {

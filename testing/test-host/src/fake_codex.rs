@@ -104,6 +104,7 @@ struct State {
     models: Mutex<Option<Scenario>>,
     models_calls: AtomicUsize,
     valid_tokens: Mutex<Option<Vec<String>>>,
+    reject_expired: std::sync::atomic::AtomicBool,
 }
 
 /// A running fake backend.
@@ -147,6 +148,19 @@ impl FakeCodex {
     /// Only these bearer tokens are accepted; others get the backend's 401.
     pub fn accept_tokens(&self, tokens: Vec<String>) {
         *lock(&self.state.valid_tokens) = Some(tokens);
+    }
+
+    /// Answer 401 to bearer JWTs whose `exp` has passed, as the real backend does.
+    pub fn reject_expired_tokens(&self) {
+        self.state.reject_expired.store(true, Ordering::SeqCst);
+    }
+
+    /// Generation calls received (everything but the model catalog).
+    pub fn generation_requests(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| !r.path.contains("/codex/models"))
+            .collect()
     }
 
     /// Everything received so far.
@@ -208,6 +222,9 @@ async fn handle(
             return Ok(respond(Scenario::codex_status(401)));
         }
     }
+    if state.reject_expired.load(Ordering::SeqCst) && bearer_expired(&recorded) {
+        return Ok(respond(Scenario::codex_status(401)));
+    }
     if recorded.path.contains("/codex/models") {
         state.models_calls.fetch_add(1, Ordering::SeqCst);
         let scenario = lock(&state.models).clone().unwrap_or_else(default_catalog);
@@ -217,6 +234,22 @@ async fn handle(
         .or_else(|| lock(&state.script).pop_front())
         .unwrap_or_else(|| Scenario::fixture("text"));
     Ok(respond(scenario))
+}
+
+fn bearer_expired(req: &Recorded) -> bool {
+    use base64::Engine as _;
+    let exp = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .and_then(|t| t.split('.').nth(1))
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.get("exp")?.as_i64());
+    exp.is_some_and(|exp| exp <= crate::fake_oauth::now())
 }
 
 fn from_model(req: &Recorded) -> Option<Scenario> {

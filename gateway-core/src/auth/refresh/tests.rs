@@ -681,6 +681,41 @@ fn a_login_written_during_a_refresh_is_not_overwritten() {
     assert_eq!(stored(&*kv).access_token.expose(), "at-42");
 }
 
+#[test]
+fn a_store_hiccup_while_persisting_is_retried() {
+    let kv = Arc::new(MemKv::new());
+    store(&*kv, &record(Some(NOW + 100), NOW - 3_000));
+    let issuer = FakeIssuer::new();
+    let kv2 = Arc::clone(&kv);
+    issuer.on_call(Box::new(move || kv2.set_failing(true)));
+    let clock = VirtualTime::at(NOW_MS).clock();
+    clock.on_sleep(None); // the lease grace
+    let kv3 = Arc::clone(&kv);
+    clock.on_sleep(Some(Box::new(move || kv3.set_failing(false)))); // first retry pause
+    let token = acquire_token(&*kv, &clock, &issuer, &policy(), 1).unwrap();
+    assert_eq!(token.access_token.expose(), "at-1");
+    assert_eq!(stored(&*kv).access_token.expose(), "at-1");
+}
+
+#[test]
+fn a_logout_during_a_refresh_is_not_undone() {
+    let kv = Arc::new(MemKv::new());
+    store(&*kv, &record(Some(NOW + 100), NOW - 3_000));
+    let issuer = FakeIssuer::new();
+    let kv2 = Arc::clone(&kv);
+    issuer.on_call(Box::new(move || kv2.delete(TOKEN_KEY).unwrap()));
+    let err = acquire_token(
+        &*kv,
+        &VirtualTime::at(NOW_MS).clock(),
+        &issuer,
+        &policy(),
+        1,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "oauth_unavailable");
+    assert!(kv.keys().is_empty(), "{:?}", kv.keys());
+}
+
 struct Answer(Result<TokenResponse, RefreshError>);
 
 impl TokenEndpoint for Answer {

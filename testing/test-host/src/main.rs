@@ -1,0 +1,130 @@
+//! `test-host`: serve the built gateway `.wasm` from the command line, optionally with the fake
+//! Codex and OAuth servers and a seeded token. Used by the real-client tests (Python, Node), the
+//! OpenAPI conformance test, the two-process lease test and the benchmarks.
+//!
+//! It prints one JSON line with the URLs once everything listens, then serves until killed.
+//!
+//! ```text
+//! test-host --fakes --seed-token [--kv PATH] [--port N] [--var name=value]...
+//! ```
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use gateway_core::auth::token::{Secret, TokenRecord, RECORD_VERSION, TOKEN_KEY};
+use test_host::fake_codex::FakeCodex;
+use test_host::fake_oauth::{make_jwt, now, FakeOAuth};
+use test_host::{HostConfig, TestHost};
+
+struct Args {
+    fakes: bool,
+    seed_token: bool,
+    kv: Option<PathBuf>,
+    files_dir: Option<PathBuf>,
+    port: u16,
+    vars: HashMap<String, String>,
+}
+
+fn parse_args() -> anyhow::Result<Args> {
+    let mut args = Args {
+        fakes: false,
+        seed_token: false,
+        kv: None,
+        files_dir: None,
+        port: 0,
+        vars: HashMap::new(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--fakes" => args.fakes = true,
+            "--seed-token" => args.seed_token = true,
+            "--kv" => args.kv = it.next().map(PathBuf::from),
+            "--files" => args.files_dir = it.next().map(PathBuf::from),
+            "--port" => args.port = it.next().unwrap_or_default().parse()?,
+            "--var" => {
+                let pair = it.next().unwrap_or_default();
+                let (k, v) = pair
+                    .split_once('=')
+                    .ok_or_else(|| anyhow::anyhow!("--var wants name=value"))?;
+                args.vars.insert(k.to_owned(), v.to_owned());
+            }
+            other => anyhow::bail!("unknown argument {other}"),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = parse_args()?;
+    let kv_path = args.kv.clone().unwrap_or_else(|| {
+        std::env::temp_dir()
+            .join(format!("test-host-{}", std::process::id()))
+            .join(".spin/sqlite_key_value.db")
+    });
+    let (codex, oauth) = if args.fakes {
+        let codex = FakeCodex::start().await?;
+        let oauth = FakeOAuth::start("rt-initial").await?;
+        for (k, v) in [
+            ("codex_base_url", codex.base_url()),
+            ("upstream_base_url", codex.base_url()),
+            ("oauth_issuer", oauth.base_url()),
+        ] {
+            args.vars.entry(k.into()).or_insert(v);
+        }
+        (Some(codex), Some(oauth))
+    } else {
+        (None, None)
+    };
+    args.vars
+        .entry("downstream_api_key".into())
+        .or_insert_with(|| "sk-test-host".into());
+    if args.seed_token {
+        let kv = kv_sqlite::SqliteKv::open(&kv_path, kv_sqlite::DEFAULT_STORE)?;
+        let refresh = oauth
+            .as_ref()
+            .map_or("rt-initial".into(), |o| o.current_refresh());
+        let record = TokenRecord {
+            version: RECORD_VERSION,
+            access_token: Secret::new(make_jwt(now() + 3600, "acct-test", "seed")),
+            refresh_token: Secret::new(refresh),
+            id_token: None,
+            account_id: Some("acct-test".into()),
+            email: Some("dev@example.com".into()),
+            plan_type: Some("plus".into()),
+            expires_at: Some(now() + 3600),
+            last_refresh: now(),
+            last_failure: None,
+        };
+        kv.set(TOKEN_KEY, &serde_json::to_vec(&record)?)?;
+    }
+    let host = TestHost::start(HostConfig {
+        variables: args.vars.clone(),
+        kv_path: kv_path.clone(),
+        files_dir: args.files_dir,
+        port: args.port,
+    })
+    .await?;
+    let line = serde_json::json!({
+        "gateway_url": host.base_url(),
+        "codex_url": codex.as_ref().map(|c| c.base_url()),
+        "oauth_url": oauth.as_ref().map(|o| o.base_url()),
+        "api_key": args.vars.get("downstream_api_key"),
+        "kv_path": kv_path,
+    });
+    println!("{line}");
+    if std::env::var_os("TEST_HOST_ECHO_LOGS").is_some() {
+        let mut seen = 0;
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let logs = host.logs();
+            if logs.len() > seen {
+                eprint!("{}", &logs[seen..]);
+                seen = logs.len();
+            }
+        }
+    }
+    std::future::pending::<()>().await;
+    Ok(())
+}

@@ -1,0 +1,416 @@
+//! Issue 3: tokens in the key-value store, single refresh across instances and processes,
+//! forced refresh on 401, terminal failures, import, and the live model catalog.
+
+use std::time::{Duration, Instant};
+
+use gateway_core::auth::lease::holder_key;
+use gateway_core::auth::token::{TokenRecord, TOKEN_KEY};
+use serde_json::json;
+use test_host::fake_codex::Scenario;
+use test_host::fake_oauth::{make_jwt, now, Mode};
+
+use crate::support::*;
+
+fn chat_body() -> serde_json::Value {
+    json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "hi"}]})
+}
+
+async fn concurrent_chats(env: &Env, n: usize) -> Vec<u16> {
+    let futures = (0..n).map(|_| async {
+        env.post_json("/v1/chat/completions", &chat_body())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    futures_util::future::join_all(futures).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_requests_inside_the_margin_cause_exactly_one_refresh() {
+    let env = Env::start("margin", &[]).await;
+    env.codex.reject_expired_tokens();
+    env.oauth.set_delay_ms(200);
+    let seeded = env.seed_token(120); // inside the 300 s margin, still valid
+    let statuses = concurrent_chats(&env, 32).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(env.oauth.refresh_calls(), 1);
+    assert_eq!(env.oauth.reused_rejections(), 0);
+    let stored = env.stored_token().unwrap();
+    assert_eq!(stored.refresh_token.expose(), env.oauth.current_refresh());
+    assert_ne!(stored.access_token, seeded.access_token);
+    assert!(stored.last_failure.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_requests_with_an_expired_token_wait_for_one_refresh() {
+    let env = Env::start("expired", &[]).await;
+    env.codex.reject_expired_tokens();
+    env.oauth.set_delay_ms(300);
+    env.seed_token(-10);
+    let started = Instant::now();
+    let statuses = concurrent_chats(&env, 32).await;
+    let took = started.elapsed();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(env.oauth.refresh_calls(), 1);
+    assert_eq!(env.oauth.reused_rejections(), 0);
+    // Every request used a token the issuer minted, none the expired one.
+    let issued = env.oauth.issued_access();
+    for req in env.codex.generation_requests() {
+        let bearer = req
+            .header("authorization")
+            .unwrap()
+            .trim_start_matches("Bearer ");
+        assert!(issued.iter().any(|t| t == bearer));
+    }
+    eprintln!("32 waiters on an expired token finished in {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_host_processes_sharing_one_store_refresh_once() {
+    let env = Env::start("two-procs", &[]).await;
+    env.codex.reject_expired_tokens();
+    env.oauth.set_delay_ms(300);
+    env.seed_token(-10);
+    let kv = env.dir.join(".spin/sqlite_key_value.db");
+    let mut children = Vec::new();
+    let mut urls = Vec::new();
+    for _ in 0..2 {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_test-host"))
+            .arg("--kv")
+            .arg(&kv)
+            .args(["--var", &format!("downstream_api_key={KEY}")])
+            .args(["--var", &format!("codex_base_url={}", env.codex.base_url())])
+            .args(["--var", &format!("oauth_issuer={}", env.oauth.base_url())])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        urls.push(v["gateway_url"].as_str().unwrap().to_owned());
+        children.push(child);
+    }
+    let futures = (0..32).map(|i| {
+        let url = format!("{}/v1/chat/completions", urls[i % 2]);
+        let client = env.client.clone();
+        async move {
+            client
+                .post(url)
+                .bearer_auth(KEY)
+                .json(&chat_body())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(futures).await;
+    for mut c in children {
+        let _ = c.kill();
+    }
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(env.oauth.refresh_calls(), 1);
+    assert_eq!(env.oauth.reused_rejections(), 0);
+}
+
+#[tokio::test]
+async fn upstream_401_forces_one_refresh_and_one_retry() {
+    let env = Env::start("force", &[]).await;
+    env.seed_token(3600);
+    env.codex.push(Scenario::codex_status(401));
+    let (status, _, body) = json_of(
+        env.post_json("/v1/chat/completions", &chat_body())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(env.oauth.refresh_calls(), 1);
+    assert_eq!(env.codex.generation_requests().len(), 2);
+
+    // Rejected again after the refresh: the client sees 401 in the envelope.
+    env.codex.push(Scenario::codex_status(401));
+    env.codex.push(Scenario::codex_status(401));
+    let (status, _, body) = json_of(
+        env.post_json("/v1/chat/completions", &chat_body())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(envelope_code(&body), "upstream_unauthorized");
+    assert_eq!(env.oauth.refresh_calls(), 2);
+    assert_eq!(env.oauth.reused_rejections(), 0);
+}
+
+#[tokio::test]
+async fn terminal_failure_fails_fast_until_a_new_login() {
+    let env = Env::start("terminal", &[]).await;
+    env.oauth.set_mode(Mode::Reject("invalid_grant".into()));
+    env.seed_token(-10);
+    for _ in 0..3 {
+        let (status, _, body) = json_of(
+            env.post_json("/v1/chat/completions", &chat_body())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 503);
+        assert_eq!(envelope_code(&body), "oauth_unavailable");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("login-cli auth login"),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        env.oauth.refresh_calls(),
+        1,
+        "the token endpoint must not be hammered"
+    );
+    let (_, _, health) = json_of(env.client.get(env.url("/healthz")).send().await.unwrap()).await;
+    assert_eq!(health["token"]["needs_login"], true, "{health}");
+    assert_eq!(health["token"]["terminal_failure"], "invalid_grant");
+
+    // A new login replaces the record: requests work again.
+    env.oauth.set_mode(Mode::Normal);
+    env.seed_token(3600);
+    let (status, _, _) = json_of(
+        env.post_json("/v1/chat/completions", &chat_body())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn transient_failure_is_503_refresh_failed_and_the_record_stays_valid() {
+    let env = Env::start("transient", &[]).await;
+    env.oauth.set_mode(Mode::Down);
+    env.seed_token(-10);
+    let (status, headers, body) = json_of(
+        env.post_json("/v1/chat/completions", &chat_body())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 503);
+    assert_eq!(envelope_code(&body), "oauth_refresh_failed");
+    assert!(headers.get("retry-after").is_some());
+    let stored = env.stored_token().unwrap();
+    assert_eq!(
+        stored.refresh_token.expose(),
+        "rt-initial",
+        "token record intact"
+    );
+    assert!(stored.last_failure.is_some());
+    assert!(
+        !env.kv()
+            .keys()
+            .unwrap()
+            .iter()
+            .any(|k| k.starts_with("codex-gateway/lease-holder/")),
+        "lease released"
+    );
+}
+
+#[tokio::test]
+async fn no_token_at_all_is_503_with_the_login_hint() {
+    let env = Env::start("notoken", &[]).await;
+    let (status, _, body) = json_of(
+        env.post_json("/v1/chat/completions", &chat_body())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 503);
+    assert_eq!(envelope_code(&body), "oauth_unavailable");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("login-cli auth login"));
+}
+
+#[tokio::test]
+async fn a_dead_holder_delays_others_by_at_most_the_lease_ttl() {
+    let ttl = 4;
+    let env = Env::start(
+        "dead-holder",
+        &[("refresh_lease_ttl_secs", "4"), ("refresh_wait_secs", "1")],
+    )
+    .await;
+    let record = env.seed_token(-10);
+    // A holder that claimed the lease just now and then died: it never refreshes or releases.
+    let holder = json!({"nonce": 1, "started_at_ms": now() * 1000});
+    env.kv()
+        .set(
+            &holder_key(&record.fingerprint()),
+            holder.to_string().as_bytes(),
+        )
+        .unwrap();
+    let started = Instant::now();
+    let mut status = 0;
+    while started.elapsed() < Duration::from_secs(ttl * 3) {
+        let res = env
+            .post_json("/v1/chat/completions", &chat_body())
+            .send()
+            .await
+            .unwrap();
+        status = res.status().as_u16();
+        if status == 200 {
+            break;
+        }
+        assert_eq!(
+            status, 503,
+            "waiters see a retryable 503, never an error that sticks"
+        );
+    }
+    let waited = started.elapsed();
+    assert_eq!(status, 200);
+    assert_eq!(env.oauth.refresh_calls(), 1);
+    assert!(
+        waited <= Duration::from_secs(ttl + 2),
+        "took over after {waited:?}"
+    );
+    eprintln!("dead holder (ttl {ttl}s) delayed the refresh by {waited:?}");
+}
+
+#[tokio::test]
+async fn codex_calls_carry_identity_headers() {
+    let env = Env::start("headers", &[]).await;
+    env.seed_token(3600);
+    let body = json!({"model": "gpt-5.4", "prompt_cache_key": "conv-42", "messages": [{"role": "user", "content": "hi"}]});
+    let (status, _, _) = json_of(
+        env.post_json("/v1/chat/completions", &body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let req = &env.codex.generation_requests()[0];
+    assert!(req
+        .header("authorization")
+        .unwrap()
+        .starts_with("Bearer ey"));
+    assert_eq!(req.header("chatgpt-account-id"), Some("acct-test"));
+    assert_eq!(req.header("originator"), Some("codex_cli_rs"));
+    assert!(req
+        .header("user-agent")
+        .unwrap()
+        .starts_with("codex_cli_rs/"));
+    assert_eq!(req.header("session_id"), Some("conv-42"));
+    assert!(req.header("x-request-id").is_some());
+}
+
+#[tokio::test]
+async fn a_newer_mounted_token_file_is_imported() {
+    let codex_env = Env::start("import", &[]).await;
+    codex_env.seed_token(3600); // older record in the store
+    let files = temp_dir("import-files");
+    let newer = TokenRecord {
+        access_token: gateway_core::auth::token::Secret::new(make_jwt(
+            now() + 7200,
+            "acct-file",
+            "file",
+        )),
+        account_id: Some("acct-file".into()),
+        last_refresh: now(),
+        ..codex_env.stored_token().unwrap()
+    };
+    std::fs::write(
+        files.join("oauth-token.json"),
+        newer.to_json_pretty().unwrap(),
+    )
+    .unwrap();
+    let host = test_host::TestHost::start(test_host::HostConfig {
+        variables: [
+            ("downstream_api_key", KEY.to_owned()),
+            ("codex_base_url", codex_env.codex.base_url()),
+            ("oauth_issuer", codex_env.oauth.base_url()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+        kv_path: codex_env.dir.join(".spin/sqlite_key_value.db"),
+        files_dir: Some(files),
+        port: 0,
+    })
+    .await
+    .unwrap();
+    let res = codex_env
+        .client
+        .post(format!("{}/v1/chat/completions", host.base_url()))
+        .bearer_auth(KEY)
+        .json(&chat_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let req = codex_env.codex.generation_requests().pop().unwrap();
+    assert_eq!(req.header("chatgpt-account-id"), Some("acct-file"));
+    let stored: TokenRecord =
+        serde_json::from_slice(&codex_env.kv().get(TOKEN_KEY).unwrap().unwrap()).unwrap();
+    assert_eq!(stored.account_id.as_deref(), Some("acct-file"));
+}
+
+#[tokio::test]
+async fn model_catalog_is_live_then_cached_and_falls_back() {
+    let env = Env::start("catalog", &[]).await;
+    env.seed_token(3600);
+    let (status, _, body) = json_of(env.get("/v1/models").send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["gpt-5.4", "gpt-5.3-codex"],
+        "listed models, by priority"
+    );
+    assert_eq!(body["data"][0]["context_window"], 272000);
+    assert_eq!(env.codex.models_calls(), 1);
+    let (_, _, again) = json_of(env.get("/v1/models").send().await.unwrap()).await;
+    assert_eq!(again, body);
+    assert_eq!(
+        env.codex.models_calls(),
+        1,
+        "second call served from the store"
+    );
+
+    let failing = Env::start("catalog-fail", &[]).await;
+    failing.seed_token(3600);
+    failing.codex.set_models(Scenario::codex_status(500));
+    let (status, _, body) = json_of(failing.get("/v1/models").send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["id"] == "gpt-5.1-codex-max"));
+
+    let no_token = Env::start("catalog-notoken", &[]).await;
+    let (status, _, body) = json_of(no_token.get("/v1/models").send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(body["data"].as_array().unwrap().len() >= 5);
+    assert_eq!(no_token.codex.models_calls(), 0);
+}
