@@ -1,6 +1,8 @@
 //! End-to-end tests: real HTTP against the built gateway `.wasm` served by the test host, with
 //! fake Codex and OAuth servers on 127.0.0.1.
 
+mod chat;
 mod foundation;
+mod responses;
 mod support;
 mod tokens;
