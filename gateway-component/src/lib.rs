@@ -56,8 +56,11 @@ fn handle(req: IncomingRequest, out: ResponseOutparam) {
             log: &log,
             upstream: None,
         };
-        let result =
-            route(&method, &path).and_then(|route| dispatch(&mut ctx, route, req, &mut responder));
+        let entries = req.headers().entries();
+        let sizes = entries.iter().map(|(k, v)| (k.as_str(), v.as_slice()));
+        let result = gateway_core::headers::check_request_headers(sizes)
+            .and_then(|()| route(&method, &path))
+            .and_then(|route| dispatch(&mut ctx, route, req, &mut responder));
         upstream = ctx.upstream;
         result
     });

@@ -22,6 +22,14 @@ pub enum GatewayError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// Too many or too large request headers (431).
+    #[error("request headers exceed {max_count} fields or {max_bytes} bytes")]
+    HeadersTooLarge {
+        /// Most header fields accepted.
+        max_count: usize,
+        /// Most header bytes accepted.
+        max_bytes: usize,
+    },
     /// Missing or wrong downstream key (401 `invalid_api_key`).
     #[error("{0}")]
     Unauthorized(String),
@@ -131,6 +139,7 @@ impl GatewayError {
         match self {
             Self::BadRequest { .. } => 400,
             Self::PayloadTooLarge { .. } => 413,
+            Self::HeadersTooLarge { .. } => 431,
             Self::Unauthorized(_) => 401,
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed { .. } => 405,
@@ -149,6 +158,7 @@ impl GatewayError {
         match self {
             Self::BadRequest { .. } => "invalid_request",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::HeadersTooLarge { .. } => "headers_too_large",
             Self::Unauthorized(_) => "invalid_api_key",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
@@ -168,6 +178,7 @@ impl GatewayError {
             Self::OAuth { retry_after, .. } | Self::Upstream { retry_after, .. } => *retry_after,
             Self::BadRequest { .. }
             | Self::PayloadTooLarge { .. }
+            | Self::HeadersTooLarge { .. }
             | Self::Unauthorized(_)
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }

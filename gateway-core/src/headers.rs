@@ -89,6 +89,29 @@ pub fn relay_response_header(name: &str) -> bool {
     )
 }
 
+/// Most request header fields accepted.
+pub const MAX_REQUEST_HEADERS: usize = 100;
+/// Most request header bytes (names plus values) accepted.
+pub const MAX_REQUEST_HEADER_BYTES: usize = 64 * 1024;
+
+/// Refuse (431) requests whose headers exceed the limits, before anything else reads them.
+pub fn check_request_headers<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Result<(), crate::error::GatewayError> {
+    let (mut count, mut bytes) = (0usize, 0usize);
+    for (name, value) in headers {
+        count += 1;
+        bytes = bytes.saturating_add(name.len()).saturating_add(value.len());
+    }
+    if count > MAX_REQUEST_HEADERS || bytes > MAX_REQUEST_HEADER_BYTES {
+        return Err(crate::error::GatewayError::HeadersTooLarge {
+            max_count: MAX_REQUEST_HEADERS,
+            max_bytes: MAX_REQUEST_HEADER_BYTES,
+        });
+    }
+    Ok(())
+}
+
 /// Whether a value can be sent as an HTTP header value (visible ASCII and spaces).
 pub fn header_value_ok(value: &str) -> bool {
     !value.is_empty() && value.bytes().all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
@@ -121,6 +144,16 @@ mod tests {
     fn openai_headers_never_carry_account() {
         let h = openai_request_headers("k", "r1", Some("application/json"));
         assert!(h.iter().all(|(k, _)| *k != "chatgpt-account-id" && *k != "originator"));
+    }
+
+    #[test]
+    fn header_limits() {
+        let small = [("a", &b"b"[..])];
+        assert!(check_request_headers(small).is_ok());
+        let big = vec![0u8; MAX_REQUEST_HEADER_BYTES];
+        assert_eq!(check_request_headers([("k", big.as_slice())]).unwrap_err().status(), 431);
+        let many: Vec<(&str, &[u8])> = (0..=MAX_REQUEST_HEADERS).map(|_| ("x", &b"1"[..])).collect();
+        assert_eq!(check_request_headers(many).unwrap_err().status(), 431);
     }
 
     #[test]

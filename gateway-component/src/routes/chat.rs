@@ -26,6 +26,7 @@ pub fn handle(
     out: &mut Responder,
 ) -> Result<(), GatewayError> {
     let body = read_body(req, ctx.settings.max_body_bytes)?;
+    gateway_core::passthrough::check_depth(&body)?;
     if ctx.settings.mode == Mode::OpenAiApi {
         return proxy::forward(ctx, req, "/v1/chat/completions", Some(&body), out);
     }

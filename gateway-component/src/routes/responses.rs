@@ -24,6 +24,7 @@ pub fn handle(
     out: &mut Responder,
 ) -> Result<(), GatewayError> {
     let body = read_body(req, ctx.settings.max_body_bytes)?;
+    gateway_core::passthrough::check_depth(&body)?;
     if ctx.settings.mode == Mode::OpenAiApi {
         gateway_core::passthrough::require_json_object(&body)?;
         return proxy::forward(ctx, req, "/v1/responses", Some(&body), out);

@@ -6,7 +6,6 @@
 //! clients can trigger them without code changes.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,6 +27,12 @@ pub enum Scenario {
     CutAfter { case: String, events: usize },
     /// Send the first `events` events of a fixture, then go silent forever.
     Stall { case: String, events: usize },
+    /// Close the connection without answering (reset before headers).
+    Drop,
+    /// A synthetic text answer of `deltas` text deltas (" lorem" each), generated as it is
+    /// sent (nothing buffered), pausing `delay_ms` between deltas. For benchmarks and soak
+    /// tests: model `gpt-5.4@long-<deltas>` or `gpt-5.4@long-<deltas>-<delay_ms>`.
+    Long { deltas: usize, delay_ms: u64 },
     /// A complete response.
     Raw {
         status: u16,
@@ -105,6 +110,8 @@ struct State {
     models_calls: AtomicUsize,
     valid_tokens: Mutex<Option<Vec<String>>>,
     reject_expired: std::sync::atomic::AtomicBool,
+    /// Set by [`FakeCodex::set_recording`]`(false)`: keep no request log (load tests).
+    not_recording: std::sync::atomic::AtomicBool,
 }
 
 /// A running fake backend.
@@ -168,6 +175,12 @@ impl FakeCodex {
         lock(&self.state.requests).clone()
     }
 
+    /// Whether requests are kept for [`FakeCodex::requests`] (default: yes). Load and soak
+    /// tests turn it off so the fake's memory stays flat.
+    pub fn set_recording(&self, on: bool) {
+        self.state.not_recording.store(!on, Ordering::SeqCst);
+    }
+
     /// Calls to the model catalog.
     pub fn models_calls(&self) -> usize {
         self.state.models_calls.load(Ordering::SeqCst)
@@ -195,7 +208,7 @@ type Body = BoxBody<Bytes, std::io::Error>;
 async fn handle(
     state: Arc<State>,
     req: hyper::Request<hyper::body::Incoming>,
-) -> Result<hyper::Response<Body>, Infallible> {
+) -> Result<hyper::Response<Body>, std::io::Error> {
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
@@ -212,7 +225,9 @@ async fn handle(
         headers: parts.headers,
         body,
     };
-    lock(&state.requests).push(recorded.clone());
+    if !state.not_recording.load(Ordering::Relaxed) {
+        lock(&state.requests).push(recorded.clone());
+    }
     if let Some(valid) = lock(&state.valid_tokens).as_ref() {
         let bearer = recorded
             .header("authorization")
@@ -233,6 +248,12 @@ async fn handle(
     let scenario = from_model(&recorded)
         .or_else(|| lock(&state.script).pop_front())
         .unwrap_or_else(|| Scenario::fixture("text"));
+    if let Scenario::Drop = scenario {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "dropped",
+        ));
+    }
     Ok(respond(scenario))
 }
 
@@ -257,6 +278,13 @@ fn from_model(req: &Recorded) -> Option<Scenario> {
     let (_, tag) = model.split_once('@')?;
     if let Some(code) = tag.strip_prefix("status-") {
         return Some(Scenario::codex_status(code.parse().ok()?));
+    }
+    if let Some(spec) = tag.strip_prefix("long-") {
+        let (deltas, delay_ms) = spec.split_once('-').unwrap_or((spec, "0"));
+        return Some(Scenario::Long {
+            deltas: deltas.parse().ok()?,
+            delay_ms: delay_ms.parse().ok()?,
+        });
     }
     if let Some(case) = tag.strip_prefix("slow-") {
         return Some(Scenario::Fixture {
@@ -300,6 +328,12 @@ pub fn fixture_events(case: &str) -> Vec<Bytes> {
     events
 }
 
+impl Scenario {
+    fn into_response(self) -> hyper::Response<Body> {
+        respond(self)
+    }
+}
+
 fn respond(scenario: Scenario) -> hyper::Response<Body> {
     match scenario {
         Scenario::Raw {
@@ -320,7 +354,9 @@ fn respond(scenario: Scenario) -> hyper::Response<Body> {
             }
             res
         }
+        Scenario::Drop => Scenario::codex_status(500).into_response(),
         Scenario::Fixture { case, delay_ms } => stream(fixture_events(&case), delay_ms, End::Close),
+        Scenario::Long { deltas, delay_ms } => long_stream(deltas, delay_ms),
         Scenario::CutAfter { case, events } => stream(
             fixture_events(&case).into_iter().take(events).collect(),
             0,
@@ -376,6 +412,97 @@ fn stream(events: Vec<Bytes>, delay_ms: u64, end: End) -> hyper::Response<Body> 
     res.headers_mut().insert(
         "x-codex-primary-used-percent",
         http::HeaderValue::from_static("12.5"),
+    );
+    res
+}
+
+/// The text of a [`Scenario::Long`] answer with `deltas` deltas.
+pub fn long_text(deltas: usize) -> String {
+    " lorem".repeat(deltas)
+}
+
+fn sse(kind: &str, data: serde_json::Value) -> Bytes {
+    Bytes::from(format!("event: {kind}\ndata: {data}\n\n"))
+}
+
+/// The events of a [`Scenario::Long`] answer, made one at a time as the client reads them.
+fn long_stream(deltas: usize, delay_ms: u64) -> hyper::Response<Body> {
+    use serde_json::json;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let response = |status: &str, output: serde_json::Value, usage: serde_json::Value| {
+            json!({"id": "resp_long", "object": "response", "created_at": crate::fake_oauth::now(),
+                   "status": status, "model": "gpt-5.4", "output": output, "usage": usage})
+        };
+        let message = |status: &str, text: Option<&str>| {
+            let content = text.map_or(
+                json!([]),
+                |t| json!([{"type": "output_text", "annotations": [], "text": t}]),
+            );
+            json!({"id": "msg_long", "type": "message", "status": status, "role": "assistant", "content": content})
+        };
+        let head = [
+            sse(
+                "response.created",
+                json!({"type": "response.created", "sequence_number": 0,
+                "response": response("in_progress", json!([]), json!(null))}),
+            ),
+            sse(
+                "response.output_item.added",
+                json!({"type": "response.output_item.added",
+                "sequence_number": 1, "output_index": 0, "item": message("in_progress", None)}),
+            ),
+        ];
+        for event in head {
+            if tx.send(Ok(Frame::data(event))).await.is_err() {
+                return;
+            }
+        }
+        for i in 0..deltas {
+            if i > 0 && delay_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            }
+            let event = sse(
+                "response.output_text.delta",
+                json!({"type": "response.output_text.delta",
+                "sequence_number": i + 2, "item_id": "msg_long", "output_index": 0, "content_index": 0,
+                "delta": " lorem", "logprobs": [], "obfuscation": "ab"}),
+            );
+            if tx.send(Ok(Frame::data(event))).await.is_err() {
+                return;
+            }
+        }
+        let text = long_text(deltas);
+        let usage = json!({"input_tokens": 12, "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": deltas, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": deltas + 12});
+        let tail = [
+            sse(
+                "response.output_text.done",
+                json!({"type": "response.output_text.done",
+                "sequence_number": deltas + 2, "item_id": "msg_long", "output_index": 0, "content_index": 0, "text": text}),
+            ),
+            sse(
+                "response.output_item.done",
+                json!({"type": "response.output_item.done",
+                "sequence_number": deltas + 3, "output_index": 0, "item": message("completed", Some(&text))}),
+            ),
+            sse(
+                "response.completed",
+                json!({"type": "response.completed", "sequence_number": deltas + 4,
+                "response": response("completed", json!([message("completed", Some(&text))]), usage)}),
+            ),
+        ];
+        for event in tail {
+            if tx.send(Ok(Frame::data(event))).await.is_err() {
+                return;
+            }
+        }
+    });
+    let body = StreamBody::new(tokio_stream_from(rx));
+    let mut res = hyper::Response::new(BodyExt::boxed(body));
+    res.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/event-stream"),
     );
     res
 }

@@ -1,6 +1,11 @@
 //! A fake of auth.openai.com's token endpoint on 127.0.0.1 that behaves like the real one where
 //! it matters: refresh tokens rotate and are single-use (a reused one gets
 //! `refresh_token_reused`), every call is counted, and failures can be switched on.
+//!
+//! The login side (browser authorize with PKCE, the code exchange, the device-code endpoints and
+//! revocation, for login-cli's tests) lives in `fake_oauth/login.rs`.
+
+mod login;
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -37,6 +42,7 @@ struct State {
     mode: Mutex<Mode>,
     delay_ms: Mutex<u64>,
     access_ttl_secs: Mutex<i64>,
+    login: login::LoginState,
 }
 
 /// A running fake issuer.
@@ -94,6 +100,7 @@ impl FakeOAuth {
             mode: Mutex::new(Mode::Normal),
             delay_ms: Mutex::new(0),
             access_ttl_secs: Mutex::new(3600),
+            login: login::LoginState::default(),
         });
         let task = tokio::spawn(accept(listener, state.clone()));
         Ok(Self { addr, state, task })
@@ -196,6 +203,7 @@ async fn handle(
     req: hyper::Request<hyper::body::Incoming>,
 ) -> Result<hyper::Response<Body>, Infallible> {
     let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or_default().to_owned();
     let body = req
         .into_body()
         .collect()
@@ -206,6 +214,9 @@ async fn handle(
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
+    if let Some(res) = login::route(&state, &path, &query, &body) {
+        return Ok(res);
+    }
     if path != "/oauth/token" {
         return Ok(json(404, serde_json::json!({"error":"not_found"})));
     }
@@ -213,6 +224,7 @@ async fn handle(
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     match get("grant_type").as_deref() {
         Some("refresh_token") => Ok(refresh(&state, get("refresh_token").unwrap_or_default())),
+        Some("authorization_code") => Ok(login::exchange_code(&state, &fields)),
         _ => Ok(json(
             400,
             serde_json::json!({"error":"unsupported_grant_type"}),

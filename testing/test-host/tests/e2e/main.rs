@@ -3,6 +3,7 @@
 
 mod chat;
 mod foundation;
+mod hardening;
 mod responses;
 mod support;
 mod tokens;

@@ -1,0 +1,4 @@
+//! Fuzz target `chat_request`: see `gateway_core_fuzz::chat_request` for the input format and the properties checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| gateway_core_fuzz::chat_request(data));

@@ -1,0 +1,4 @@
+//! Fuzz target `responses_request`: see `gateway_core_fuzz::responses_request` for the input format and the properties checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| gateway_core_fuzz::responses_request(data));

@@ -1,0 +1,97 @@
+//! `auth push`: install the stored token into a deployed gateway with `PUT <url>/admin/token`
+//! (bearer `admin_api_key`). The gateway answers 404 when its admin endpoint is off and 401 for
+//! a wrong key; both are reported with what to do.
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use url::Url;
+
+use super::{load_all, newest};
+use crate::cli::PushArgs;
+use crate::exit::{fail, ExitKind};
+use crate::http::transport_reason;
+use crate::login::identity;
+use crate::store::locations;
+use crate::ui;
+use crate::Ctx;
+
+/// Run `auth push`.
+pub async fn run(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<()> {
+    let endpoint = admin_url(&args.url, args.insecure_http)?;
+    let stored = load_all(locations(&ctx.paths, &args.stores));
+    let record = newest(&stored).ok_or_else(|| {
+        fail(ExitKind::NoToken, "no readable token is stored here: run `login-cli auth login` first")
+    })?;
+    let res = ctx
+        .http
+        .put(endpoint.clone())
+        .header(AUTHORIZATION, format!("Bearer {}", args.admin_key.trim()))
+        .header(CONTENT_TYPE, "application/json")
+        .body(record.to_json()?)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("push to {endpoint} failed: {}", transport_reason(&e)))?;
+    let status = res.status().as_u16();
+    let refused = |why: String| fail(ExitKind::Rejected, format!("the gateway at {endpoint} refused the token: {why}"));
+    match status {
+        200..=299 => {}
+        404 => return Err(refused(
+            "HTTP 404: its admin endpoint is off. Set the secret Spin variable admin_api_key on the \
+             deployment (e.g. SPIN_VARIABLE_ADMIN_API_KEY) and redeploy".into(),
+        )),
+        401 | 403 => return Err(refused(format!(
+            "HTTP {status}: wrong admin key (pass the deployment's admin_api_key with --admin-key or CODEX_GATEWAY_ADMIN_KEY)"
+        ))),
+        other => {
+            let body = res.text().await.unwrap_or_default();
+            let excerpt: String = body.chars().take(300).collect();
+            return Err(refused(format!("HTTP {other}: {}", excerpt.trim())));
+        }
+    }
+    tracing::info!(endpoint = %endpoint, "login_cli.auth.push done");
+    ui::say(&format!("Pushed the token of {} to {endpoint}.", identity(record)));
+    ui::say(
+        "The deployed gateway now refreshes this token itself; a local gateway holding the same \
+         refresh token will be logged out at its next refresh.",
+    );
+    Ok(())
+}
+
+/// `<url>/admin/token`; plain http only for loopback unless allowed.
+fn admin_url(base: &str, insecure_http: bool) -> anyhow::Result<Url> {
+    let usage = |m: String| fail(ExitKind::Usage, m);
+    let mut url = Url::parse(base.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        .ok_or_else(|| usage(format!("invalid --url \"{base}\" (expected an http or https URL)")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback && !insecure_http {
+        return Err(usage(format!(
+            "refusing to send the token over plain http to {base}: use https (or --insecure-http)"
+        )));
+    }
+    let path = format!("{}/admin/token", url.path().trim_end_matches('/'));
+    url.set_path(&path);
+    url.set_query(None);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_urls() {
+        let ok = |b: &str| admin_url(b, false).unwrap().to_string();
+        assert_eq!(ok("https://gw.example"), "https://gw.example/admin/token");
+        assert_eq!(ok("https://gw.example/base/"), "https://gw.example/base/admin/token");
+        assert_eq!(ok("http://127.0.0.1:3000"), "http://127.0.0.1:3000/admin/token");
+        assert!(admin_url("http://gw.example", false).is_err());
+        assert!(admin_url("http://gw.example", true).is_ok());
+        assert!(admin_url("gw.example", false).is_err());
+    }
+}

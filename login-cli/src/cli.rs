@@ -1,0 +1,226 @@
+//! The command line: every command, flag and help text (clap derive). No behaviour here.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit::EXIT_CODES_HELP;
+
+/// codex-gateway's operator tool: log in with a ChatGPT account and seed the gateway's token
+/// store, inspect or remove the token, install it into a deployed gateway, or forward the
+/// gateway's upstream calls through network.proxy_url.
+#[derive(Debug, Parser)]
+#[command(name = "login-cli", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// Paths shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted by every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Runtime directory (the one holding spin.toml): config.yaml, oauth-token.json and
+    /// .spin/sqlite_key_value.db are resolved against it.
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub workdir: PathBuf,
+    /// Config file, relative to the workdir and inside it [default: config.yaml, optional].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// OAuth login and token management.
+    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    Auth(AuthCommand),
+    /// Forward plain-HTTP requests from the gateway to an upstream through network.proxy_url.
+    ///
+    /// Spin's outbound HTTP has no proxy setting. Where chatgpt.com and auth.openai.com are only
+    /// reachable through a proxy, run this next to `spin up` and point the gateway at it:
+    ///
+    ///   login-cli proxy-forward --listen 127.0.0.1:8089 --upstream https://chatgpt.com \
+    ///                           --listen 127.0.0.1:8090 --upstream https://auth.openai.com
+    ///
+    ///   SPIN_VARIABLE_CODEX_BASE_URL=http://127.0.0.1:8089 \
+    ///   SPIN_VARIABLE_OAUTH_ISSUER=http://127.0.0.1:8090 spin up
+    ///
+    /// Each --listen pairs with the --upstream at the same position. Requests and responses are
+    /// streamed unchanged (SSE included); hop-by-hop headers are dropped; the Host header becomes
+    /// the upstream's. Keep the listeners on loopback: anyone who can reach them can use the
+    /// upstream through your proxy.
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES_HELP)]
+    ProxyForward(ForwardArgs),
+}
+
+/// `auth` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Log in with a ChatGPT account (browser + PKCE, or --device, or --paste) and store the token.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Login(LoginArgs),
+    /// Who is logged in, when the token expires, where it is stored (never prints a token).
+    ///
+    /// Exits 0 only when a usable token is stored (present, readable, not refused by the issuer).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Status(StatusArgs),
+    /// Revoke the token at the issuer (best effort) and remove it from the stores.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Logout(LogoutArgs),
+    /// Import the official Codex CLI's auth.json (or a login-cli token file) into the stores.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Import(ImportArgs),
+    /// Install the stored token into a deployed gateway (PUT <url>/admin/token).
+    ///
+    /// The gateway exposes /admin/token only when its secret variable admin_api_key is set;
+    /// pass the same value with --admin-key or CODEX_GATEWAY_ADMIN_KEY (prefer the variable:
+    /// command lines are visible to other users).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Push(PushArgs),
+}
+
+/// Where tokens are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreChoice {
+    /// Spin's default key-value store for `spin up` in the workdir:
+    /// <workdir>/.spin/sqlite_key_value.db, table spin_key_value, store "default",
+    /// key codex-gateway/token.
+    Spin,
+    /// <workdir>/oauth-token.json (mode 0600, written atomically).
+    File,
+    /// Both.
+    Both,
+}
+
+/// Store selection shared by the `auth` commands.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Which token stores to use.
+    #[arg(long, value_enum, default_value_t = StoreChoice::Both)]
+    pub store: StoreChoice,
+    /// Spin key-value database to use instead of <workdir>/.spin/sqlite_key_value.db
+    /// (relative paths are resolved against the workdir).
+    #[arg(long, value_name = "PATH")]
+    pub spin_db: Option<PathBuf>,
+}
+
+/// `auth login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Token stores.
+    #[command(flatten)]
+    pub stores: StoreArgs,
+    /// Do not open a browser; print the URL only.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Headless: device-code login (open a URL anywhere, type the code shown here).
+    #[arg(long, conflicts_with_all = ["paste", "port"])]
+    pub device: bool,
+    /// Headless: no local listener; after logging in, paste the URL the browser ended on.
+    #[arg(long)]
+    pub paste: bool,
+    /// How long to wait for the browser or the device approval [default: 5m; 15m with --device].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Callback port (overrides oauth.redirect_port; 0 = any free port).
+    #[arg(long)]
+    pub port: Option<u16>,
+}
+
+/// `auth status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Token stores to inspect.
+    #[command(flatten)]
+    pub stores: StoreArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `auth logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Token stores to clear.
+    #[command(flatten)]
+    pub stores: StoreArgs,
+    /// Remove locally only; do not revoke at the issuer.
+    #[arg(long)]
+    pub no_revoke: bool,
+}
+
+/// `auth import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Token stores to write.
+    #[command(flatten)]
+    pub stores: StoreArgs,
+    /// File to import (relative to the current directory)
+    /// [default: $CODEX_HOME/auth.json, else ~/.codex/auth.json].
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+}
+
+/// `auth push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Token stores to read (the most recently obtained token is pushed).
+    #[command(flatten)]
+    pub stores: StoreArgs,
+    /// Base URL of the deployed gateway, e.g. https://gateway.example.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// The gateway's admin_api_key.
+    #[arg(long, env = "CODEX_GATEWAY_ADMIN_KEY", hide_env_values = true)]
+    pub admin_key: String,
+    /// Allow a plain http:// URL to a non-loopback host (the token would travel unencrypted).
+    #[arg(long)]
+    pub insecure_http: bool,
+}
+
+/// `proxy-forward`.
+#[derive(Debug, Args)]
+pub struct ForwardArgs {
+    /// Address to listen on (repeatable, pairs with --upstream).
+    #[arg(long, value_name = "ADDR", required = true)]
+    pub listen: Vec<SocketAddr>,
+    /// Upstream base URL, e.g. https://chatgpt.com (repeatable, pairs with --listen).
+    #[arg(long, value_name = "URL", required = true)]
+    pub upstream: Vec<String>,
+    /// Give up on an upstream that sends nothing for this long.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let trimmed = text.trim();
+    if let Ok(secs) = trimmed.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(trimmed)
+        .map_err(|e| format!("{e} (examples: 90s, 5m, 1h30m; a bare number is seconds)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_accept_units_and_bare_seconds() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert!(parse_duration("soon").is_err());
+    }
+}

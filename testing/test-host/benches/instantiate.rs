@@ -1,0 +1,106 @@
+//! Per-request instantiation cost of the gateway component, as the test host (and Spin) pays it:
+//! a fresh `Store` with its WASI and HTTP contexts, then `ProxyPre::instantiate_async`, for every
+//! request. The component is compiled once (`test_host::server::component`), with the same
+//! wasmtime `Config` the host uses; imports the stock WASI crates do not provide (key-value,
+//! variables) are stubbed, since instantiation does not call them.
+//!
+//! Run: `cargo bench -p test-host --bench instantiate` (bench/run.sh does). Prints one JSON line.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs,
+    reason = "benchmark code: a panic is a broken benchmark"
+)]
+
+use std::time::{Duration, Instant};
+
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::Store;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::{default_hooks, WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+struct State {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for State {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: default_hooks(),
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e6
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    let component = test_host::server::component()?;
+    let compile = t0.elapsed();
+    let engine = component.engine();
+    let mut linker = Linker::<State>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    linker.define_unknown_imports_as_traps(component)?;
+    let pre = ProxyPre::new(linker.instantiate_pre(component)?)?;
+    let logs = MemoryOutputPipe::new(1 << 20);
+    let iterations = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse::<usize>().ok())
+        .unwrap_or(5_000);
+    let mut times = Vec::with_capacity(iterations);
+    for i in 0..iterations + 200 {
+        let start = Instant::now();
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(logs.clone()).stderr(logs.clone());
+        let state = State {
+            table: ResourceTable::new(),
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+        };
+        let mut store = Store::new(engine, state);
+        let proxy = pre.instantiate_async(&mut store).await?;
+        drop(proxy);
+        drop(store);
+        if i >= 200 {
+            times.push(start.elapsed());
+        }
+    }
+    times.sort();
+    let mean = times.iter().sum::<Duration>().as_secs_f64() * 1e6 / times.len() as f64;
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "instantiate",
+            "iterations": times.len(),
+            "component_compile_ms": compile.as_secs_f64() * 1e3,
+            "instantiate_us": {
+                "mean": mean,
+                "p50": percentile(&times, 0.50),
+                "p90": percentile(&times, 0.90),
+                "p99": percentile(&times, 0.99),
+            },
+        })
+    );
+    Ok(())
+}
