@@ -32,6 +32,8 @@ pub struct Ctx<'a> {
     pub log: &'a Logger,
     /// Upstream status and latency (ms), for the access log.
     pub upstream: Option<(u16, u64)>,
+    /// Upstream headers worth relaying (rate limits), also on error answers.
+    pub relayed: Vec<(String, String)>,
 }
 
 #[http_component]
@@ -49,19 +51,22 @@ fn handle(req: IncomingRequest, out: ResponseOutparam) {
         Err(_) => Logger::new(LogLevel::Info, LogFormat::Text, &request_id),
     };
     let mut upstream = None;
+    let mut relayed = Vec::new();
     let result = settings.and_then(|settings| {
         let mut ctx = Ctx {
             request_id,
             settings,
             log: &log,
             upstream: None,
+            relayed: Vec::new(),
         };
         let entries = req.headers().entries();
         let sizes = entries.iter().map(|(k, v)| (k.as_str(), v.as_slice()));
         let result = gateway_core::headers::check_request_headers(sizes)
-            .and_then(|()| route(&method, &path))
+            .and_then(|()| route_for(&ctx.settings, &method, &path))
             .and_then(|route| dispatch(&mut ctx, route, req, &mut responder));
         upstream = ctx.upstream;
+        relayed = ctx.relayed;
         result
     });
     if let Err(err) = &result {
@@ -76,6 +81,7 @@ fn handle(req: IncomingRequest, out: ResponseOutparam) {
         ];
         log.emit(level, "gateway.request.error", &fields);
         if !responder.answered() {
+            responder.extra.extend(relayed);
             responder.error(err);
         }
     }
@@ -119,6 +125,16 @@ fn dispatch(
         Route::Responses => routes::responses::handle(ctx, &req, out),
         Route::Health | Route::AdminToken => Ok(()),
     }
+}
+
+/// The route table, with `/admin/token` hidden entirely (404 for every method) unless an
+/// admin key is configured.
+fn route_for(settings: &Settings, method: &str, path: &str) -> Result<Route, GatewayError> {
+    let admin = path.split('?').next() == Some("/admin/token");
+    if admin && settings.admin_api_key.is_none() {
+        return Err(GatewayError::NotFound("/admin/token".into()));
+    }
+    route(method, path)
 }
 
 fn method_name(req: &IncomingRequest) -> String {

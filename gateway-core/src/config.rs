@@ -108,7 +108,7 @@ impl Settings {
             codex_base_url: base_url(&get, "codex_base_url", "https://chatgpt.com")?,
             codex_responses_path: path(&get, "codex_responses_path", "/backend-api/codex/responses")?,
             codex_models_path: path(&get, "codex_models_path", "/backend-api/codex/models")?,
-            codex_client_version: get("codex_client_version").unwrap_or_else(|| "0.147.0".into()),
+            codex_client_version: version(&get, "codex_client_version", "0.147.0")?,
             originator: header_safe(&get, "originator", "codex_cli_rs")?,
             upstream_base_url: base_url(&get, "upstream_base_url", "https://api.openai.com")?,
             upstream_api_key: get("upstream_api_key"),
@@ -163,11 +163,28 @@ fn base_url(
         .strip_prefix("https://")
         .or_else(|| value.strip_prefix("http://"))
         .ok_or_else(|| invalid(name, &format!("{value:?} is not an absolute http(s) URL")))?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || host.starts_with(':') || rest.contains(['?', '#', ' ']) {
-        return Err(invalid(name, &format!("{value:?} has no host or has a query")));
+    // The same value templates `allowed_outbound_hosts`, where Spin wants an origin only.
+    let authority = rest.trim_end_matches('/');
+    if authority.is_empty() || authority.starts_with(':') || authority.contains(['/', '?', '#', ' ', '@']) {
+        return Err(invalid(
+            name,
+            &format!("{value:?} must be an origin like https://host[:port] (no path, query or user)"),
+        ));
     }
     Ok(value.trim_end_matches('/').to_owned())
+}
+
+fn version(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+) -> Result<String, GatewayError> {
+    let value = get(name).unwrap_or_else(|| default.to_owned());
+    // It goes into a query string and the User-Agent unescaped.
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')) {
+        return Err(invalid(name, &format!("{value:?} must look like 0.147.0")));
+    }
+    Ok(value)
 }
 
 fn path(
@@ -265,6 +282,8 @@ mod tests {
             ("relative url", &[("downstream_api_key", "k"), ("codex_base_url", "chatgpt.com")], "codex_base_url"),
             ("ftp url", &[("downstream_api_key", "k"), ("upstream_base_url", "ftp://x")], "upstream_base_url"),
             ("no host", &[("downstream_api_key", "k"), ("oauth_issuer", "http://")], "oauth_issuer"),
+            ("url with path", &[("downstream_api_key", "k"), ("codex_base_url", "https://x.test/api")], "codex_base_url"),
+            ("bad version", &[("downstream_api_key", "k"), ("codex_client_version", "1 2&x")], "codex_client_version"),
             ("bad level", &[("downstream_api_key", "k"), ("log_level", "verbose")], "log_level"),
             ("bad format", &[("downstream_api_key", "k"), ("log_format", "pretty")], "log_format"),
             ("bad path", &[("downstream_api_key", "k"), ("codex_responses_path", "x")], "codex_responses_path"),

@@ -187,7 +187,10 @@ pub fn redact(raw: &str) -> String {
     match raw.rsplit_once('@') {
         Some((before, after)) => {
             let scheme_end = before.find("://").map_or(0, |i| i + 3);
-            format!("{}***@{after}", before.get(..scheme_end).unwrap_or_default())
+            format!(
+                "{}***@{after}",
+                before.get(..scheme_end).unwrap_or_default()
+            )
         }
         None => raw.to_owned(),
     }
@@ -199,7 +202,9 @@ fn proxy_url(raw: Option<&str>) -> anyhow::Result<Option<Url>> {
         return Ok(None);
     }
     let shown = redact(raw);
-    let url = Url::parse(raw).ok().filter(|u| u.host_str().is_some_and(|h| !h.is_empty()));
+    let url = Url::parse(raw)
+        .ok()
+        .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()));
     let Some(url) = url else {
         return Err(usage(format!(
             "invalid network.proxy_url \"{shown}\" (expected absolute URL with host)"
@@ -245,7 +250,10 @@ fn oauth(raw: RawOAuth) -> anyhow::Result<OAuthSettings> {
         format!("/{redirect_path}")
     };
     let scopes: Vec<String> = match raw.scopes {
-        Some(list) => list.into_iter().filter_map(|s| non_blank(Some(s))).collect(),
+        Some(list) => list
+            .into_iter()
+            .filter_map(|s| non_blank(Some(s)))
+            .collect(),
         None => Vec::new(),
     };
     let scopes = if scopes.is_empty() {
@@ -254,9 +262,17 @@ fn oauth(raw: RawOAuth) -> anyhow::Result<OAuthSettings> {
         scopes
     };
     Ok(OAuthSettings {
-        authorize_endpoint: endpoint("oauth.authorize_endpoint", raw.authorize_endpoint, "/oauth/authorize")?,
+        authorize_endpoint: endpoint(
+            "oauth.authorize_endpoint",
+            raw.authorize_endpoint,
+            "/oauth/authorize",
+        )?,
         token_endpoint: endpoint("oauth.token_endpoint", raw.token_endpoint, "/oauth/token")?,
-        revoke_endpoint: endpoint("oauth.revoke_endpoint", raw.revoke_endpoint, "/oauth/revoke")?,
+        revoke_endpoint: endpoint(
+            "oauth.revoke_endpoint",
+            raw.revoke_endpoint,
+            "/oauth/revoke",
+        )?,
         issuer,
         client_id: non_blank(raw.client_id).unwrap_or_else(|| CODEX_CLIENT_ID.to_owned()),
         client_secret: non_blank(raw.client_secret),
@@ -277,8 +293,16 @@ fn redirect_host(value: Option<String>) -> String {
     }
 }
 
-fn choice<'a>(key: &str, raw: Option<&'a str>, default: &'a str, allowed: &[&str]) -> anyhow::Result<String> {
-    let value = raw.map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default);
+fn choice<'a>(
+    key: &str,
+    raw: Option<&'a str>,
+    default: &'a str,
+    allowed: &[&str],
+) -> anyhow::Result<String> {
+    let value = raw
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(default);
     let lower = value.to_ascii_lowercase();
     if allowed.contains(&lower.as_str()) {
         return Ok(lower);
@@ -288,18 +312,39 @@ fn choice<'a>(key: &str, raw: Option<&'a str>, default: &'a str, allowed: &[&str
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
         None => String::new(),
     };
-    Err(usage(format!("invalid {key} \"{value}\" (expected {list})")))
+    Err(usage(format!(
+        "invalid {key} \"{value}\" (expected {list})"
+    )))
 }
 
 fn logging(raw: &RawLogging) -> anyhow::Result<LogSettings> {
-    let level = match choice("logging.level", raw.level.as_deref(), "info", &["debug", "info", "warn", "error"])?.as_str() {
+    let level = match choice(
+        "logging.level",
+        raw.level.as_deref(),
+        "info",
+        &["debug", "info", "warn", "error"],
+    )?
+    .as_str()
+    {
         "debug" => tracing::Level::DEBUG,
         "warn" => tracing::Level::WARN,
         "error" => tracing::Level::ERROR,
         _ => tracing::Level::INFO,
     };
-    let json = choice("logging.format", raw.format.as_deref(), "text", &["text", "json"])? == "json";
-    let color = match choice("logging.color", raw.color.as_deref(), "auto", &["auto", "always", "never"])?.as_str() {
+    let json = choice(
+        "logging.format",
+        raw.format.as_deref(),
+        "text",
+        &["text", "json"],
+    )? == "json";
+    let color = match choice(
+        "logging.color",
+        raw.color.as_deref(),
+        "auto",
+        &["auto", "always", "never"],
+    )?
+    .as_str()
+    {
         "always" => ColorChoice::Always,
         "never" => ColorChoice::Never,
         _ => ColorChoice::Auto,

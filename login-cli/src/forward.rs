@@ -67,7 +67,9 @@ pub async fn run(ctx: &Ctx, args: &ForwardArgs) -> anyhow::Result<()> {
         if !addr.ip().is_loopback() {
             ui::warn(&format!("{addr} is not a loopback address: anyone who reaches it can use {base} through this forwarder"));
         }
-        let listener = TcpListener::bind(addr).await.with_context(|| format!("listen on {addr}"))?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listen on {addr}"))?;
         let bound = listener.local_addr()?;
         let route = Arc::new(Route {
             client: client.clone(),
@@ -90,7 +92,13 @@ fn upstream_base(raw: &str) -> anyhow::Result<String> {
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
         .ok_or_else(|| {
-            fail(ExitKind::Usage, format!("invalid --upstream \"{}\" (expected an http or https URL)", redact(raw)))
+            fail(
+                ExitKind::Usage,
+                format!(
+                    "invalid --upstream \"{}\" (expected an http or https URL)",
+                    redact(raw)
+                ),
+            )
         })?;
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -134,7 +142,10 @@ async fn relay(route: Arc<Route>, req: Request<Incoming>) -> Response<Body> {
     let mut headers = parts.headers;
     strip_hop_by_hop(&mut headers);
     headers.remove(HOST);
-    let mut upstream = route.client.request(parts.method.clone(), url).headers(headers);
+    let mut upstream = route
+        .client
+        .request(parts.method.clone(), url)
+        .headers(headers);
     if body.size_hint().exact() != Some(0) {
         upstream = upstream.body(reqwest::Body::wrap_stream(body.into_data_stream()));
     }
@@ -145,7 +156,10 @@ async fn relay(route: Arc<Route>, req: Request<Incoming>) -> Response<Body> {
             tracing::info!(method = %parts.method, path, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "login_cli.forward.request");
             let mut headers = res.headers().clone();
             strip_hop_by_hop(&mut headers);
-            let stream = res.bytes_stream().map_ok(Frame::data).map_err(BoxError::from);
+            let stream = res
+                .bytes_stream()
+                .map_ok(Frame::data)
+                .map_err(BoxError::from);
             let mut out = Response::new(StreamBody::new(stream).boxed_unsync());
             *out.status_mut() = status;
             *out.headers_mut() = headers;
@@ -172,7 +186,13 @@ mod tests {
     #[test]
     fn hop_by_hop_headers_and_the_ones_connection_names_are_dropped() {
         let mut h = HeaderMap::new();
-        for (k, v) in [("connection", "close, x-private"), ("x-private", "1"), ("te", "trailers"), ("authorization", "Bearer k"), ("accept", "text/event-stream")] {
+        for (k, v) in [
+            ("connection", "close, x-private"),
+            ("x-private", "1"),
+            ("te", "trailers"),
+            ("authorization", "Bearer k"),
+            ("accept", "text/event-stream"),
+        ] {
             h.insert(HeaderName::from_static(k), v.parse().unwrap());
         }
         strip_hop_by_hop(&mut h);
@@ -183,7 +203,10 @@ mod tests {
 
     #[test]
     fn upstreams_must_be_http_urls() {
-        assert_eq!(upstream_base("https://chatgpt.com/").unwrap(), "https://chatgpt.com");
+        assert_eq!(
+            upstream_base("https://chatgpt.com/").unwrap(),
+            "https://chatgpt.com"
+        );
         assert!(upstream_base("chatgpt.com").is_err());
     }
 }

@@ -23,9 +23,8 @@ pub fn builder(config: &Config) -> anyhow::Result<reqwest::ClientBuilder> {
         .connect_timeout(Duration::from_secs(15))
         .redirect(reqwest::redirect::Policy::none());
     if let Some(proxy) = &config.proxy {
-        let proxy = reqwest::Proxy::all(proxy.as_str()).with_context(|| {
-            format!("invalid network.proxy_url \"{}\"", redact(proxy.as_str()))
-        })?;
+        let proxy = reqwest::Proxy::all(proxy.as_str())
+            .with_context(|| format!("invalid network.proxy_url \"{}\"", redact(proxy.as_str())))?;
         builder = builder.proxy(proxy);
     }
     Ok(builder)

@@ -15,7 +15,7 @@ pub fn init(settings: LogSettings) {
     };
     let builder = tracing_subscriber::fmt()
         .with_max_level(settings.level)
-        .with_writer(std::io::stderr)
+        .with_writer(|| QuietStderr)
         .with_target(false);
     let result = if settings.json {
         builder.json().with_ansi(false).try_init()
@@ -24,4 +24,19 @@ pub fn init(settings: LogSettings) {
     };
     // A second init (tests) keeps the first subscriber.
     drop(result);
+}
+
+/// stderr that drops what it cannot write: a closed pipe must not end the program.
+struct QuietStderr;
+
+impl std::io::Write for QuietStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = std::io::stderr().write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = std::io::stderr().flush();
+        Ok(())
+    }
 }

@@ -21,7 +21,13 @@ pub async fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<()> {
     if args.stores.store != StoreChoice::File && args.stores.spin_db.is_none() {
         warn_without_spin_toml(ctx);
     }
-    let mode = if args.device { "device" } else if args.paste { "paste" } else { "browser" };
+    let mode = if args.device {
+        "device"
+    } else if args.paste {
+        "paste"
+    } else {
+        "browser"
+    };
     tracing::info!(mode, "login_cli.auth.login started");
     let record = if args.device {
         device::login(ctx, args).await?
@@ -29,7 +35,11 @@ pub async fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<()> {
         browser::login(ctx, args).await?
     };
     save_everywhere(&record, &targets)?;
-    tracing::info!(mode, stores = targets.len(), "login_cli.auth.login succeeded");
+    tracing::info!(
+        mode,
+        stores = targets.len(),
+        "login_cli.auth.login succeeded"
+    );
     ui::say(&format!("Login successful: {}.", identity(&record)));
     ui::say("Token saved to:");
     for target in &targets {
@@ -44,7 +54,10 @@ pub fn save_everywhere(record: &TokenRecord, targets: &[Location]) -> anyhow::Re
         if let Err(e) = target.save(record) {
             let done: Vec<String> = targets.iter().take(i).map(ToString::to_string).collect();
             if !done.is_empty() {
-                ui::warn(&format!("the token was already saved to: {}", done.join(", ")));
+                ui::warn(&format!(
+                    "the token was already saved to: {}",
+                    done.join(", ")
+                ));
             }
             return Err(e);
         }
@@ -54,7 +67,10 @@ pub fn save_everywhere(record: &TokenRecord, targets: &[Location]) -> anyhow::Re
 
 /// `dev@example.com (plus plan, account acct-1)`, with what is known.
 pub fn identity(record: &TokenRecord) -> String {
-    let who = record.email.clone().unwrap_or_else(|| "unknown email".into());
+    let who = record
+        .email
+        .clone()
+        .unwrap_or_else(|| "unknown email".into());
     let mut facts = Vec::new();
     if let Some(plan) = &record.plan_type {
         facts.push(format!("{plan} plan"));

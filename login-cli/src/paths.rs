@@ -125,7 +125,8 @@ mod tests {
         for bad in ["../config.yaml", ".", "/etc/passwd"] {
             let err = RuntimePaths::resolve(dir.path(), Some(Path::new(bad))).unwrap_err();
             assert!(
-                err.to_string().contains("config path is outside of workdir"),
+                err.to_string()
+                    .contains("config path is outside of workdir"),
                 "{bad}: {err}"
             );
         }

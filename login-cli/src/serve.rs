@@ -26,7 +26,11 @@ pub type Body = UnsyncBoxBody<Bytes, BoxError>;
 
 /// A response with a complete body.
 pub fn full(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
-    let mut res = Response::new(Full::new(body.into()).map_err(|e| match e {}).boxed_unsync());
+    let mut res = Response::new(
+        Full::new(body.into())
+            .map_err(|e| match e {})
+            .boxed_unsync(),
+    );
     *res.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or_default();
     if let Ok(value) = hyper::header::HeaderValue::from_str(content_type) {
         res.headers_mut().insert(hyper::header::CONTENT_TYPE, value);

@@ -68,10 +68,8 @@ impl Location {
                     .set(TOKEN_KEY, &json)
                     .with_context(|| format!("write {self}"))
             }
-            Location::File(path) => {
-                write_private_atomic(path, record.to_json_pretty()?.as_bytes())
-                    .with_context(|| format!("write {self}"))
-            }
+            Location::File(path) => write_private_atomic(path, record.to_json_pretty()?.as_bytes())
+                .with_context(|| format!("write {self}")),
         }
     }
 
@@ -83,7 +81,9 @@ impl Location {
                     return Ok(false);
                 }
                 let kv = open_kv(path)?;
-                let existed = kv.exists(TOKEN_KEY).with_context(|| format!("read {self}"))?;
+                let existed = kv
+                    .exists(TOKEN_KEY)
+                    .with_context(|| format!("read {self}"))?;
                 kv.delete(TOKEN_KEY)
                     .with_context(|| format!("delete from {self}"))?;
                 Ok(existed)

@@ -2,24 +2,25 @@
 //!
 //! The only place that prints. Never pass a token to these functions.
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// A line on stdout (results, URLs, codes the operator must act on).
+/// A line on stdout (results, URLs, codes the operator must act on). A closed pipe
+/// (`login-cli auth status | head -1`) is not an error worth a panic.
 pub fn say(text: &str) {
-    println!("{text}");
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
 /// A warning on stderr.
 pub fn warn(text: &str) {
-    eprintln!("warning: {text}");
+    let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
 }
 
 /// The final error on stderr.
 pub fn error(text: &str) {
-    eprintln!("error: {text}");
+    let _ = writeln!(std::io::stderr().lock(), "error: {text}");
 }
 
 /// A spinner with a message on stderr, drawn only when stderr is a terminal.

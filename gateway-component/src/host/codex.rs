@@ -29,11 +29,11 @@ pub struct CodexCall<'a> {
 
 /// Send `call`; a 2xx response is returned with its body unread.
 pub fn call(ctx: &mut Ctx<'_>, call: &CodexCall<'_>) -> Result<Upstream, GatewayError> {
-    let token = tokens::current(&ctx.settings)?;
+    let token = tokens::current(ctx)?;
     let first = send_once(ctx, call, &token)?;
     let response = if first.status == 401 {
         drop(first);
-        let replaced = tokens::replace(&ctx.settings, &token)?;
+        let replaced = tokens::replace(ctx, &token)?;
         send_once(ctx, call, &replaced)?
     } else {
         first
@@ -69,6 +69,7 @@ fn send_once(
     let ms = monotonic_ns().saturating_sub(started) / 1_000_000;
     if let Ok(response) = &result {
         ctx.upstream = Some((response.status, ms));
+        ctx.relayed = crate::routes::relayed_headers(&response.headers);
     }
     result
 }

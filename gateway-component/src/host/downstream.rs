@@ -53,6 +53,8 @@ pub struct Responder {
     request_id: String,
     /// Status sent (0 while unanswered).
     pub status: u16,
+    /// Headers every answer to this request carries (ignored params, relayed rate limits).
+    pub extra: Vec<(String, String)>,
 }
 
 impl Responder {
@@ -62,6 +64,7 @@ impl Responder {
             out: Some(out),
             request_id,
             status: 0,
+            extra: Vec::new(),
         }
     }
 
@@ -103,6 +106,9 @@ impl Responder {
         let fields = Fields::new();
         for (name, value) in headers {
             let _ = fields.append(name.as_ref(), value.as_bytes());
+        }
+        for (name, value) in &self.extra {
+            let _ = fields.append(name, value.as_bytes());
         }
         let _ = fields.append("x-request-id", self.request_id.as_bytes());
         let response = OutgoingResponse::new(fields);

@@ -11,22 +11,51 @@ use gateway_core::error::GatewayError;
 use gateway_core::ports::Kv;
 use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
+use gateway_core::auth::token::FailureKind;
+use gateway_core::log::{Field, LogLevel};
+
 use super::clock::{random_u64, WasiClock};
 use super::kv::SpinKv;
+use super::log::Logger;
 use super::upstream::{send, Outgoing};
+use crate::Ctx;
 
 /// Token responses are small; anything bigger is not a token response.
 const TOKEN_BODY_LIMIT: usize = 256 * 1024;
 /// Below the refresh lease TTL, so a slow issuer cannot outlive the lease.
 const TOKEN_TIMEOUT_SECS: u64 = 20;
 
-/// The issuer's token endpoint over outgoing HTTP.
+/// The issuer's token endpoint over outgoing HTTP. Only the lease winner ever calls it, so its
+/// log lines are the record of every refresh across all instances.
 struct HttpIssuer<'a> {
     settings: &'a Settings,
+    log: &'a Logger,
 }
 
 impl TokenEndpoint for HttpIssuer<'_> {
     fn refresh(&self, refresh_token: &str) -> Result<TokenResponse, RefreshError> {
+        self.log
+            .emit(LogLevel::Info, "gateway.oauth.refresh_started", &[]);
+        let result = self.call(refresh_token);
+        match &result {
+            Ok(_) => self
+                .log
+                .emit(LogLevel::Info, "gateway.oauth.refreshed", &[]),
+            Err(e) => self.log.emit(
+                LogLevel::Warn,
+                "gateway.oauth.refresh_failed",
+                &[
+                    ("code", Field::from(e.code.as_str())),
+                    ("terminal", Field::from(e.kind == FailureKind::Terminal)),
+                ],
+            ),
+        }
+        result
+    }
+}
+
+impl HttpIssuer<'_> {
+    fn call(&self, refresh_token: &str) -> Result<TokenResponse, RefreshError> {
         let body = refresh_form_body(&self.settings.oauth_client_id, refresh_token);
         let headers = [
             (
@@ -68,27 +97,32 @@ fn open() -> Result<SpinKv, GatewayError> {
 }
 
 /// A usable token, refreshed first if it is about to expire.
-pub fn current(settings: &Settings) -> Result<TokenRecord, GatewayError> {
+pub fn current(ctx: &Ctx<'_>) -> Result<TokenRecord, GatewayError> {
+    let settings = &ctx.settings;
     let kv = open()?;
     import_mounted_file(&kv, settings);
-    acquire_token(
-        &kv,
-        &WasiClock,
-        &HttpIssuer { settings },
-        &policy(settings),
-        random_u64(),
-    )
+    let issuer = HttpIssuer {
+        settings,
+        log: ctx.log,
+    };
+    acquire_token(&kv, &WasiClock, &issuer, &policy(settings), random_u64())
 }
 
 /// A replacement for a token the upstream rejected with 401.
-pub fn replace(settings: &Settings, rejected: &TokenRecord) -> Result<TokenRecord, GatewayError> {
+pub fn replace(ctx: &Ctx<'_>, rejected: &TokenRecord) -> Result<TokenRecord, GatewayError> {
+    let settings = &ctx.settings;
     let kv = open()?;
+    let issuer = HttpIssuer {
+        settings,
+        log: ctx.log,
+    };
+    let token = rejected.access_token.expose();
     force_refresh(
         &kv,
         &WasiClock,
-        &HttpIssuer { settings },
+        &issuer,
         &policy(settings),
-        rejected.access_token.expose(),
+        token,
         random_u64(),
     )
 }

@@ -12,7 +12,7 @@ use gateway_core::translate::stream::{ChatFrame, ChatStream, StreamEnd, StreamOp
 use spin_sdk::http::IncomingRequest;
 use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
-use super::{common_headers, proxy, sse_headers};
+use super::{proxy, report_ignored, sse_headers};
 use crate::host::clock::{random_16, WasiClock};
 use crate::host::codex::{call, CodexCall};
 use crate::host::downstream::{read_body, BodyWriter, ClientGone, Responder};
@@ -28,9 +28,11 @@ pub fn handle(
     let body = read_body(req, ctx.settings.max_body_bytes)?;
     gateway_core::passthrough::check_depth(&body)?;
     if ctx.settings.mode == Mode::OpenAiApi {
+        gateway_core::passthrough::require_json_object(&body)?;
         return proxy::forward(ctx, req, "/v1/chat/completions", Some(&body), out);
     }
     let translated = chat_to_responses(&body)?;
+    report_ignored(out, &translated.ignored);
     let url = ctx.settings.codex_responses_url();
     let mut upstream = call(
         ctx,
@@ -48,7 +50,7 @@ pub fn handle(
         // The non-stream answer always carries usage; it is folded from the same chunks.
         include_usage: translated.include_usage || !translated.stream,
     });
-    let mut headers = common_headers(&upstream, &translated.ignored);
+    let mut headers = super::relayed_headers(&upstream.headers);
     if !translated.stream {
         let mut builder = ChatCompletionBuilder::new();
         let end = pump(&mut upstream, |ev| {

@@ -8,28 +8,33 @@ pub mod responses;
 
 use gateway_core::headers::relay_response_header;
 
-use crate::host::upstream::Upstream;
+use crate::host::downstream::Responder;
 
 /// Header naming the client parameters that had no effect upstream.
 pub const IGNORED_PARAMS_HEADER: &str = "x-codex-gateway-ignored-params";
 
-/// Relayed upstream headers (rate limits etc.) plus the ignored-params report.
-pub fn common_headers(upstream: &Upstream, ignored: &[String]) -> Vec<(String, String)> {
-    let mut headers: Vec<(String, String)> = upstream
-        .headers
+/// Upstream headers worth relaying to the client (rate limits, model etag).
+pub fn relayed_headers(headers: &[(String, Vec<u8>)]) -> Vec<(String, String)> {
+    headers
         .iter()
-        .filter(|(name, _)| name.as_str() != "content-type" && relay_response_header(name))
+        .filter(|(name, _)| {
+            !name.eq_ignore_ascii_case("content-type") && relay_response_header(name)
+        })
         .filter_map(|(name, value)| {
             Some((
                 name.to_ascii_lowercase(),
                 String::from_utf8(value.clone()).ok()?,
             ))
         })
-        .collect();
+        .collect()
+}
+
+/// Report client parameters that had no effect, on every answer to this request.
+pub fn report_ignored(out: &mut Responder, ignored: &[String]) {
     if !ignored.is_empty() {
-        headers.push((IGNORED_PARAMS_HEADER.into(), ignored.join(", ")));
+        out.extra
+            .push((IGNORED_PARAMS_HEADER.into(), ignored.join(", ")));
     }
-    headers
 }
 
 /// Headers of an SSE answer.

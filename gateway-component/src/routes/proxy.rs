@@ -8,7 +8,7 @@ use gateway_core::headers::openai_request_headers;
 use spin_sdk::http::IncomingRequest;
 use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
-use super::common_headers;
+use super::relayed_headers;
 use crate::host::downstream::{header_values, Responder};
 use crate::host::tokens;
 use crate::host::upstream::{send, Outgoing, Upstream};
@@ -42,14 +42,14 @@ pub fn forward(
         .and_then(|v| String::from_utf8(v).ok());
     let credential = match &ctx.settings.upstream_api_key {
         Some(key) => Credential::Static(key.clone()),
-        None => Credential::OAuth(tokens::current(&ctx.settings)?),
+        None => Credential::OAuth(tokens::current(ctx)?),
     };
     let url = format!("{}{}", ctx.settings.upstream_base_url, path);
     let mut upstream = send_once(ctx, &url, body, content_type.as_deref(), &credential)?;
     if upstream.status == 401 {
         if let Credential::OAuth(record) = &credential {
             drop(upstream);
-            let fresh = Credential::OAuth(tokens::replace(&ctx.settings, record)?);
+            let fresh = Credential::OAuth(tokens::replace(ctx, record)?);
             upstream = send_once(ctx, &url, body, content_type.as_deref(), &fresh)?;
         }
     }
@@ -85,12 +85,13 @@ fn send_once(
     })?;
     let ms = crate::host::clock::monotonic_ns().saturating_sub(started) / 1_000_000;
     ctx.upstream = Some((response.status, ms));
+    ctx.relayed = relayed_headers(&response.headers);
     Ok(response)
 }
 
 /// Copy status, relayable headers and the body, chunk by chunk, flushing each.
 fn relay(mut upstream: Upstream, out: &mut Responder) {
-    let mut headers = common_headers(&upstream, &[]);
+    let mut headers = relayed_headers(&upstream.headers);
     if let Some(ct) = upstream.header("content-type") {
         headers.push(("content-type".into(), ct.to_owned()));
     }

@@ -11,7 +11,7 @@ use gateway_core::translate::stream::StreamEnd;
 use spin_sdk::http::IncomingRequest;
 use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
-use super::{common_headers, proxy, sse_headers};
+use super::{proxy, report_ignored, sse_headers};
 use crate::host::codex::{call, CodexCall};
 use crate::host::downstream::{read_body, Responder};
 use crate::host::pump::{pump, Pumped};
@@ -30,6 +30,7 @@ pub fn handle(
         return proxy::forward(ctx, req, "/v1/responses", Some(&body), out);
     }
     let normalized = normalize_responses(&body)?;
+    report_ignored(out, &normalized.ignored);
     let url = ctx.settings.codex_responses_url();
     let mut upstream = call(
         ctx,
@@ -40,7 +41,7 @@ pub fn handle(
             session_id: normalized.session_id.as_deref(),
         },
     )?;
-    let mut headers = common_headers(&upstream, &normalized.ignored);
+    let mut headers = super::relayed_headers(&upstream.headers);
     if !normalized.stream {
         let mut acc = ResponseAccumulator::new();
         let mut terminal = None;

@@ -224,7 +224,8 @@ fn screen_params(
     if request.store == Some(true) {
         ignored.add("store");
     }
-    if request.stream_options.is_some() {
+    // `include_usage` is honoured on streams; on a non-stream request the option does nothing.
+    if request.stream_options.is_some() && request.stream != Some(true) {
         ignored.add("stream_options");
     }
     let mut extra = serde_json::Map::new();

@@ -18,7 +18,10 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let source = match &args.from {
         Some(path) => path.clone(),
         None => default_source().ok_or_else(|| {
-            fail(ExitKind::Usage, "cannot locate ~/.codex/auth.json (no HOME); pass --from FILE")
+            fail(
+                ExitKind::Usage,
+                "cannot locate ~/.codex/auth.json (no HOME); pass --from FILE",
+            )
         })?,
     };
     let bytes = std::fs::read(&source).with_context(|| format!("read {}", source.display()))?;
@@ -26,7 +29,11 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let targets = locations(&ctx.paths, &args.stores);
     save_everywhere(&record, &targets)?;
     tracing::info!(stores = targets.len(), "login_cli.auth.import done");
-    ui::say(&format!("Imported {} from {}.", identity(&record), source.display()));
+    ui::say(&format!(
+        "Imported {} from {}.",
+        identity(&record),
+        source.display()
+    ));
     ui::say("Token saved to:");
     for t in &targets {
         ui::say(&format!("  - {t}"));

@@ -23,7 +23,10 @@ pub async fn run(ctx: &Ctx, args: &LogoutArgs) -> anyhow::Result<()> {
     if !args.no_revoke {
         for token in &tokens {
             match revoke(&ctx.http, &ctx.config.oauth, token).await {
-                Ok(()) => ui::say(&format!("Revoked the refresh token at {}.", ctx.config.oauth.issuer)),
+                Ok(()) => ui::say(&format!(
+                    "Revoked the refresh token at {}.",
+                    ctx.config.oauth.issuer
+                )),
                 Err(e) => ui::warn(&format!(
                     "could not revoke the refresh token at {} ({e:#}); removing it locally anyway",
                     ctx.config.oauth.issuer
@@ -37,7 +40,11 @@ pub async fn run(ctx: &Ctx, args: &LogoutArgs) -> anyhow::Result<()> {
             removed.push(s.location.to_string());
         }
     }
-    tracing::info!(removed = removed.len(), revoked = !args.no_revoke, "login_cli.auth.logout done");
+    tracing::info!(
+        removed = removed.len(),
+        revoked = !args.no_revoke,
+        "login_cli.auth.logout done"
+    );
     if removed.is_empty() {
         ui::say("No token was stored; nothing to remove.");
     } else {

@@ -19,7 +19,10 @@ pub async fn run(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<()> {
     let endpoint = admin_url(&args.url, args.insecure_http)?;
     let stored = load_all(locations(&ctx.paths, &args.stores));
     let record = newest(&stored).ok_or_else(|| {
-        fail(ExitKind::NoToken, "no readable token is stored here: run `login-cli auth login` first")
+        fail(
+            ExitKind::NoToken,
+            "no readable token is stored here: run `login-cli auth login` first",
+        )
     })?;
     let res = ctx
         .http
@@ -31,7 +34,12 @@ pub async fn run(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("push to {endpoint} failed: {}", transport_reason(&e)))?;
     let status = res.status().as_u16();
-    let refused = |why: String| fail(ExitKind::Rejected, format!("the gateway at {endpoint} refused the token: {why}"));
+    let refused = |why: String| {
+        fail(
+            ExitKind::Rejected,
+            format!("the gateway at {endpoint} refused the token: {why}"),
+        )
+    };
     match status {
         200..=299 => {}
         404 => return Err(refused(
@@ -48,7 +56,10 @@ pub async fn run(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<()> {
         }
     }
     tracing::info!(endpoint = %endpoint, "login_cli.auth.push done");
-    ui::say(&format!("Pushed the token of {} to {endpoint}.", identity(record)));
+    ui::say(&format!(
+        "Pushed the token of {} to {endpoint}.",
+        identity(record)
+    ));
     ui::say(
         "The deployed gateway now refreshes this token itself; a local gateway holding the same \
          refresh token will be logged out at its next refresh.",
@@ -62,7 +73,11 @@ fn admin_url(base: &str, insecure_http: bool) -> anyhow::Result<Url> {
     let mut url = Url::parse(base.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-        .ok_or_else(|| usage(format!("invalid --url \"{base}\" (expected an http or https URL)")))?;
+        .ok_or_else(|| {
+            usage(format!(
+                "invalid --url \"{base}\" (expected an http or https URL)"
+            ))
+        })?;
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d == "localhost",
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -88,8 +103,14 @@ mod tests {
     fn admin_urls() {
         let ok = |b: &str| admin_url(b, false).unwrap().to_string();
         assert_eq!(ok("https://gw.example"), "https://gw.example/admin/token");
-        assert_eq!(ok("https://gw.example/base/"), "https://gw.example/base/admin/token");
-        assert_eq!(ok("http://127.0.0.1:3000"), "http://127.0.0.1:3000/admin/token");
+        assert_eq!(
+            ok("https://gw.example/base/"),
+            "https://gw.example/base/admin/token"
+        );
+        assert_eq!(
+            ok("http://127.0.0.1:3000"),
+            "http://127.0.0.1:3000/admin/token"
+        );
         assert!(admin_url("http://gw.example", false).is_err());
         assert!(admin_url("http://gw.example", true).is_ok());
         assert!(admin_url("gw.example", false).is_err());

@@ -19,7 +19,9 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<()> {
     let usable = stored.iter().any(|s| is_usable(s, now));
     if args.json {
         let stores: Vec<_> = stored.iter().map(|s| store_json(s, now)).collect();
-        ui::say(&serde_json::to_string_pretty(&json!({ "usable": usable, "stores": stores }))?);
+        ui::say(&serde_json::to_string_pretty(
+            &json!({ "usable": usable, "stores": stores }),
+        )?);
     } else {
         for s in &stored {
             print_store(s, now);
@@ -28,7 +30,10 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<()> {
     if usable {
         Ok(())
     } else {
-        Err(fail(ExitKind::NoToken, "no usable token is stored: run `login-cli auth login`"))
+        Err(fail(
+            ExitKind::NoToken,
+            "no usable token is stored: run `login-cli auth login`",
+        ))
     }
 }
 
@@ -78,9 +83,15 @@ fn print_store(stored: &Stored, now: i64) {
     let where_ = &stored.location;
     match &stored.record {
         Ok(None) => ui::say(&format!("{where_}: no token")),
-        Err(e) => ui::say(&format!("{where_}: unreadable ({e:#}); run `login-cli auth login`")),
+        Err(e) => ui::say(&format!(
+            "{where_}: unreadable ({e:#}); run `login-cli auth login`"
+        )),
         Ok(Some(record)) => {
-            let verdict = if is_usable(stored, now) { "logged in" } else { "login needed" };
+            let verdict = if is_usable(stored, now) {
+                "logged in"
+            } else {
+                "login needed"
+            };
             ui::say(&format!("{where_}: {verdict}"));
             for (label, value) in facts(record, now) {
                 ui::say(&format!("  {label:<13} {value}"));
@@ -103,11 +114,18 @@ fn facts(record: &TokenRecord, now: i64) -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("email:", record.email.clone().unwrap_or_else(unknown)),
         ("plan:", record.plan_type.clone().unwrap_or_else(unknown)),
-        ("account id:", record.account_id.clone().unwrap_or_else(unknown)),
+        (
+            "account id:",
+            record.account_id.clone().unwrap_or_else(unknown),
+        ),
         ("expires:", expires),
         (
             "last refresh:",
-            format!("{} ({})", timestamp(record.last_refresh), relative(record.last_refresh, now)),
+            format!(
+                "{} ({})",
+                timestamp(record.last_refresh),
+                relative(record.last_refresh, now)
+            ),
         ),
     ];
     if let Some(f) = &record.last_failure {

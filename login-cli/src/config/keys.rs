@@ -36,17 +36,35 @@ pub fn drop_null_sections(root: &mut Value) {
 /// now, with the variable (or the reason) to tell the operator.
 pub const GATEWAY_KEYS: &[(&str, &str)] = &[
     ("server.listen", "`spin up --listen`"),
-    ("auth.downstream_api_key", "Spin variable downstream_api_key"),
+    (
+        "auth.downstream_api_key",
+        "Spin variable downstream_api_key",
+    ),
     ("upstream.mode", "Spin variable upstream_mode"),
     ("upstream.base_url", "Spin variable upstream_base_url"),
     ("upstream.codex_base_url", "Spin variable codex_base_url"),
-    ("upstream.codex_responses_path", "Spin variable codex_responses_path"),
+    (
+        "upstream.codex_responses_path",
+        "Spin variable codex_responses_path",
+    ),
     ("upstream.models_path", "fixed route /v1/models"),
-    ("upstream.chat_completions_path", "fixed route /v1/chat/completions"),
+    (
+        "upstream.chat_completions_path",
+        "fixed route /v1/chat/completions",
+    ),
     ("upstream.responses_path", "fixed route /v1/responses"),
-    ("upstream.timeout_seconds", "Spin variable idle_timeout_secs"),
-    ("logging.output", "login-cli logs to stderr; the gateway logs through Spin"),
-    ("logging.file", "login-cli logs to stderr; the gateway logs through Spin"),
+    (
+        "upstream.timeout_seconds",
+        "Spin variable idle_timeout_secs",
+    ),
+    (
+        "logging.output",
+        "login-cli logs to stderr; the gateway logs through Spin",
+    ),
+    (
+        "logging.file",
+        "login-cli logs to stderr; the gateway logs through Spin",
+    ),
     (
         "oauth.device_authorization_endpoint",
         "`auth login --device` uses <oauth.issuer>/api/accounts/deviceauth/*",

@@ -11,10 +11,22 @@ fn defaults_match_the_codex_client() {
     let loaded = parse("").unwrap();
     let o = &loaded.config.oauth;
     assert_eq!(o.client_id, "app_EMoamEEZ73f0CkXaXp7hrann");
-    assert_eq!(o.authorize_endpoint.as_str(), "https://auth.openai.com/oauth/authorize");
-    assert_eq!(o.token_endpoint.as_str(), "https://auth.openai.com/oauth/token");
-    assert_eq!(o.revoke_endpoint.as_str(), "https://auth.openai.com/oauth/revoke");
-    assert_eq!((o.redirect_host.as_str(), o.redirect_port), ("localhost", 1455));
+    assert_eq!(
+        o.authorize_endpoint.as_str(),
+        "https://auth.openai.com/oauth/authorize"
+    );
+    assert_eq!(
+        o.token_endpoint.as_str(),
+        "https://auth.openai.com/oauth/token"
+    );
+    assert_eq!(
+        o.revoke_endpoint.as_str(),
+        "https://auth.openai.com/oauth/revoke"
+    );
+    assert_eq!(
+        (o.redirect_host.as_str(), o.redirect_port),
+        ("localhost", 1455)
+    );
     assert_eq!(o.redirect_path, "/auth/callback");
     assert_eq!(o.scopes, ["openid", "profile", "email", "offline_access"]);
     assert_eq!(o.originator, "codex_cli_rs");
@@ -30,9 +42,15 @@ fn the_issuer_moves_every_endpoint_unless_one_is_set() {
     )
     .unwrap();
     let o = &loaded.config.oauth;
-    assert_eq!(o.authorize_endpoint.as_str(), "http://127.0.0.1:9/base/oauth/authorize");
+    assert_eq!(
+        o.authorize_endpoint.as_str(),
+        "http://127.0.0.1:9/base/oauth/authorize"
+    );
     assert_eq!(o.token_endpoint.as_str(), "http://127.0.0.1:8/t");
-    assert_eq!(o.issuer_url("/codex/device"), "http://127.0.0.1:9/base/codex/device");
+    assert_eq!(
+        o.issuer_url("/codex/device"),
+        "http://127.0.0.1:9/base/codex/device"
+    );
     assert_eq!(o.redirect_host, "localhost");
     assert_eq!(o.redirect_path, "/cb");
     assert_eq!(o.scopes, ["openid"]);
@@ -66,7 +84,11 @@ fn proxy_passwords_never_reach_a_message() {
     let message = err_of("network:\n  proxy_url: ftp://user:hunter2@proxy:1\n");
     assert!(!message.contains("hunter2"), "{message}");
     assert!(message.contains("ftp://***@proxy:1"), "{message}");
-    for ok in ["http://u:p@proxy:3128", "socks5h://127.0.0.1:1080", "HTTPS://proxy"] {
+    for ok in [
+        "http://u:p@proxy:3128",
+        "socks5h://127.0.0.1:1080",
+        "HTTPS://proxy",
+    ] {
         let text = format!("network:\n  proxy_url: {ok}\n");
         assert!(parse(&text).unwrap().config.proxy.is_some(), "{ok}");
     }
@@ -82,8 +104,22 @@ fn unknown_and_gateway_keys_are_warned_about() {
     assert!(w.contains("unknown config key `oauth.clientid`"), "{w}");
     assert!(w.contains("unknown config key `typo`"), "{w}");
     assert!(w.contains("server.listen"), "{w}");
-    assert!(w.contains("upstream.mode (Spin variable upstream_mode)"), "{w}");
+    assert!(
+        w.contains("upstream.mode (Spin variable upstream_mode)"),
+        "{w}"
+    );
     assert!(w.contains("logging.file ("), "{w}");
-    assert!(!w.contains("oauth.scopes") && !w.contains("`network`"), "{w}");
+    assert!(
+        !w.contains("oauth.scopes") && !w.contains("`network`"),
+        "{w}"
+    );
     assert_eq!(loaded.warnings.len(), 3, "{w}");
+}
+
+#[test]
+fn the_example_config_is_valid_and_warning_free() {
+    let loaded = parse(include_str!("../../../config.example.yaml")).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(loaded.config.oauth.redirect_port, 1455);
+    assert!(loaded.config.proxy.is_none());
 }

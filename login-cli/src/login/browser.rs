@@ -29,7 +29,14 @@ pub async fn login(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<TokenRecord> {
     };
     let redirect_uri = match &server {
         Some(s) => s.redirect_uri.clone(),
-        None => super::callback::redirect_uri(oauth, args.port.unwrap_or(oauth.redirect_port)),
+        // Nothing listens: "any free port" means nothing, so 0 names the registered port.
+        None => {
+            let port = match args.port.unwrap_or(oauth.redirect_port) {
+                0 => crate::config::DEFAULT_REDIRECT_PORT,
+                port => port,
+            };
+            super::callback::redirect_uri(oauth, port)
+        }
     };
     let request = AuthorizeRequest::new(oauth, &redirect_uri)?;
     tell(&request, args);
@@ -38,7 +45,11 @@ pub async fn login(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<TokenRecord> {
     }
     tracing::info!(redirect_uri = %redirect_uri, "login_cli.auth.login waiting for the callback");
     let timeout = args.timeout.unwrap_or(DEFAULT_TIMEOUT);
-    let what = if args.paste { "waiting for the pasted redirect" } else { "waiting for the browser login" };
+    let what = if args.paste {
+        "waiting for the pasted redirect"
+    } else {
+        "waiting for the browser login"
+    };
     let result = bounded(what, timeout, receive(ctx, &request, server.as_mut())).await;
     if let Some(server) = server {
         server.shutdown().await;
@@ -58,7 +69,10 @@ fn tell(request: &AuthorizeRequest, args: &LoginArgs) {
             request.redirect_uri
         ));
     } else {
-        ui::say(&format!("Waiting for the OAuth callback at {}", request.redirect_uri));
+        ui::say(&format!(
+            "Waiting for the OAuth callback at {}",
+            request.redirect_uri
+        ));
         ui::say(
             "If the browser runs on another machine and cannot reach this one, paste the address \
              it ends up on here and press Enter.",
@@ -68,7 +82,9 @@ fn tell(request: &AuthorizeRequest, args: &LoginArgs) {
 
 fn open_browser(url: &str) {
     if let Err(e) = open::that_detached(url) {
-        ui::warn(&format!("could not open a browser ({e}); open the URL above yourself"));
+        ui::warn(&format!(
+            "could not open a browser ({e}); open the URL above yourself"
+        ));
     }
 }
 

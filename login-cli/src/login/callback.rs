@@ -56,16 +56,22 @@ impl CallbackParams {
 /// The code of a redirect that belongs to this login, or why it fails the login. The state is
 /// checked first: a redirect without this attempt's state fails as "invalid state" whatever else
 /// it carries (the original gateway acted on a forged `error=` before checking the state).
-pub fn validate(params: &CallbackParams, state_matches: impl Fn(&str) -> bool) -> anyhow::Result<String> {
+pub fn validate(
+    params: &CallbackParams,
+    state_matches: impl Fn(&str) -> bool,
+) -> anyhow::Result<String> {
     let login_failed = |m: String| fail(ExitKind::LoginFailed, m);
     if !params.state.as_deref().is_some_and(&state_matches) {
         return Err(login_failed(
-            "invalid OAuth callback state: the redirect does not belong to this login attempt".into(),
+            "invalid OAuth callback state: the redirect does not belong to this login attempt"
+                .into(),
         ));
     }
     if let Some(error) = &params.error {
         let detail = params.error_description.as_deref().unwrap_or(error);
-        return Err(login_failed(format!("the issuer refused the login: {detail} ({error})")));
+        return Err(login_failed(format!(
+            "the issuer refused the login: {detail} ({error})"
+        )));
     }
     params
         .code
@@ -97,7 +103,10 @@ pub struct CallbackServer {
 
 impl CallbackServer {
     /// Bind and start serving.
-    pub async fn start(oauth: &OAuthSettings, port_override: Option<u16>) -> anyhow::Result<CallbackServer> {
+    pub async fn start(
+        oauth: &OAuthSettings,
+        port_override: Option<u16>,
+    ) -> anyhow::Result<CallbackServer> {
         let ip = bind_ip(&oauth.redirect_host);
         let port = port_override.unwrap_or(oauth.redirect_port);
         let listener = bind(ip, port).await?;
@@ -113,10 +122,12 @@ impl CallbackServer {
                 }
                 let params = CallbackParams::from_query(req.uri().query().unwrap_or_default());
                 if params.is_empty() {
-                    return Page::ignored("This address expects an OAuth redirect.").into_response();
+                    return Page::ignored("This address expects an OAuth redirect.")
+                        .into_response();
                 }
                 let (reply, verdict) = oneshot::channel();
-                let finished = || Page::ignored("This login attempt has already finished; see the terminal.");
+                let finished =
+                    || Page::ignored("This login attempt has already finished; see the terminal.");
                 if tx.send(Hit { params, reply }).await.is_err() {
                     return finished().into_response();
                 }
@@ -127,7 +138,11 @@ impl CallbackServer {
             }
         };
         let server = Server::spawn(listener, handler, Duration::from_secs(2));
-        Ok(CallbackServer { redirect_uri, hits, server })
+        Ok(CallbackServer {
+            redirect_uri,
+            hits,
+            server,
+        })
     }
 
     /// The next redirect (never ends while the server runs).
@@ -140,10 +155,14 @@ impl CallbackServer {
 
     /// Answer what is queued with "finished", free the port, let pages finish (≤ 2 s).
     pub async fn shutdown(self) {
-        let CallbackServer { mut hits, server, .. } = self;
+        let CallbackServer {
+            mut hits, server, ..
+        } = self;
         hits.close();
         while let Ok(hit) = hits.try_recv() {
-            hit.reply(Page::ignored("This login attempt has already finished; see the terminal."));
+            hit.reply(Page::ignored(
+                "This login attempt has already finished; see the terminal.",
+            ));
         }
         server.shutdown().await;
     }
@@ -172,7 +191,11 @@ async fn bind(ip: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
         match TcpListener::bind(SocketAddr::new(ip, *p)).await {
             Ok(listener) => return Ok(listener),
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {}
-            Err(e) => return Err(anyhow::anyhow!("start the OAuth callback listener on {ip}:{p}: {e}")),
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "start the OAuth callback listener on {ip}:{p}: {e}"
+                ))
+            }
         }
     }
     let tried: Vec<String> = candidates.iter().map(|p| format!("{ip}:{p}")).collect();
@@ -188,7 +211,11 @@ async fn bind(ip: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
 
 /// `http://host:port/path`; an unspecified address becomes `localhost`, IPv6 gets brackets.
 pub fn redirect_uri(oauth: &OAuthSettings, port: u16) -> String {
-    let host = match oauth.redirect_host.trim_matches(|c| c == '[' || c == ']').parse::<IpAddr>() {
+    let host = match oauth
+        .redirect_host
+        .trim_matches(|c| c == '[' || c == ']')
+        .parse::<IpAddr>()
+    {
         Ok(ip) if ip.is_unspecified() => "localhost".to_owned(),
         Ok(IpAddr::V6(v6)) => format!("[{v6}]"),
         Ok(IpAddr::V4(v4)) => v4.to_string(),
@@ -210,7 +237,10 @@ mod tests {
     #[test]
     fn redirect_uris_are_well_formed() {
         let mut oauth = crate::config::parse("").unwrap().config.oauth;
-        assert_eq!(redirect_uri(&oauth, 1455), "http://localhost:1455/auth/callback");
+        assert_eq!(
+            redirect_uri(&oauth, 1455),
+            "http://localhost:1455/auth/callback"
+        );
         oauth.redirect_host = "::1".into();
         assert_eq!(redirect_uri(&oauth, 1), "http://[::1]:1/auth/callback");
         assert_eq!(bind_ip("[::1]").to_string(), "::1");
@@ -225,9 +255,15 @@ mod tests {
         assert_eq!(validate(&p("code=c&state=good"), ok).unwrap(), "c");
         let cases = [
             ("code=c&state=bad", "invalid OAuth callback state"),
-            ("error=access_denied&state=bad", "invalid OAuth callback state"),
+            (
+                "error=access_denied&state=bad",
+                "invalid OAuth callback state",
+            ),
             ("code=c", "invalid OAuth callback state"),
-            ("error=access_denied&error_description=User+said+no&state=good", "User said no (access_denied)"),
+            (
+                "error=access_denied&error_description=User+said+no&state=good",
+                "User said no (access_denied)",
+            ),
             ("state=good", "missing OAuth authorization code"),
         ];
         for (query, expected) in cases {

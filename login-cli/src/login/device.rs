@@ -28,7 +28,10 @@ pub async fn login(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<TokenRecord> {
     ui::say(&format!("  {}", code.user_code));
     ui::say("");
     ui::say("Device codes are a common phishing target: never share this one.");
-    tracing::info!(interval_secs = code.interval.as_secs(), "login_cli.auth.device polling");
+    tracing::info!(
+        interval_secs = code.interval.as_secs(),
+        "login_cli.auth.device polling"
+    );
     let timeout = args.timeout.unwrap_or(DEFAULT_TIMEOUT);
     bounded("waiting for the device login", timeout, async {
         let grant = device::poll(&ctx.http, oauth, &code).await?;

@@ -20,7 +20,9 @@ impl Page {
         Page {
             status: 200,
             heading: "Authorization Successful",
-            text: "login-cli stored the token. You can close this window and return to the terminal.".into(),
+            text:
+                "login-cli stored the token. You can close this window and return to the terminal."
+                    .into(),
         }
     }
 
@@ -52,8 +54,14 @@ impl Page {
         );
         let mut res = full(self.status, "text/html; charset=utf-8", Bytes::from(html));
         let headers = res.headers_mut();
-        headers.insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-store"));
-        headers.insert(hyper::header::REFERRER_POLICY, hyper::header::HeaderValue::from_static("no-referrer"));
+        headers.insert(
+            hyper::header::CACHE_CONTROL,
+            hyper::header::HeaderValue::from_static("no-store"),
+        );
+        headers.insert(
+            hyper::header::REFERRER_POLICY,
+            hyper::header::HeaderValue::from_static("no-referrer"),
+        );
         res
     }
 }
@@ -80,6 +88,9 @@ mod tests {
 
     #[test]
     fn reasons_are_escaped() {
-        assert_eq!(escape("<a href='x'>&\""), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
+        assert_eq!(
+            escape("<a href='x'>&\""),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
+        );
     }
 }

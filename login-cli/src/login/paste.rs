@@ -27,7 +27,9 @@ pub fn stdin_lines() -> mpsc::UnboundedReceiver<String> {
 /// The OAuth parameters of a pasted redirect: a whole URL, or just its query (with or without
 /// the leading `?`). `None` when the text carries none.
 pub fn parse_pasted(text: &str) -> Option<CallbackParams> {
-    let text = text.trim().trim_matches(|c| c == '"' || c == '\'' || c == '<' || c == '>');
+    let text = text
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'' || c == '<' || c == '>');
     if text.is_empty() {
         return None;
     }
@@ -45,8 +47,12 @@ mod tests {
 
     #[test]
     fn urls_and_bare_queries_are_accepted() {
-        let full = parse_pasted(" http://localhost:1455/auth/callback?code=abc&state=s1 \n").unwrap();
-        assert_eq!((full.code.as_deref(), full.state.as_deref()), (Some("abc"), Some("s1")));
+        let full =
+            parse_pasted(" http://localhost:1455/auth/callback?code=abc&state=s1 \n").unwrap();
+        assert_eq!(
+            (full.code.as_deref(), full.state.as_deref()),
+            (Some("abc"), Some("s1"))
+        );
         let bare = parse_pasted("?code=abc&state=s1").unwrap();
         assert_eq!(bare, full);
         assert_eq!(parse_pasted("code=abc&state=s1"), Some(full));

@@ -4,7 +4,9 @@
 
 use anyhow::Context as _;
 use oauth2::basic::BasicClient;
-use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope};
+use oauth2::{
+    AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+};
 use url::Url;
 
 use crate::config::OAuthSettings;
@@ -64,8 +66,10 @@ mod tests {
     #[test]
     fn the_url_carries_pkce_state_and_the_codex_parameters() {
         let config = crate::config::parse("").unwrap().config;
-        let req = AuthorizeRequest::new(&config.oauth, "http://localhost:1455/auth/callback").unwrap();
-        let q: std::collections::HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+        let req =
+            AuthorizeRequest::new(&config.oauth, "http://localhost:1455/auth/callback").unwrap();
+        let q: std::collections::HashMap<String, String> =
+            req.url.query_pairs().into_owned().collect();
         assert_eq!(q["client_id"], "app_EMoamEEZ73f0CkXaXp7hrann");
         assert_eq!(q["response_type"], "code");
         assert_eq!(q["scope"], "openid profile email offline_access");

@@ -86,7 +86,10 @@ pub async fn request(http: &reqwest::Client, oauth: &OAuthSettings) -> anyhow::R
         ));
     }
     if !(200..300).contains(&status) {
-        return Err(fail(ExitKind::LoginFailed, format!("device code request failed: HTTP {status}")));
+        return Err(fail(
+            ExitKind::LoginFailed,
+            format!("device code request failed: HTTP {status}"),
+        ));
     }
     let answer: UserCodeAnswer = res
         .json()
@@ -119,7 +122,10 @@ pub async fn poll(
         match http.post(&url).json(&body).send().await {
             Ok(res) if res.status().is_success() => {
                 let answer: TokenAnswer = res.json().await.map_err(|e| {
-                    fail(ExitKind::LoginFailed, format!("device login answer unreadable: {}", transport_reason(&e)))
+                    fail(
+                        ExitKind::LoginFailed,
+                        format!("device login answer unreadable: {}", transport_reason(&e)),
+                    )
                 })?;
                 return Ok(DeviceGrant {
                     authorization_code: answer.authorization_code,
@@ -130,11 +136,16 @@ pub async fn poll(
             Ok(res) => {
                 return Err(fail(
                     ExitKind::LoginFailed,
-                    format!("device login failed: the issuer answered HTTP {}", res.status().as_u16()),
+                    format!(
+                        "device login failed: the issuer answered HTTP {}",
+                        res.status().as_u16()
+                    ),
                 ))
             }
             // A network blip must not lose a login the user is completing: poll again.
-            Err(e) => tracing::warn!(reason = %transport_reason(&e), "login_cli.device.poll failed"),
+            Err(e) => {
+                tracing::warn!(reason = %transport_reason(&e), "login_cli.device.poll failed")
+            }
         }
         tokio::time::sleep(code.interval).await;
     }

@@ -42,7 +42,12 @@ pub async fn exchange_code(
     if let Some(secret) = &oauth.client_secret {
         form.push(("client_secret", secret.as_str()));
     }
-    let failed = |reason: String| fail(ExitKind::LoginFailed, format!("token exchange failed: {reason}"));
+    let failed = |reason: String| {
+        fail(
+            ExitKind::LoginFailed,
+            format!("token exchange failed: {reason}"),
+        )
+    };
     let res = http
         .post(oauth.token_endpoint.clone())
         .header(ACCEPT, "application/json")
@@ -51,7 +56,10 @@ pub async fn exchange_code(
         .await
         .map_err(|e| failed(transport_reason(&e)))?;
     let status = res.status().as_u16();
-    let body = res.bytes().await.map_err(|e| failed(transport_reason(&e)))?;
+    let body = res
+        .bytes()
+        .await
+        .map_err(|e| failed(transport_reason(&e)))?;
     let answer = parse_token_response(status, &body)
         .map_err(|e| failed(format!("{} ({})", e.message, e.code)))?;
     TokenRecord::from_token_response(&answer, now_unix(), None)
@@ -85,6 +93,9 @@ pub async fn revoke(
     if status.is_success() {
         Ok(())
     } else {
-        Err(anyhow::anyhow!("the issuer answered HTTP {}", status.as_u16()))
+        Err(anyhow::anyhow!(
+            "the issuer answered HTTP {}",
+            status.as_u16()
+        ))
     }
 }

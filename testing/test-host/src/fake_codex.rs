@@ -29,6 +29,8 @@ pub enum Scenario {
     Stall { case: String, events: usize },
     /// Close the connection without answering (reset before headers).
     Drop,
+    /// Stream any `.sse` file under `testing/fixtures/stream/` (`<case>/<name>`), event by event.
+    File { rel: String },
     /// A synthetic text answer of `deltas` text deltas (" lorem" each), generated as it is
     /// sent (nothing buffered), pausing `delay_ms` between deltas. For benchmarks and soak
     /// tests: model `gpt-5.4@long-<deltas>` or `gpt-5.4@long-<deltas>-<delay_ms>`.
@@ -215,6 +217,9 @@ async fn handle(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    if parts.uri.path() == INSPECT_PATH {
+        return Ok(inspect(&state, &parts.method));
+    }
     let recorded = Recorded {
         method: parts.method.to_string(),
         path: parts
@@ -247,7 +252,13 @@ async fn handle(
     }
     let scenario = from_model(&recorded)
         .or_else(|| lock(&state.script).pop_front())
-        .unwrap_or_else(|| Scenario::fixture("text"));
+        .unwrap_or_else(|| {
+            if recorded.method == "GET" && recorded.path.ends_with("/v1/models") {
+                openai_model_list()
+            } else {
+                Scenario::fixture("text")
+            }
+        });
     if let Scenario::Drop = scenario {
         return Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,
@@ -286,6 +297,9 @@ fn from_model(req: &Recorded) -> Option<Scenario> {
             delay_ms: delay_ms.parse().ok()?,
         });
     }
+    if let Some(file) = tag.strip_prefix("file:") {
+        return fixture_file(file);
+    }
     if let Some(case) = tag.strip_prefix("slow-") {
         return Some(Scenario::Fixture {
             case: case.into(),
@@ -306,9 +320,81 @@ fn default_catalog() -> Scenario {
     )
 }
 
+/// Path of the fake's own inspection endpoint (for clients that cannot call [`FakeCodex`]
+/// methods, e.g. the Python and Node tests driving the `test-host` binary):
+/// `GET` lists the requests received so far as JSON, `DELETE` forgets them. Not recorded.
+pub const INSPECT_PATH: &str = "/__fake/requests";
+
+fn inspect(state: &State, method: &http::Method) -> hyper::Response<Body> {
+    if method == http::Method::DELETE {
+        lock(&state.requests).clear();
+        return respond(Scenario::json(200, "[]"));
+    }
+    let list: Vec<serde_json::Value> = lock(&state.requests)
+        .iter()
+        .map(|r| {
+            let headers: serde_json::Map<String, serde_json::Value> = r
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    (k.as_str().to_owned(), serde_json::Value::String(v))
+                })
+                .collect();
+            serde_json::json!({
+                "method": r.method,
+                "path": r.path,
+                "headers": headers,
+                "body": String::from_utf8_lossy(&r.body),
+            })
+        })
+        .collect();
+    respond(Scenario::json(
+        200,
+        &serde_json::Value::Array(list).to_string(),
+    ))
+}
+
+/// Model tag `file:<case>/<name>`: answer 200 with a fixture file as an OpenAI-style upstream
+/// would (`.sse` streamed event by event, anything else as JSON), e.g. `file:text/chat.sse`
+/// or `file:text/chat.json` for `openai_api` mode tests.
+fn fixture_file(file: &str) -> Option<Scenario> {
+    let (case, name) = file.split_once('/')?;
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s != ".."
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    };
+    if !plain(case) || !plain(name) {
+        return None;
+    }
+    if name.ends_with(".sse") {
+        return Some(Scenario::File {
+            rel: format!("{case}/{name}"),
+        });
+    }
+    let path = crate::repo_path(&format!("testing/fixtures/stream/{case}/{name}"));
+    let body = std::fs::read_to_string(path).ok()?;
+    Some(Scenario::json(200, &body))
+}
+
+/// What an OpenAI-style `GET /v1/models` answers when nothing else is scripted.
+fn openai_model_list() -> Scenario {
+    Scenario::json(
+        200,
+        r#"{"object":"list","data":[{"id":"gpt-5.4","object":"model","created":1700000000,"owned_by":"openai"},{"id":"gpt-4o","object":"model","created":1700000000,"owned_by":"system"}]}"#,
+    )
+}
+
 /// The events of a fixture, each with its terminating blank line.
 pub fn fixture_events(case: &str) -> Vec<Bytes> {
-    let path = crate::repo_path(&format!("testing/fixtures/stream/{case}/upstream.sse"));
+    sse_file_events(&format!("{case}/upstream.sse"))
+}
+
+/// The events of `testing/fixtures/stream/<rel>`, each with its terminating blank line.
+fn sse_file_events(rel: &str) -> Vec<Bytes> {
+    let path = crate::repo_path(&format!("testing/fixtures/stream/{rel}"));
     let text = std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
     let mut events = Vec::new();
     let mut start = 0;
@@ -356,6 +442,7 @@ fn respond(scenario: Scenario) -> hyper::Response<Body> {
         }
         Scenario::Drop => Scenario::codex_status(500).into_response(),
         Scenario::Fixture { case, delay_ms } => stream(fixture_events(&case), delay_ms, End::Close),
+        Scenario::File { rel } => stream(sse_file_events(&rel), 0, End::Close),
         Scenario::Long { deltas, delay_ms } => long_stream(deltas, delay_ms),
         Scenario::CutAfter { case, events } => stream(
             fixture_events(&case).into_iter().take(events).collect(),

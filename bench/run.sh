@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Reproduces every figure in docs/en/performance.md with one command:
+#
+#   bench/run.sh            full run (~15 min after the builds)
+#   bench/run.sh --quick    short runs, to check the script itself
+#
+# What it does, in order:
+#   1. Installs the load generators if missing: wrk (Debian package) and oha (crates.io, for
+#      fixed-rate load with latency correction; needs cmake, also from Debian).
+#   2. Builds the release test host (`cargo build --release -p test-host`), which also builds
+#      the gateway .wasm exactly as shipped (release, wasm32-wasip2).
+#   3. Micro benchmarks: `cargo bench -p gateway-core --bench translate` (criterion).
+#   4. Instantiation: `cargo bench -p test-host --bench instantiate` (fresh Store +
+#      instantiate per request, as the host does).
+#   5. Macro benchmarks (bench/bench.py): starts a fake Codex backend process and a gateway
+#      process (both the release test host), then on loopback, side by side, client -> backend
+#      and client -> gateway -> backend: latency at fixed rates (oha), max throughput (wrk),
+#      time to first byte of streams, RSS per in-flight stream and over a stream's length.
+#   6. Writes bench/results/<date>.md (+ .json) with the machine, the method and the figures.
+#
+# Builds use $CARGO_TARGET_DIR (default target/). Everything runs on 127.0.0.1 and stops by
+# itself. The machine is assumed to be otherwise idle; the load average is recorded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=()
+[ "${1:-}" = "--quick" ] && quick=(--quick)
+target_dir=${CARGO_TARGET_DIR:-$PWD/target}
+export CARGO_TARGET_DIR=$target_dir
+date=$(date -u +%Y-%m-%d)
+out=bench/results/$date.md
+work=$(mktemp -d)
+
+if ! command -v wrk >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+fi
+if ! command -v oha >/dev/null; then
+  command -v cmake >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake; }
+  cargo install oha --locked
+fi
+
+echo "== build (release test host + gateway .wasm)"
+cargo build --release -p test-host
+
+echo "== micro benchmarks (criterion)"
+rm -rf "$target_dir/criterion"
+cargo bench -p gateway-core --bench translate 2>&1 | tee "$work/criterion.txt" | grep -E "^[a-z_]+/|time:|thrpt:" || true
+
+echo "== instantiation"
+iterations=5000
+[ ${#quick[@]} -gt 0 ] && iterations=500
+cargo bench -p test-host --bench instantiate -- "$iterations" | tail -n 1 | tee "$work/instantiate.json"
+
+echo "== macro benchmarks"
+python3 bench/bench.py --out "$out" --instantiate "$work/instantiate.json" "${quick[@]}"
+echo "== done: $out"

@@ -1,0 +1,155 @@
+//! `auth push` into a test-hosted gateway: stored with admin_api_key set, 404 without it, 401
+//! with a wrong key.
+
+use gateway_core::auth::token::{Secret, TokenRecord, RECORD_VERSION, TOKEN_KEY};
+use test_host::fake_codex::FakeCodex;
+use test_host::fake_oauth::{make_jwt, now, FakeOAuth};
+
+use crate::support::*;
+
+fn local_record(work: &Work) -> TokenRecord {
+    let record = TokenRecord {
+        version: RECORD_VERSION,
+        access_token: Secret::new(make_jwt(now() + 3600, "acct-push", "push")),
+        refresh_token: Secret::new("rt-push"),
+        id_token: None,
+        account_id: Some("acct-push".into()),
+        email: Some("dev@example.com".into()),
+        plan_type: Some("pro".into()),
+        expires_at: Some(now() + 3600),
+        last_refresh: now(),
+        last_failure: None,
+    };
+    std::fs::write(work.token_file(), record.to_json_pretty().unwrap()).unwrap();
+    record
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_installs_the_token_into_a_deployed_gateway() {
+    let oauth = FakeOAuth::start("rt").await.unwrap();
+    let codex = FakeCodex::start().await.unwrap();
+    let remote = tempfile::tempdir().unwrap();
+    let kv_path = remote.path().join(".spin/sqlite_key_value.db");
+    let host = gateway(
+        kv_path.clone(),
+        &codex,
+        &oauth,
+        &[("admin_api_key", ADMIN_KEY)],
+    )
+    .await;
+    let work = Work::new();
+    let record = local_record(&work);
+    let url = host.base_url();
+
+    let done = work
+        .run(&["auth", "push", "--url", &url, "--admin-key", ADMIN_KEY])
+        .await;
+    done.assert_code(0);
+    assert!(
+        done.stdout
+            .contains("Pushed the token of dev@example.com (pro plan, account acct-push)"),
+        "{}",
+        done.stdout
+    );
+    let kv = kv_sqlite::SqliteKv::open(&kv_path, "default").unwrap();
+    let stored = TokenRecord::from_json(&kv.get(TOKEN_KEY).unwrap().unwrap()).unwrap();
+    assert_eq!(stored, record);
+
+    // The gateway now serves with it.
+    codex.accept_tokens(vec![record.access_token.expose().to_owned()]);
+    let (status, body) = chat(&host, false).await;
+    assert_eq!(status, 200, "{body}");
+
+    let wrong = work
+        .run(&["auth", "push", "--url", &url, "--admin-key", "not-the-key"])
+        .await;
+    wrong.assert_code(6);
+    assert!(
+        wrong.stderr.contains("HTTP 401: wrong admin key"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(
+        !wrong.stderr.contains("not-the-key"),
+        "the key is never echoed"
+    );
+
+    // The key also comes from the environment.
+    let mut cmd = work.command(&["auth", "push", "--url", &url, "--store", "file"]);
+    cmd.env("CODEX_GATEWAY_ADMIN_KEY", ADMIN_KEY);
+    let out = cmd.output().await.unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_to_a_gateway_without_admin_key_is_a_clear_404() {
+    let oauth = FakeOAuth::start("rt").await.unwrap();
+    let codex = FakeCodex::start().await.unwrap();
+    let remote = tempfile::tempdir().unwrap();
+    let kv_path = remote.path().join(".spin/sqlite_key_value.db");
+    let host = gateway(kv_path.clone(), &codex, &oauth, &[]).await;
+    let work = Work::new();
+    local_record(&work);
+    let done = work
+        .run(&[
+            "auth",
+            "push",
+            "--url",
+            &host.base_url(),
+            "--admin-key",
+            ADMIN_KEY,
+        ])
+        .await;
+    done.assert_code(6);
+    assert!(
+        done.stderr.contains("HTTP 404: its admin endpoint is off"),
+        "{}",
+        done.stderr
+    );
+    let kv = kv_sqlite::SqliteKv::open(&kv_path, "default").unwrap();
+    assert!(kv.get(TOKEN_KEY).unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_needs_a_local_token_and_a_safe_url() {
+    let work = Work::new();
+    let none = work
+        .run(&[
+            "auth",
+            "push",
+            "--url",
+            "http://127.0.0.1:9",
+            "--admin-key",
+            "k",
+        ])
+        .await;
+    none.assert_code(3);
+    local_record(&work);
+    let plain = work
+        .run(&[
+            "auth",
+            "push",
+            "--url",
+            "http://gateway.example",
+            "--admin-key",
+            "k",
+        ])
+        .await;
+    plain.assert_code(2);
+    assert!(
+        plain
+            .stderr
+            .contains("refusing to send the token over plain http"),
+        "{}",
+        plain.stderr
+    );
+    let missing_key = work
+        .run(&["auth", "push", "--url", "https://gateway.example"])
+        .await;
+    missing_key.assert_code(2);
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Real-client and contract tests against the test-hosted gateway (target/debug/test-host):
+#   - tests/clients/python: the official `openai` Python SDK (pytest)
+#   - tests/openapi:        docs/openapi.yaml validated, live answers checked against it (pytest)
+#   - tests/clients/node:   the Vercel AI SDK, `ai` + `@ai-sdk/openai` (node --test)
+#
+# Installs what it needs: a venv under target/ from the pinned requirements files, and
+# `npm ci` from the committed package-lock.json. Both are skipped on re-runs while their inputs
+# are unchanged. Exits non-zero when anything fails, or when a runner ran no test.
+#
+# Usage: scripts/client-tests.sh [--python-only | --node-only] [extra pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+run_python=1
+run_node=1
+case "${1:-}" in
+  --python-only) run_python=1; run_node=0; shift ;;
+  --node-only) run_python=0; run_node=1; shift ;;
+esac
+
+VENV="$ROOT/target/client-tests-venv"
+PY_REQS=(tests/clients/python/requirements.txt tests/openapi/requirements.txt)
+NODE_DIR="$ROOT/tests/clients/node"
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "client-tests: '$1' is required but not installed" >&2; exit 2; }
+}
+digest() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+# --- dependencies (idempotent: redone only when the pinned inputs change) ----------------------
+if [ "$run_python" = 1 ]; then
+  need python3
+  stamp="$(digest "${PY_REQS[@]}") $(python3 --version 2>&1)"
+  if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.requirements-stamp" 2>/dev/null)" != "$stamp" ]; then
+    echo "client-tests: installing Python requirements into ${VENV#"$ROOT"/}"
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+      $(printf -- '-r %s ' "${PY_REQS[@]}")
+    echo "$stamp" >"$VENV/.requirements-stamp"
+  fi
+fi
+
+if [ "$run_node" = 1 ]; then
+  need node
+  need npm
+  stamp="$(digest "$NODE_DIR/package-lock.json") $(node --version)"
+  if [ "$(cat "$NODE_DIR/node_modules/.ci-stamp" 2>/dev/null)" != "$stamp" ]; then
+    echo "client-tests: npm ci in tests/clients/node"
+    (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$stamp" >"$NODE_DIR/node_modules/.ci-stamp"
+  fi
+fi
+
+# --- the gateway under test (build.rs also builds the .wasm) -----------------------------------
+rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
+cargo build --quiet -p test-host --bins
+export TEST_HOST_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/test-host"
+
+# --- run -----------------------------------------------------------------------------------------
+failed=()
+
+if [ "$run_python" = 1 ]; then
+  # pytest exits 5 when it collected no test: any non-zero code is a failure here.
+  if ! (cd tests && "$VENV/bin/python" -m pytest "$@"); then
+    failed+=("pytest")
+  fi
+fi
+
+if [ "$run_node" = 1 ]; then
+  log="$ROOT/target/client-tests-node.log"
+  if ! (cd "$NODE_DIR" && node --test --test-concurrency=1 test/*.test.mjs 2>&1 | tee "$log"); then
+    failed+=("node --test")
+  elif ! grep -Eq '^(# |ℹ )tests [1-9]' "$log"; then
+    echo "client-tests: node --test ran no test" >&2
+    failed+=("node --test (no tests)")
+  fi
+fi
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "client-tests: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "client-tests: all passed"

@@ -1,0 +1,133 @@
+//! The admin token endpoint that `login-cli auth push` uses on deployed gateways.
+
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn admin_endpoint_is_invisible_without_an_admin_key() {
+    let env = Env::start("admin-off", &[]).await;
+    for method in ["GET", "PUT", "DELETE", "POST"] {
+        let res = env
+            .client
+            .request(method.parse().unwrap(), env.url("/admin/token"))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers, body) = json_of(res).await;
+        assert_eq!(status, 404, "{method}");
+        assert!(
+            headers.get("allow").is_none(),
+            "{method} must not reveal the route"
+        );
+        assert_eq!(envelope_code(&body), "not_found");
+    }
+}
+
+#[tokio::test]
+async fn admin_endpoint_stores_inspects_and_deletes_the_token() {
+    let env = Env::start("admin-on", &[("admin_api_key", "adm-secret-key-123")]).await;
+    let record = env.seed_token(3600);
+    env.kv()
+        .delete(gateway_core::auth::token::TOKEN_KEY)
+        .unwrap();
+
+    // The downstream key is not the admin key.
+    let res = env
+        .client
+        .put(env.url("/admin/token"))
+        .bearer_auth(KEY)
+        .body(record.to_json().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let (status, _, body) = json_of(
+        env.client
+            .put(env.url("/admin/token"))
+            .bearer_auth("adm-secret-key-123")
+            .body("{\"nope\":1}")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+
+    let res = env
+        .client
+        .put(env.url("/admin/token"))
+        .bearer_auth("adm-secret-key-123")
+        .body(record.to_json().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (status, _, body) = json_of(res).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["present"], true);
+    assert!(!body.to_string().contains(record.refresh_token.expose()));
+    assert_eq!(env.stored_token().unwrap(), record);
+
+    let (status, _, _) = json_of(
+        env.post_json(
+            "/v1/chat/completions",
+            &json!({"model":"gpt-5.4","messages":[{"role":"user","content":"hi"}]}),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "the pushed token is used");
+
+    let (status, _, body) = json_of(
+        env.client
+            .delete(env.url("/admin/token"))
+            .bearer_auth("adm-secret-key-123")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["present"], false);
+    assert!(env.stored_token().is_none());
+    assert!(!env.host.logs().contains("adm-secret-key-123"));
+}
+
+#[tokio::test]
+async fn error_answers_keep_rate_limit_and_ignored_params_headers() {
+    let env = Env::start("err-headers", &[]).await;
+    env.seed_token(3600);
+    let body = json!({"model": "gpt-5.4@status-429", "temperature": 0.1, "messages": [{"role": "user", "content": "hi"}]});
+    let res = env
+        .post_json("/v1/chat/completions", &body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["x-codex-primary-used-percent"], "100");
+    assert!(res.headers()["x-codex-gateway-ignored-params"]
+        .to_str()
+        .unwrap()
+        .contains("temperature"));
+}
+
+#[tokio::test]
+async fn refreshes_are_logged_without_secrets() {
+    let env = Env::start("refresh-log", &[]).await;
+    env.seed_token(60);
+    let body = json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "hi"}]});
+    let (status, _, _) = json_of(
+        env.post_json("/v1/chat/completions", &body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let logs = env.host.logs();
+    assert!(logs.contains("gateway.oauth.refreshed"), "{logs}");
+    assert!(!logs.contains("rt-initial") && !logs.contains(&env.oauth.current_refresh()));
+}
