@@ -275,7 +275,8 @@ mod tests {
 
     #[test]
     fn invalid_values_name_the_variable() {
-        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
             ("missing key", &[], "downstream_api_key"),
             ("blank key", &[("downstream_api_key", "  ")], "downstream_api_key"),
             ("bad mode", &[("downstream_api_key", "k"), ("upstream_mode", "proxy")], "upstream_mode"),

@@ -28,14 +28,14 @@ pub async fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<()> {
     } else {
         "browser"
     };
-    tracing::info!(mode, "login_cli.auth.login started");
+    tracing::debug!(mode, "login_cli.auth.login started");
     let record = if args.device {
         device::login(ctx, args).await?
     } else {
         browser::login(ctx, args).await?
     };
     save_everywhere(&record, &targets)?;
-    tracing::info!(
+    tracing::debug!(
         mode,
         stores = targets.len(),
         "login_cli.auth.login succeeded"

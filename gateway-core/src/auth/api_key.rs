@@ -45,7 +45,8 @@ mod tests {
     #[test]
     fn bearer_cases() {
         const KEY: &str = "sk-test";
-        let cases: &[(&str, &[&[u8]], Option<&str>)] = &[
+        type Case<'a> = (&'a str, &'a [&'a [u8]], Option<&'a str>);
+        let cases: &[Case] = &[
             ("exact", &[b"Bearer sk-test"], None),
             ("lowercase scheme", &[b"bearer sk-test"], None),
             ("extra spaces", &[b"  Bearer   sk-test  "], None),

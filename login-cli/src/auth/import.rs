@@ -28,7 +28,7 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     let record = parse(&bytes).with_context(|| format!("import {}", source.display()))?;
     let targets = locations(&ctx.paths, &args.stores);
     save_everywhere(&record, &targets)?;
-    tracing::info!(stores = targets.len(), "login_cli.auth.import done");
+    tracing::debug!(stores = targets.len(), "login_cli.auth.import done");
     ui::say(&format!(
         "Imported {} from {}.",
         identity(&record),

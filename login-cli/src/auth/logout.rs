@@ -40,7 +40,7 @@ pub async fn run(ctx: &Ctx, args: &LogoutArgs) -> anyhow::Result<()> {
             removed.push(s.location.to_string());
         }
     }
-    tracing::info!(
+    tracing::debug!(
         removed = removed.len(),
         revoked = !args.no_revoke,
         "login_cli.auth.logout done"

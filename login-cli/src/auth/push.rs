@@ -55,7 +55,7 @@ pub async fn run(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<()> {
             return Err(refused(format!("HTTP {other}: {}", excerpt.trim())));
         }
     }
-    tracing::info!(endpoint = %endpoint, "login_cli.auth.push done");
+    tracing::debug!(endpoint = %endpoint, "login_cli.auth.push done");
     ui::say(&format!(
         "Pushed the token of {} to {endpoint}.",
         identity(record)

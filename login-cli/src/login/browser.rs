@@ -43,7 +43,7 @@ pub async fn login(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<TokenRecord> {
     if !args.no_browser && !args.paste {
         open_browser(request.url.as_str());
     }
-    tracing::info!(redirect_uri = %redirect_uri, "login_cli.auth.login waiting for the callback");
+    tracing::debug!(redirect_uri = %redirect_uri, "login_cli.auth.login waiting for the callback");
     let timeout = args.timeout.unwrap_or(DEFAULT_TIMEOUT);
     let what = if args.paste {
         "waiting for the pasted redirect"

@@ -28,7 +28,7 @@ pub async fn login(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<TokenRecord> {
     ui::say(&format!("  {}", code.user_code));
     ui::say("");
     ui::say("Device codes are a common phishing target: never share this one.");
-    tracing::info!(
+    tracing::debug!(
         interval_secs = code.interval.as_secs(),
         "login_cli.auth.device polling"
     );

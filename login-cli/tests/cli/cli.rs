@@ -78,6 +78,7 @@ async fn config_policy_and_warnings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_output_pipes_do_not_crash_it() {
     let work = Work::new();
+    work.write_config("logging:\n  level: debug\n  format: json\n");
     // `status()` drops the piped stdout and stderr: every write meets a closed pipe.
     let status = work
         .command(&["auth", "logout", "--no-revoke"])

@@ -136,7 +136,7 @@ async fn ctrl_c_ends_the_login_cleanly() {
     let url = run.authorize_url().await;
     let pid = run.child.id().unwrap().to_string();
     // Let the wait (and its signal handler) start.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     let status = std::process::Command::new("kill")
         .args(["-INT", &pid])
         .status()

@@ -96,7 +96,7 @@ impl WasiHttpHooks for Hooks {
         let allowed = manifest::is_allowed(&self.allowed, &scheme, &host, port);
         Box::new(async move {
             if !allowed {
-                return Err(wasmtime_wasi_http::Error::HttpRequestDenied.into());
+                return Err(wasmtime_wasi_http::Error::HttpRequestDenied);
             }
             let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
             Ok((

@@ -385,6 +385,14 @@ def test_rate_limit_error_carries_retry_after(gateway):
     assert c._calculate_retry_timeout(1, options, err.response.headers) == 120
 
 
+def test_error_answers_carry_ignored_params_and_rate_limit_headers(gateway):
+    with pytest.raises(openai.RateLimitError) as info:
+        client(gateway).chat.completions.create(model=model("status-429"), messages=USER_HI, temperature=0.5)
+    headers = info.value.response.headers
+    assert headers["x-codex-gateway-ignored-params"] == "temperature"
+    assert headers["x-codex-primary-used-percent"] == "100"
+
+
 def test_rate_limit_beyond_sdk_max_is_not_retried(gateway):
     """A usage limit resetting in 30 min: the SDK must give up at once instead of retrying."""
     golden = error_golden("failed_usage_limit")
@@ -485,3 +493,27 @@ def test_non_stream_cut_is_502(gateway, case):
     with pytest.raises(openai.InternalServerError) as info:
         client(gateway).chat.completions.create(model=model(case), messages=USER_HI)
     assert info.value.status_code == 502
+
+
+# --- no buffering ------------------------------------------------------------------------------
+
+
+def arrival_clusters(times: list[float], gap: float = 0.3) -> int:
+    """How many groups of arrivals are separated by at least `gap` seconds."""
+    clusters = 1
+    for before, after in zip(times, times[1:]):
+        if after - before >= gap:
+            clusters += 1
+    return clusters
+
+
+def test_chat_stream_is_not_buffered(gateway):
+    """The fake pauses 500 ms between upstream events: the SDK must see chunks as they come,
+    not all at once at the end. (Load can only add delay, so this cannot pass by accident.)"""
+    started = time.monotonic()
+    stream = client(gateway).chat.completions.create(model=model("slow-tool_call_args_in_done"), messages=USER_HI, stream=True)
+    times = []
+    for _ in stream:
+        times.append(time.monotonic() - started)
+    assert times[-1] >= 2.0, times
+    assert arrival_clusters(times) >= 3, times

@@ -253,3 +253,16 @@ def test_responses_status_errors(gateway):
     with pytest.raises(openai.InternalServerError) as info:
         c.responses.create(model=model("status-500"), input="hi")
     assert info.value.status_code == 502
+
+
+def test_responses_stream_is_relayed_event_by_event(gateway):
+    """Six upstream events 500 ms apart reach the SDK one by one."""
+    import time
+
+    started = time.monotonic()
+    times = []
+    for _ in client(gateway).responses.create(model=model("slow-tool_call_args_in_done"), input="hi", stream=True):
+        times.append(time.monotonic() - started)
+    assert len(times) == 6
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert sum(g >= 0.3 for g in gaps) >= 4, times

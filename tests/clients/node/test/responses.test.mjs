@@ -128,8 +128,14 @@ test('a usage limit on /v1/responses is a 429 APICallError', async () => {
 });
 
 test('a failed stream surfaces an error part', async () => {
-  const result = streamText({ model: openai.responses(model('failed_usage_limit')), prompt: 'Hi', maxRetries: 0 });
+  const result = streamText({
+    model: openai.responses(model('failed_usage_limit')),
+    prompt: 'Hi',
+    maxRetries: 0,
+    onError: () => {}, // expected here; the AI SDK would log it
+  });
   const errors = [];
   for await (const part of result.fullStream) if (part.type === 'error') errors.push(part.error);
   assert.ok(errors.length >= 1);
+  assert.match(String(errors[0].message ?? errors[0]), /usage limit/i);
 });
