@@ -78,6 +78,7 @@ pub fn handle(
         Pumped::Failed(e) => Some(e),
     };
     if let Some(err) = failure {
+        super::chat::log_stream_failure(ctx, &err);
         let _ = writer.write(&responses_stream_error_event(&err));
     }
     writer.finish();
