@@ -156,7 +156,11 @@ pub fn sse_decode(data: &[u8]) {
         assert_eq!(whole.finish, chunked.finish, "cap {cap}");
     }
     for event in whole.events.iter().chain(&chunked.events) {
-        assert!(event.raw.len() <= cap, "event of {} > cap {cap}", event.raw.len());
+        assert!(
+            event.raw.len() <= cap,
+            "event of {} > cap {cap}",
+            event.raw.len()
+        );
         assert!(!event.data.contains('\r'), "CR in data");
         if let Some(name) = &event.event {
             assert!(!name.contains(['\r', '\n']), "line break in event name");
@@ -297,7 +301,10 @@ struct UpstreamBody {
 
 fn check_upstream_body(body: &[u8]) {
     let parsed: UpstreamBody = serde_json::from_slice(body).unwrap_or_else(|e| {
-        panic!("upstream body is not JSON with the required fields ({e}): {}", String::from_utf8_lossy(body))
+        panic!(
+            "upstream body is not JSON with the required fields ({e}): {}",
+            String::from_utf8_lossy(body)
+        )
     });
     assert_eq!(parsed.stream, Some(true), "stream");
     assert_eq!(parsed.store, Some(false), "store");
@@ -341,7 +348,10 @@ pub fn jwt_claims(data: &[u8]) {
     let payload = URL_SAFE_NO_PAD.encode(data);
     if let Err(err) = decode_claims(&format!("eyJhbGciOiJub25lIn0.{payload}.sig")) {
         if payload.len() >= 16 {
-            assert!(!err.to_string().contains(&payload), "error echoes the token");
+            assert!(
+                !err.to_string().contains(&payload),
+                "error echoes the token"
+            );
         }
     }
 }
@@ -363,7 +373,11 @@ pub fn token_record(data: &[u8]) {
         for margin in [0, 300, i64::MAX, i64::MIN] {
             let _ = record.needs_refresh(now, margin);
         }
-        let _ = (record.is_expired(now), record.expires_in(now), record.fingerprint());
+        let _ = (
+            record.is_expired(now),
+            record.expires_in(now),
+            record.fingerprint(),
+        );
         let back = TokenRecord::from_json(&record.to_json().expect("serialises"))
             .expect("a written record reads back");
         assert_eq!(&back, record);

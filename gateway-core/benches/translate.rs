@@ -103,7 +103,9 @@ fn large_chat() -> Vec<u8> {
                 "parameters": {"type": "object", "properties": properties, "required": ["param_0"]}}})
         })
         .collect();
-    let mut messages = vec![json!({"role": "system", "content": "You are a coding agent. Use the tools. Be precise and terse."})];
+    let mut messages = vec![
+        json!({"role": "system", "content": "You are a coding agent. Use the tools. Be precise and terse."}),
+    ];
     for turn in 0..10 {
         messages.push(json!({"role": "user", "content": format!("Step {turn}: look at src/module_{turn}.rs and fix the failing test, then explain the change in two sentences.")}));
         messages.push(json!({"role": "assistant", "content": null, "tool_calls": [{
@@ -169,7 +171,10 @@ data: {"type":"response.completed","sequence_number":99,"response":{"id":"resp_1
 
 fn chat_requests(c: &mut Criterion) {
     let mut group = c.benchmark_group("chat_to_responses");
-    for (name, body) in [("small", small_chat()), ("large_multi_turn_tools", large_chat())] {
+    for (name, body) in [
+        ("small", small_chat()),
+        ("large_multi_turn_tools", large_chat()),
+    ] {
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function(name, |b| {
             b.iter(|| chat_to_responses(black_box(&body)).unwrap())

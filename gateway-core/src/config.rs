@@ -89,7 +89,11 @@ impl Settings {
     /// assert_eq!(s.codex_base_url, "https://chatgpt.com");
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, GatewayError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let downstream_api_key = get("downstream_api_key")
             .ok_or_else(|| invalid("downstream_api_key", "is required and must not be empty"))?;
         let mode = match get("upstream_mode").as_deref() {
@@ -106,7 +110,11 @@ impl Settings {
             downstream_api_key,
             mode,
             codex_base_url: base_url(&get, "codex_base_url", "https://chatgpt.com")?,
-            codex_responses_path: path(&get, "codex_responses_path", "/backend-api/codex/responses")?,
+            codex_responses_path: path(
+                &get,
+                "codex_responses_path",
+                "/backend-api/codex/responses",
+            )?,
             codex_models_path: path(&get, "codex_models_path", "/backend-api/codex/models")?,
             codex_client_version: version(&get, "codex_client_version", "0.147.0")?,
             originator: header_safe(&get, "originator", "codex_cli_rs")?,
@@ -165,10 +173,15 @@ fn base_url(
         .ok_or_else(|| invalid(name, &format!("{value:?} is not an absolute http(s) URL")))?;
     // The same value templates `allowed_outbound_hosts`, where Spin wants an origin only.
     let authority = rest.trim_end_matches('/');
-    if authority.is_empty() || authority.starts_with(':') || authority.contains(['/', '?', '#', ' ', '@']) {
+    if authority.is_empty()
+        || authority.starts_with(':')
+        || authority.contains(['/', '?', '#', ' ', '@'])
+    {
         return Err(invalid(
             name,
-            &format!("{value:?} must be an origin like https://host[:port] (no path, query or user)"),
+            &format!(
+                "{value:?} must be an origin like https://host[:port] (no path, query or user)"
+            ),
         ));
     }
     Ok(value.trim_end_matches('/').to_owned())
@@ -181,7 +194,10 @@ fn version(
 ) -> Result<String, GatewayError> {
     let value = get(name).unwrap_or_else(|| default.to_owned());
     // It goes into a query string and the User-Agent unescaped.
-    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')) {
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+    {
         return Err(invalid(name, &format!("{value:?} must look like 0.147.0")));
     }
     Ok(value)
@@ -194,7 +210,10 @@ fn path(
 ) -> Result<String, GatewayError> {
     let value = get(name).unwrap_or_else(|| default.to_owned());
     if !value.starts_with('/') || value.contains(['?', '#', ' ']) {
-        return Err(invalid(name, &format!("{value:?} must be a path starting with /")));
+        return Err(invalid(
+            name,
+            &format!("{value:?} must be a path starting with /"),
+        ));
     }
     Ok(value)
 }
@@ -263,7 +282,10 @@ mod tests {
     #[test]
     fn defaults_apply() {
         let s = settings(&[("downstream_api_key", "sk-secret-123")]).unwrap();
-        assert_eq!(s.codex_responses_url(), "https://chatgpt.com/backend-api/codex/responses");
+        assert_eq!(
+            s.codex_responses_url(),
+            "https://chatgpt.com/backend-api/codex/responses"
+        );
         assert_eq!(s.token_url(), "https://auth.openai.com/oauth/token");
         assert_eq!(s.oauth_client_id, DEFAULT_CLIENT_ID);
         assert_eq!(s.refresh_margin_secs, 300);
@@ -278,18 +300,78 @@ mod tests {
         type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
         let cases: &[Case] = &[
             ("missing key", &[], "downstream_api_key"),
-            ("blank key", &[("downstream_api_key", "  ")], "downstream_api_key"),
-            ("bad mode", &[("downstream_api_key", "k"), ("upstream_mode", "proxy")], "upstream_mode"),
-            ("relative url", &[("downstream_api_key", "k"), ("codex_base_url", "chatgpt.com")], "codex_base_url"),
-            ("ftp url", &[("downstream_api_key", "k"), ("upstream_base_url", "ftp://x")], "upstream_base_url"),
-            ("no host", &[("downstream_api_key", "k"), ("oauth_issuer", "http://")], "oauth_issuer"),
-            ("url with path", &[("downstream_api_key", "k"), ("codex_base_url", "https://x.test/api")], "codex_base_url"),
-            ("bad version", &[("downstream_api_key", "k"), ("codex_client_version", "1 2&x")], "codex_client_version"),
-            ("bad level", &[("downstream_api_key", "k"), ("log_level", "verbose")], "log_level"),
-            ("bad format", &[("downstream_api_key", "k"), ("log_format", "pretty")], "log_format"),
-            ("bad path", &[("downstream_api_key", "k"), ("codex_responses_path", "x")], "codex_responses_path"),
-            ("bad number", &[("downstream_api_key", "k"), ("idle_timeout_secs", "soon")], "idle_timeout_secs"),
-            ("zero idle", &[("downstream_api_key", "k"), ("idle_timeout_secs", "0")], "idle_timeout_secs"),
+            (
+                "blank key",
+                &[("downstream_api_key", "  ")],
+                "downstream_api_key",
+            ),
+            (
+                "bad mode",
+                &[("downstream_api_key", "k"), ("upstream_mode", "proxy")],
+                "upstream_mode",
+            ),
+            (
+                "relative url",
+                &[
+                    ("downstream_api_key", "k"),
+                    ("codex_base_url", "chatgpt.com"),
+                ],
+                "codex_base_url",
+            ),
+            (
+                "ftp url",
+                &[
+                    ("downstream_api_key", "k"),
+                    ("upstream_base_url", "ftp://x"),
+                ],
+                "upstream_base_url",
+            ),
+            (
+                "no host",
+                &[("downstream_api_key", "k"), ("oauth_issuer", "http://")],
+                "oauth_issuer",
+            ),
+            (
+                "url with path",
+                &[
+                    ("downstream_api_key", "k"),
+                    ("codex_base_url", "https://x.test/api"),
+                ],
+                "codex_base_url",
+            ),
+            (
+                "bad version",
+                &[
+                    ("downstream_api_key", "k"),
+                    ("codex_client_version", "1 2&x"),
+                ],
+                "codex_client_version",
+            ),
+            (
+                "bad level",
+                &[("downstream_api_key", "k"), ("log_level", "verbose")],
+                "log_level",
+            ),
+            (
+                "bad format",
+                &[("downstream_api_key", "k"), ("log_format", "pretty")],
+                "log_format",
+            ),
+            (
+                "bad path",
+                &[("downstream_api_key", "k"), ("codex_responses_path", "x")],
+                "codex_responses_path",
+            ),
+            (
+                "bad number",
+                &[("downstream_api_key", "k"), ("idle_timeout_secs", "soon")],
+                "idle_timeout_secs",
+            ),
+            (
+                "zero idle",
+                &[("downstream_api_key", "k"), ("idle_timeout_secs", "0")],
+                "idle_timeout_secs",
+            ),
         ];
         for (name, pairs, variable) in cases {
             match settings(pairs) {

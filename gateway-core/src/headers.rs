@@ -39,7 +39,10 @@ pub fn codex_request_headers(args: CodexHeaderArgs<'_>) -> Vec<(&'static str, St
         ("originator", originator.to_owned()),
         (
             "user-agent",
-            format!("{originator}/{client_version} (codex-gateway {})", env!("CARGO_PKG_VERSION")),
+            format!(
+                "{originator}/{client_version} (codex-gateway {})",
+                env!("CARGO_PKG_VERSION")
+            ),
         ),
         ("x-request-id", request_id.to_owned()),
     ];
@@ -117,7 +120,10 @@ pub fn check_request_headers<'a>(
 
 /// Whether a value can be sent as an HTTP header value (visible ASCII and spaces).
 pub fn header_value_ok(value: &str) -> bool {
-    !value.is_empty() && value.bytes().all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
 }
 
 #[cfg(test)]
@@ -140,13 +146,17 @@ mod tests {
         assert_eq!(get("chatgpt-account-id"), Some("acct-1"));
         assert_eq!(get("session_id"), Some("conv-1"));
         assert_eq!(get("originator"), Some("codex_cli_rs"));
-        assert!(get("user-agent").unwrap().starts_with("codex_cli_rs/0.147.0"));
+        assert!(get("user-agent")
+            .unwrap()
+            .starts_with("codex_cli_rs/0.147.0"));
     }
 
     #[test]
     fn openai_headers_never_carry_account() {
         let h = openai_request_headers("k", "r1", Some("application/json"));
-        assert!(h.iter().all(|(k, _)| *k != "chatgpt-account-id" && *k != "originator"));
+        assert!(h
+            .iter()
+            .all(|(k, _)| *k != "chatgpt-account-id" && *k != "originator"));
     }
 
     #[test]
@@ -154,8 +164,15 @@ mod tests {
         let small = [("a", &b"b"[..])];
         assert!(check_request_headers(small).is_ok());
         let big = vec![0u8; MAX_REQUEST_HEADER_BYTES];
-        assert_eq!(check_request_headers([("k", big.as_slice())]).unwrap_err().status(), 431);
-        let many: Vec<(&str, &[u8])> = (0..=MAX_REQUEST_HEADERS).map(|_| ("x", &b"1"[..])).collect();
+        assert_eq!(
+            check_request_headers([("k", big.as_slice())])
+                .unwrap_err()
+                .status(),
+            431
+        );
+        let many: Vec<(&str, &[u8])> = (0..=MAX_REQUEST_HEADERS)
+            .map(|_| ("x", &b"1"[..]))
+            .collect();
         assert_eq!(check_request_headers(many).unwrap_err().status(), 431);
     }
 

@@ -124,7 +124,11 @@ pub fn format_line(
     let ts = rfc3339_ms(now_ms);
     let redacted = fields.iter().map(|(k, v)| {
         let secret = SECRET_NAMES.contains(&k.to_ascii_lowercase().replace('-', "_").as_str());
-        let value = if secret { Field::Str("[REDACTED]".into()) } else { v.clone() };
+        let value = if secret {
+            Field::Str("[REDACTED]".into())
+        } else {
+            v.clone()
+        };
         (*k, value)
     });
     match format {
@@ -222,7 +226,14 @@ mod tests {
             ("authorization", Field::from("Bearer sk-x")),
             ("note", Field::from("two words")),
         ];
-        let text = format_line(LogFormat::Text, 0, LogLevel::Info, "gateway.request.completed", "r1", &fields);
+        let text = format_line(
+            LogFormat::Text,
+            0,
+            LogLevel::Info,
+            "gateway.request.completed",
+            "r1",
+            &fields,
+        );
         assert_eq!(
             text,
             "1970-01-01T00:00:00.000Z INFO gateway.request.completed request_id=r1 method=GET status=200 authorization=[REDACTED] note=\"two words\""

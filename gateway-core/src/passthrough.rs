@@ -6,8 +6,12 @@ use crate::error::GatewayError;
 pub fn require_json_object(body: &[u8]) -> Result<(), GatewayError> {
     match serde_json::from_slice::<std::collections::HashMap<String, serde::de::IgnoredAny>>(body) {
         Ok(_) => Ok(()),
-        Err(e) if e.is_data() => Err(GatewayError::bad_request("request body must be a JSON object")),
-        Err(e) => Err(GatewayError::bad_request(format!("request body is not valid JSON: {e}"))),
+        Err(e) if e.is_data() => Err(GatewayError::bad_request(
+            "request body must be a JSON object",
+        )),
+        Err(e) => Err(GatewayError::bad_request(format!(
+            "request body is not valid JSON: {e}"
+        ))),
     }
 }
 
@@ -64,7 +68,11 @@ mod tests {
     fn cases() {
         assert!(require_json_object(br#"{"model":"x","n":12345678901234567890123}"#).is_ok());
         for bad in [&b""[..], b"[]", b"nope", b"{\"a\":", b"42"] {
-            assert_eq!(require_json_object(bad).unwrap_err().status(), 400, "{bad:?}");
+            assert_eq!(
+                require_json_object(bad).unwrap_err().status(),
+                400,
+                "{bad:?}"
+            );
         }
     }
 }

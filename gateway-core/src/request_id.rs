@@ -8,16 +8,13 @@ pub const MAX_LEN: usize = 128;
 
 /// The client's `X-Request-ID` if it is sane, else a fresh UUID v4 built from `random`.
 pub fn choose(client: Option<&[u8]>, random: [u8; 16]) -> String {
-    client
-        .and_then(sane)
-        .unwrap_or_else(|| uuid_v4(random))
+    client.and_then(sane).unwrap_or_else(|| uuid_v4(random))
 }
 
 fn sane(raw: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(raw).ok()?.trim();
-    let ok = !text.is_empty()
-        && text.len() <= MAX_LEN
-        && text.bytes().all(|b| b.is_ascii_graphic());
+    let ok =
+        !text.is_empty() && text.len() <= MAX_LEN && text.bytes().all(|b| b.is_ascii_graphic());
     ok.then(|| text.to_owned())
 }
 

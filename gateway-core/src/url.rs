@@ -39,10 +39,21 @@ mod tests {
 
     #[test]
     fn cases() {
-        let u = Url::parse("http://127.0.0.1:9000/backend-api/codex/models?client_version=1").unwrap();
-        assert_eq!((u.https, u.authority, u.path_and_query), (false, "127.0.0.1:9000", "/backend-api/codex/models?client_version=1"));
+        let u =
+            Url::parse("http://127.0.0.1:9000/backend-api/codex/models?client_version=1").unwrap();
+        assert_eq!(
+            (u.https, u.authority, u.path_and_query),
+            (
+                false,
+                "127.0.0.1:9000",
+                "/backend-api/codex/models?client_version=1"
+            )
+        );
         let u = Url::parse("https://chatgpt.com").unwrap();
-        assert_eq!((u.https, u.authority, u.path_and_query), (true, "chatgpt.com", "/"));
+        assert_eq!(
+            (u.https, u.authority, u.path_and_query),
+            (true, "chatgpt.com", "/")
+        );
         assert!(Url::parse("ftp://x/").is_none());
         assert!(Url::parse("http:///x").is_none());
     }

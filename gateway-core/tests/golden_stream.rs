@@ -187,7 +187,7 @@ fn fold_chunks(payloads: &[Value]) -> Value {
         }
     }
     let (id, created, model) = head.unwrap();
-    let mut message = json!({"role": "assistant", "content": if content.is_empty() && !calls.is_empty() { Value::Null } else { json!(content) }});
+    let mut message = json!({"role": "assistant", "content": if content.is_empty() && !calls.is_empty() { Value::Null } else { json!(content) }, "refusal": null});
     if !reasoning.is_empty() {
         message["reasoning_content"] = json!(reasoning);
     }
@@ -195,7 +195,7 @@ fn fold_chunks(payloads: &[Value]) -> Value {
         message["tool_calls"] = json!(calls);
     }
     let mut completion = json!({"id": id, "object": "chat.completion", "created": created, "model": model,
-        "choices": [{"index": 0, "message": message, "finish_reason": finish}]});
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": null}]});
     if let Some(usage) = usage {
         completion["usage"] = usage;
     }

@@ -3,8 +3,9 @@
 
 use gateway_core::config::Mode;
 use gateway_core::error::GatewayError;
+use gateway_core::sse::decode::SseEvent;
 use gateway_core::translate::aggregate::{
-    observe_terminal, responses_stream_error_event, ResponseAccumulator,
+    observe_terminal, responses_stream_error_event, sequence_number, ResponseAccumulator,
 };
 use gateway_core::translate::responses_request::normalize_responses;
 use gateway_core::translate::stream::StreamEnd;
@@ -64,8 +65,13 @@ pub fn handle(
     let Some(mut writer) = out.start(200, &headers) else {
         return Ok(());
     };
+    // Only the last event is kept (buffer reused): its number is needed only if the stream dies.
+    let (mut last, mut count) = (SseEvent::default(), 0u64);
     let end = pump(&mut upstream, |ev| {
         writer.write(&ev.raw)?;
+        last.data.clear();
+        last.data.push_str(&ev.data);
+        count += 1;
         Ok(observe_terminal(ev).is_some())
     });
     drop(upstream);
@@ -79,7 +85,8 @@ pub fn handle(
     };
     if let Some(err) = failure {
         super::chat::log_stream_failure(ctx, &err);
-        let _ = writer.write(&responses_stream_error_event(&err));
+        let next = sequence_number(&last).map_or(count, |n| n + 1);
+        let _ = writer.write(&responses_stream_error_event(&err, next));
     }
     writer.finish();
     Ok(())

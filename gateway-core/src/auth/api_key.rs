@@ -50,13 +50,37 @@ mod tests {
             ("exact", &[b"Bearer sk-test"], None),
             ("lowercase scheme", &[b"bearer sk-test"], None),
             ("extra spaces", &[b"  Bearer   sk-test  "], None),
-            ("missing", &[], Some("missing or invalid Authorization header")),
-            ("basic scheme", &[b"Basic sk-test"], Some("missing or invalid Authorization header")),
-            ("no key", &[b"Bearer "], Some("missing or invalid Authorization header")),
+            (
+                "missing",
+                &[],
+                Some("missing or invalid Authorization header"),
+            ),
+            (
+                "basic scheme",
+                &[b"Basic sk-test"],
+                Some("missing or invalid Authorization header"),
+            ),
+            (
+                "no key",
+                &[b"Bearer "],
+                Some("missing or invalid Authorization header"),
+            ),
             ("wrong key", &[b"Bearer sk-nope"], Some("invalid api key")),
-            ("prefix of key", &[b"Bearer sk-tes"], Some("invalid api key")),
-            ("non utf8", &[b"Bearer \xff"], Some("missing or invalid Authorization header")),
-            ("two headers", &[b"Bearer sk-test", b"Bearer sk-test"], Some("more than one Authorization header")),
+            (
+                "prefix of key",
+                &[b"Bearer sk-tes"],
+                Some("invalid api key"),
+            ),
+            (
+                "non utf8",
+                &[b"Bearer \xff"],
+                Some("missing or invalid Authorization header"),
+            ),
+            (
+                "two headers",
+                &[b"Bearer sk-test", b"Bearer sk-test"],
+                Some("more than one Authorization header"),
+            ),
         ];
         for (name, headers, want) in cases {
             let got = check_bearer(headers, KEY).err().map(|e| e.to_string());

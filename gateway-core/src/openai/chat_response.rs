@@ -32,6 +32,8 @@ pub struct Choice {
     pub message: AssistantMessage,
     /// Why generation stopped.
     pub finish_reason: Option<FinishReason>,
+    /// Always `null`: the backend returns no log probabilities (OpenAI's schema requires the key).
+    pub logprobs: Option<serde_json::Value>,
 }
 
 /// The assistant message of a completion.
@@ -41,6 +43,8 @@ pub struct AssistantMessage {
     pub role: &'static str,
     /// Answer text; `null` when the answer is only tool calls.
     pub content: Option<String>,
+    /// Always `null`: refusals arrive as text (OpenAI's schema requires the key).
+    pub refusal: Option<String>,
     /// Reasoning (summary) text, only when there is some.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_content: Option<String>,

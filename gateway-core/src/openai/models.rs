@@ -211,7 +211,10 @@ mod tests {
 
     #[test]
     fn cache_freshness() {
-        let c = CachedModels { fetched_at: 100, list: builtin() };
+        let c = CachedModels {
+            fetched_at: 100,
+            list: builtin(),
+        };
         assert!(c.is_fresh(150, 60));
         assert!(!c.is_fresh(160, 60));
         assert!(!c.is_fresh(50, 60));

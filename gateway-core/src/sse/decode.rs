@@ -8,7 +8,7 @@
 use crate::error::GatewayError;
 
 /// One dispatched event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SseEvent {
     /// The `event:` field, when one was sent (an empty value counts as absent).
     pub event: Option<String>,

@@ -131,10 +131,12 @@ impl ChatCompletionBuilder {
                 index: 0,
                 message: AssistantMessage {
                     role: "assistant",
+                    refusal: None,
                     content,
                     reasoning_content: Some(self.reasoning).filter(|r| !r.is_empty()),
                     tool_calls,
                 },
+                logprobs: None,
                 finish_reason: self.finish_reason,
             }],
             usage: self.usage,
@@ -259,18 +261,32 @@ pub fn observe_terminal(ev: &SseEvent) -> Option<StreamEnd> {
     }
 }
 
+/// The `sequence_number` of a pass-through event, if it has one.
+pub fn sequence_number(ev: &SseEvent) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Seq {
+        sequence_number: Option<u64>,
+    }
+    serde_json::from_str::<Seq>(&ev.data).ok()?.sequence_number
+}
+
 /// The Responses API `error` event to append when upstream died mid-stream on pass-through.
-pub fn responses_stream_error_event(err: &GatewayError) -> Vec<u8> {
+///
+/// `sequence_number` continues the upstream's numbering (see [`sequence_number`]), as clients
+/// that validate Responses events strictly require it.
+pub fn responses_stream_error_event(err: &GatewayError, sequence_number: u64) -> Vec<u8> {
     #[derive(Serialize)]
     struct ErrorEventOut<'a> {
         #[serde(rename = "type")]
         kind: &'static str,
+        sequence_number: u64,
         code: &'a str,
         message: String,
         param: Option<&'a str>,
     }
     let event = ErrorEventOut {
         kind: "error",
+        sequence_number,
         code: err.code(),
         message: err.to_string(),
         param: err.param(),

@@ -1,7 +1,7 @@
 //! Chat Completions ⇄ Responses translation and Responses pass-through normalisation.
 pub mod aggregate;
+mod messages;
 pub mod request;
 pub mod responses_request;
 pub mod stream;
 pub mod tool_calls;
-mod messages;

@@ -224,12 +224,6 @@ def test_responses_error_event_is_relayed_in_stream(gateway):
 
 
 @pytest.mark.parametrize("case", ["truncated_mid_event", "eof_without_terminal"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway bug: the `error` event the gateway appends to a cut /v1/responses stream "
-    "(translate::aggregate::responses_stream_error_event) has no `sequence_number`, which every "
-    "Responses stream event carries and the SDK's ResponseErrorEvent declares required",
-)
 def test_responses_cut_stream_ends_with_error_event(gateway, case):
     events = list(client(gateway).responses.create(**codex_request(case), stream=True))
     last = events[-1]

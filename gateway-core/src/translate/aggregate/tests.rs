@@ -94,7 +94,7 @@ fn builder_folds_text_reasoning_and_usage() {
     assert_eq!(
         fold(&frames).unwrap(),
         json!({"id":"chatcmpl-1","object":"chat.completion","created":7,"model":"m",
-               "choices":[{"index":0,"message":{"role":"assistant","content":"ab","reasoning_content":"hmm"},"finish_reason":"stop"}],
+               "choices":[{"index":0,"message":{"role":"assistant","content":"ab","refusal":null,"reasoning_content":"hmm"},"finish_reason":"stop","logprobs":null}],
                "usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}})
     );
 }
@@ -106,7 +106,7 @@ fn builder_content_rules() {
         (
             "empty answer is an empty string",
             vec![finish(FinishReason::Stop), ChatFrame::Done],
-            json!({"role":"assistant","content":""}),
+            json!({"role":"assistant","content":"","refusal":null}),
         ),
         (
             "only tool calls gives null content, fragments joined by index",
@@ -118,7 +118,7 @@ fn builder_content_rules() {
                 finish(FinishReason::ToolCalls),
                 ChatFrame::Done,
             ],
-            json!({"role":"assistant","content":null,"tool_calls":[
+            json!({"role":"assistant","content":null,"refusal":null,"tool_calls":[
                 {"id":"call_a","type":"function","function":{"name":"f","arguments":"{}"}},
                 {"id":"call_b","type":"function","function":{"name":"g","arguments":"[]"}}]}),
         ),
@@ -284,7 +284,7 @@ fn observes_terminal_events() {
 
 #[test]
 fn responses_error_event_shape() {
-    let bytes = responses_stream_error_event(&GatewayError::UpstreamTimeout { idle_secs: 9 });
+    let bytes = responses_stream_error_event(&GatewayError::UpstreamTimeout { idle_secs: 9 }, 7);
     let text = String::from_utf8(bytes).unwrap();
     let data = text
         .strip_prefix("event: error\ndata: ")
@@ -293,6 +293,6 @@ fn responses_error_event_shape() {
         .unwrap();
     assert_eq!(
         serde_json::from_str::<Value>(data).unwrap(),
-        json!({"type":"error","code":"upstream_timeout","message":"upstream sent nothing for 9 s","param":null})
+        json!({"type":"error","sequence_number":7,"code":"upstream_timeout","message":"upstream sent nothing for 9 s","param":null})
     );
 }
