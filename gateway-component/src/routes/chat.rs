@@ -1,7 +1,6 @@
 //! `POST /v1/chat/completions`: translate to a Codex Responses call and translate the stream
 //! back, chunk by chunk; the non-stream answer is a fold of the same chunks.
 
-use gateway_core::config::Mode;
 use gateway_core::error::GatewayError;
 use gateway_core::log::LogLevel;
 use gateway_core::ports::Clock;
@@ -10,12 +9,10 @@ use gateway_core::translate::aggregate::ChatCompletionBuilder;
 use gateway_core::translate::request::chat_to_responses;
 use gateway_core::translate::stream::{ChatFrame, ChatStream, StreamEnd, StreamOptions};
 use spin_sdk::http::IncomingRequest;
-use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
-use super::{proxy, report_ignored, sse_headers};
+use super::{generation_body, post_codex, report_ignored, sse_headers};
 use crate::host::clock::{random_16, WasiClock};
-use crate::host::codex::{call, CodexCall};
-use crate::host::downstream::{read_body, BodyWriter, ClientGone, Responder};
+use crate::host::downstream::{BodyWriter, ClientGone, Responder};
 use crate::host::pump::{pump, Pumped};
 use crate::Ctx;
 
@@ -25,24 +22,12 @@ pub fn handle(
     req: &IncomingRequest,
     out: &mut Responder,
 ) -> Result<(), GatewayError> {
-    let body = read_body(req, ctx.settings.max_body_bytes)?;
-    gateway_core::passthrough::check_depth(&body)?;
-    if ctx.settings.mode == Mode::OpenAiApi {
-        gateway_core::passthrough::require_json_object(&body)?;
-        return proxy::forward(ctx, req, "/v1/chat/completions", Some(&body), out);
-    }
+    let Some(body) = generation_body(ctx, req, out, "/v1/chat/completions")? else {
+        return Ok(());
+    };
     let translated = chat_to_responses(&body)?;
     report_ignored(out, &translated.ignored);
-    let url = ctx.settings.codex_responses_url();
-    let mut upstream = call(
-        ctx,
-        &CodexCall {
-            method: Method::Post,
-            url,
-            body: Some(&translated.body),
-            session_id: translated.session_id.as_deref(),
-        },
-    )?;
+    let mut upstream = post_codex(ctx, &translated.body, translated.session_id.as_deref())?;
     let mut chat = ChatStream::new(StreamOptions {
         id: format!("chatcmpl-{}", uuid_v4(random_16()).replace('-', "")),
         created: WasiClock.now_ms() / 1000,

@@ -8,10 +8,52 @@ pub mod responses;
 
 use gateway_core::headers::relay_response_header;
 
-use crate::host::downstream::Responder;
+use gateway_core::config::Mode;
+use gateway_core::error::GatewayError;
+use spin_sdk::http::IncomingRequest;
+use spin_sdk::wit::wasi::http0_2_0::types::Method;
+
+use crate::host::codex::{call, CodexCall};
+use crate::host::downstream::{read_body, Responder};
+use crate::host::upstream::Upstream;
+use crate::Ctx;
 
 /// Header naming the client parameters that had no effect upstream.
 pub const IGNORED_PARAMS_HEADER: &str = "x-codex-gateway-ignored-params";
+
+/// The body of a generation route (`path`), read within the limit and checked; `None` when
+/// `openai_api` mode already relayed the whole exchange.
+pub fn generation_body(
+    ctx: &mut Ctx<'_>,
+    req: &IncomingRequest,
+    out: &mut Responder,
+    path: &str,
+) -> Result<Option<Vec<u8>>, GatewayError> {
+    let body = read_body(req, ctx.settings.max_body_bytes)?;
+    gateway_core::passthrough::check_depth(&body)?;
+    if ctx.settings.mode == Mode::OpenAiApi {
+        gateway_core::passthrough::require_json_object(&body)?;
+        proxy::forward(ctx, req, path, Some(&body), out)?;
+        return Ok(None);
+    }
+    Ok(Some(body))
+}
+
+/// POST a Responses body to the Codex backend.
+pub fn post_codex(
+    ctx: &mut Ctx<'_>,
+    body: &[u8],
+    session_id: Option<&str>,
+) -> Result<Upstream, GatewayError> {
+    let url = ctx.settings.codex_responses_url();
+    let request = CodexCall {
+        method: Method::Post,
+        url,
+        body: Some(body),
+        session_id,
+    };
+    call(ctx, &request)
+}
 
 /// Upstream headers worth relaying to the client (rate limits, model etag).
 pub fn relayed_headers(headers: &[(String, Vec<u8>)]) -> Vec<(String, String)> {

@@ -1,7 +1,6 @@
 //! `POST /v1/responses`: normalise only what the backend requires, then relay the event bytes
 //! unchanged (stream) or fold them into one response object (non-stream).
 
-use gateway_core::config::Mode;
 use gateway_core::error::GatewayError;
 use gateway_core::sse::decode::SseEvent;
 use gateway_core::translate::aggregate::{
@@ -10,11 +9,9 @@ use gateway_core::translate::aggregate::{
 use gateway_core::translate::responses_request::normalize_responses;
 use gateway_core::translate::stream::StreamEnd;
 use spin_sdk::http::IncomingRequest;
-use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
-use super::{proxy, report_ignored, sse_headers};
-use crate::host::codex::{call, CodexCall};
-use crate::host::downstream::{read_body, Responder};
+use super::{generation_body, post_codex, report_ignored, sse_headers};
+use crate::host::downstream::Responder;
 use crate::host::pump::{pump, Pumped};
 use crate::Ctx;
 
@@ -24,24 +21,12 @@ pub fn handle(
     req: &IncomingRequest,
     out: &mut Responder,
 ) -> Result<(), GatewayError> {
-    let body = read_body(req, ctx.settings.max_body_bytes)?;
-    gateway_core::passthrough::check_depth(&body)?;
-    if ctx.settings.mode == Mode::OpenAiApi {
-        gateway_core::passthrough::require_json_object(&body)?;
-        return proxy::forward(ctx, req, "/v1/responses", Some(&body), out);
-    }
+    let Some(body) = generation_body(ctx, req, out, "/v1/responses")? else {
+        return Ok(());
+    };
     let normalized = normalize_responses(&body)?;
     report_ignored(out, &normalized.ignored);
-    let url = ctx.settings.codex_responses_url();
-    let mut upstream = call(
-        ctx,
-        &CodexCall {
-            method: Method::Post,
-            url,
-            body: Some(&normalized.body),
-            session_id: normalized.session_id.as_deref(),
-        },
-    )?;
+    let mut upstream = post_codex(ctx, &normalized.body, normalized.session_id.as_deref())?;
     let mut headers = super::relayed_headers(&upstream.headers);
     if !normalized.stream {
         let mut acc = ResponseAccumulator::new();

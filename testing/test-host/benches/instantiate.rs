@@ -2,7 +2,7 @@
 //! a fresh `Store` with its WASI and HTTP contexts, then `ProxyPre::instantiate_async`, for every
 //! request. The component is compiled once (`test_host::server::component`), with the same
 //! wasmtime `Config` the host uses; imports the stock WASI crates do not provide (key-value,
-//! variables) are stubbed, since instantiation does not call them.
+//! variables) are stubs that fail if called, since instantiation does not call them.
 //!
 //! Run: `cargo bench -p test-host --bench instantiate` (bench/run.sh does). Prints one JSON line.
 #![allow(
@@ -15,7 +15,10 @@
 
 use std::time::{Duration, Instant};
 
-use wasmtime::component::{Linker, ResourceTable};
+use test_host::bindings::fermyon::spin::variables;
+use test_host::bindings::wasi::keyvalue::{atomics, store};
+use test_host::kv::{Bucket, Cas};
+use wasmtime::component::{HasSelf, Linker, Resource, ResourceTable};
 use wasmtime::Store;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -47,6 +50,86 @@ impl WasiHttpView for State {
     }
 }
 
+fn unused<T>() -> wasmtime::Result<T> {
+    Err(wasmtime::Error::msg("not called during instantiation"))
+}
+
+impl variables::Host for State {
+    fn get(&mut self, _: String) -> wasmtime::Result<Result<String, variables::Error>> {
+        unused()
+    }
+}
+
+impl store::Host for State {
+    fn open(&mut self, _: String) -> wasmtime::Result<Result<Resource<Bucket>, store::Error>> {
+        unused()
+    }
+}
+
+impl store::HostBucket for State {
+    fn get(
+        &mut self,
+        _: Resource<Bucket>,
+        _: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+        unused()
+    }
+    fn set(
+        &mut self,
+        _: Resource<Bucket>,
+        _: String,
+        _: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
+        unused()
+    }
+    fn delete(&mut self, _: Resource<Bucket>, _: String) -> wasmtime::Result<Result<(), store::Error>> {
+        unused()
+    }
+    fn exists(&mut self, _: Resource<Bucket>, _: String) -> wasmtime::Result<Result<bool, store::Error>> {
+        unused()
+    }
+    fn list_keys(
+        &mut self,
+        _: Resource<Bucket>,
+        _: Option<String>,
+    ) -> wasmtime::Result<Result<store::KeyResponse, store::Error>> {
+        unused()
+    }
+    fn drop(&mut self, _: Resource<Bucket>) -> wasmtime::Result<()> {
+        Ok(())
+    }
+}
+
+impl atomics::Host for State {
+    fn increment(
+        &mut self,
+        _: Resource<Bucket>,
+        _: String,
+        _: i64,
+    ) -> wasmtime::Result<Result<i64, store::Error>> {
+        unused()
+    }
+    fn swap(&mut self, _: Resource<Cas>, _: Vec<u8>) -> wasmtime::Result<Result<(), atomics::CasError>> {
+        unused()
+    }
+}
+
+impl atomics::HostCas for State {
+    fn new(
+        &mut self,
+        _: Resource<Bucket>,
+        _: String,
+    ) -> wasmtime::Result<Result<Resource<Cas>, store::Error>> {
+        unused()
+    }
+    fn current(&mut self, _: Resource<Cas>) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+        unused()
+    }
+    fn drop(&mut self, _: Resource<Cas>) -> wasmtime::Result<()> {
+        Ok(())
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1e6
@@ -61,7 +144,7 @@ async fn main() -> anyhow::Result<()> {
     let mut linker = Linker::<State>::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    linker.define_unknown_imports_as_traps(component)?;
+    test_host::bindings::HostExtras::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
     let pre = ProxyPre::new(linker.instantiate_pre(component)?)?;
     let logs = MemoryOutputPipe::new(1 << 20);
     let iterations = std::env::args()
