@@ -3,6 +3,8 @@
 #   - tests/clients/python: the official `openai` Python SDK (pytest)
 #   - tests/openapi:        docs/openapi.yaml validated, live answers checked against it (pytest)
 #   - tests/clients/node:   the Vercel AI SDK, `ai` + `@ai-sdk/openai` (node --test)
+#   - docs/examples:        check.sh runs the documented examples against a test host (full runs
+#                           only: it needs both the venv and node_modules)
 #
 # Installs what it needs: a venv under target/ from the pinned requirements files, and
 # `npm ci` from the committed package-lock.json. Both are skipped on re-runs while their inputs
@@ -77,6 +79,38 @@ if [ "$run_node" = 1 ]; then
     echo "client-tests: node --test ran no test" >&2
     failed+=("node --test (no tests)")
   fi
+fi
+
+if [ "$run_python" = 1 ] && [ "$run_node" = 1 ]; then
+  # The documented examples (curl, openai Python SDK, AI SDK) against their own test host.
+  examples="$ROOT/target/client-tests-examples"
+  rm -rf "$examples" && mkdir -p "$examples"
+  "$TEST_HOST_BIN" --fakes --seed-token --kv "$examples/kv.db" >"$examples/host.json" 2>"$examples/host.log" &
+  host_pid=$!
+  trap 'kill "$host_pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 600); do
+    grep -q '}$' "$examples/host.json" || ! kill -0 "$host_pid" 2>/dev/null && break
+    sleep 0.1
+  done
+  # The one JSON line test-host prints once it listens: the gateway URL and its key.
+  read -r gateway_url api_key <<<"$("$VENV/bin/python" -c '
+import json, sys
+line = json.loads(open(sys.argv[1]).readline())
+print(line["gateway_url"], line["api_key"])' "$examples/host.json" 2>/dev/null || true)" || true
+  log="$ROOT/target/client-tests-examples.log"
+  if [ -z "${gateway_url:-}" ]; then
+    echo "client-tests: the test host for docs/examples did not start (see ${examples#"$ROOT"/}/host.log)" >&2
+    failed+=("docs/examples (no test host)")
+  elif ! PATH="$VENV/bin:$PATH" GATEWAY="$gateway_url" CODEX_GATEWAY_API_KEY="$api_key" \
+      EXAMPLES_NODE_DIR="$NODE_DIR" docs/examples/check.sh 2>&1 | tee "$log"; then
+    failed+=("docs/examples/check.sh")
+  elif ! grep -q '^ran python_client.py' "$log" || ! grep -q '^ran ai_sdk.mjs' "$log"; then
+    echo "client-tests: docs/examples/check.sh skipped an SDK example" >&2
+    failed+=("docs/examples/check.sh (skipped)")
+  fi
+  kill "$host_pid" 2>/dev/null || true
+  wait "$host_pid" 2>/dev/null || true
+  trap - EXIT
 fi
 
 if [ "${#failed[@]}" -gt 0 ]; then

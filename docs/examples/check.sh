@@ -5,12 +5,19 @@
 #                                                # also runs curl.sh, python_client.py when the `openai`
 #                                                # package imports, and the .mjs examples when
 #                                                # EXAMPLES_NODE_DIR names a directory whose node_modules
-#                                                # has openai, ai, @ai-sdk/openai and zod (ES modules
-#                                                # ignore NODE_PATH, so they are run from a copy there)
+#                                                # has the packages they import (openai; ai, @ai-sdk/openai
+#                                                # and zod); an example whose packages are missing there is
+#                                                # skipped. ES modules ignore NODE_PATH, so they are run
+#                                                # from a copy in that directory. Exits 1 if any run fails.
+# scripts/client-tests.sh runs it against the test host.
 set -euo pipefail
 cd "$(dirname "$0")"
 python3 - <<'PY'
-import glob, json, tomllib
+import glob, json
+try:
+    import tomllib  # Python 3.11+
+except ImportError:
+    tomllib = None
 try:
     import yaml  # PyYAML
 except ImportError:
@@ -18,6 +25,9 @@ except ImportError:
 for f in sorted(glob.glob("**/*.json", recursive=True)):
     json.load(open(f)); print("ok json", f)
 for f in sorted(glob.glob("**/*.toml", recursive=True)):
+    if tomllib is None:
+        print("skipped toml (Python < 3.11)", f)
+        continue
     tomllib.load(open(f, "rb")); print("ok toml", f)
 for f in sorted(glob.glob("**/*.yaml", recursive=True)):
     if yaml is None:
@@ -29,17 +39,34 @@ python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read())' python_client.
 for f in *.mjs; do node --check "$f" && echo "ok node $f"; done
 bash -n curl.sh && echo "ok bash curl.sh"
 
+# Runs below count failures instead of stopping (a failing `cmd && echo` would not stop `set -e`).
+failures=0
+ran() { echo "ran $1"; }
+failed() { echo "FAILED $1" >&2; failures=$((failures + 1)); }
+
 if [[ -n "${GATEWAY:-}" && -n "${CODEX_GATEWAY_API_KEY:-}" ]]; then
-  ./curl.sh > /dev/null && echo "ran curl.sh"
+  if ./curl.sh > /dev/null; then ran curl.sh; else failed curl.sh; fi
   export CODEX_GATEWAY_BASE_URL="$GATEWAY/v1"
   if python3 -c 'import openai' 2>/dev/null; then
-    python3 python_client.py > /dev/null && echo "ran python_client.py"
+    if python3 python_client.py > /dev/null; then ran python_client.py; else failed python_client.py; fi
+  else
+    echo "skipped python_client.py (the openai package does not import)"
   fi
   if [[ -n "${EXAMPLES_NODE_DIR:-}" ]]; then
     for f in node_client.mjs ai_sdk.mjs; do
+      # The packages the example imports must be installed there, or it is skipped.
+      missing=""
+      for pkg in $(sed -nE 's/^import .* from "([^".][^"]*)";$/\1/p' "$f"); do
+        [[ -d "$EXAMPLES_NODE_DIR/node_modules/$pkg" ]] || missing+=" $pkg"
+      done
+      if [[ -n "$missing" ]]; then
+        echo "skipped $f (not in $EXAMPLES_NODE_DIR/node_modules:$missing)"
+        continue
+      fi
       cp "$f" "$EXAMPLES_NODE_DIR/.docs-example-$f"
-      (cd "$EXAMPLES_NODE_DIR" && node ".docs-example-$f" > /dev/null) && echo "ran $f"
+      if (cd "$EXAMPLES_NODE_DIR" && node ".docs-example-$f" > /dev/null); then ran "$f"; else failed "$f"; fi
       rm -f "$EXAMPLES_NODE_DIR/.docs-example-$f"
     done
   fi
 fi
+exit $((failures > 0))

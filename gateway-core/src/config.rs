@@ -38,6 +38,8 @@ pub struct Settings {
     pub originator: String,
     /// Base URL of the OpenAI-style upstream (`openai_api` mode).
     pub upstream_base_url: String,
+    /// Path prefix of the OpenAI-style API on that origin (e.g. `/api` for `…/api/v1/…`).
+    pub upstream_path_prefix: String,
     /// Optional static key for the OpenAI-style upstream.
     pub upstream_api_key: Option<String>,
     /// OAuth issuer origin (token endpoint is `<issuer>/oauth/token`).
@@ -119,6 +121,7 @@ impl Settings {
             codex_client_version: version(&get, "codex_client_version", "0.147.0")?,
             originator: header_safe(&get, "originator", "codex_cli_rs")?,
             upstream_base_url: base_url(&get, "upstream_base_url", "https://api.openai.com")?,
+            upstream_path_prefix: prefix(&get, "upstream_path_prefix")?,
             upstream_api_key: get("upstream_api_key"),
             oauth_issuer: base_url(&get, "oauth_issuer", "https://auth.openai.com")?,
             oauth_client_id: get("oauth_client_id").unwrap_or_else(|| DEFAULT_CLIENT_ID.into()),
@@ -201,6 +204,13 @@ fn version(
         return Err(invalid(name, &format!("{value:?} must look like 0.147.0")));
     }
     Ok(value)
+}
+
+fn prefix(get: &impl Fn(&str) -> Option<String>, name: &str) -> Result<String, GatewayError> {
+    match get(name) {
+        None => Ok(String::new()),
+        Some(_) => Ok(path(get, name, "")?.trim_end_matches('/').to_owned()),
+    }
 }
 
 fn path(

@@ -102,11 +102,12 @@ pub fn check_request_headers<'a>(
     headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
 ) -> Result<(), crate::error::GatewayError> {
     let (mut count, mut bytes) = (0usize, 0usize);
-    for (name, value) in headers {
-        // Spin adds its own `spin-*` headers; only what the client sent counts.
-        if !name.starts_with("spin-") {
-            count += 1;
-        }
+    // Spin adds its own `spin-*` headers; only what the client sent counts.
+    for (name, value) in headers
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("spin-"))
+    {
+        count += 1;
         bytes = bytes.saturating_add(name.len()).saturating_add(value.len());
     }
     if count > MAX_REQUEST_HEADERS || bytes > MAX_REQUEST_HEADER_BYTES {

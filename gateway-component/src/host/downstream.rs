@@ -86,6 +86,9 @@ impl Responder {
     pub fn error(&mut self, err: &GatewayError) {
         let mut headers = vec![("content-type", "application/json".to_owned())];
         if let Some(secs) = err.retry_after() {
+            // Ours is computed from the failure itself; an upstream copy would contradict it.
+            self.extra
+                .retain(|(name, _)| !name.eq_ignore_ascii_case("retry-after"));
             headers.push(("retry-after", secs.to_string()));
         }
         match err {

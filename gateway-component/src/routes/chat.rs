@@ -65,7 +65,10 @@ pub fn handle(
         return Ok(());
     }
     let frames = finish_frames(&mut chat, end);
-    if let Some(StreamEnd::Failed(e) | StreamEnd::UpstreamError(e)) = chat.end() {
+    // Before any output the failure becomes the answer's status (logged as a request error).
+    if let (Some(Ok(_)), Some(StreamEnd::Failed(e) | StreamEnd::UpstreamError(e))) =
+        (&writer, chat.end())
+    {
         log_stream_failure(ctx, e);
     }
     let _ = write_frames(out, &headers, &mut writer, &frames);

@@ -44,7 +44,10 @@ pub fn forward(
         Some(key) => Credential::Static(key.clone()),
         None => Credential::OAuth(tokens::current(ctx)?),
     };
-    let url = format!("{}{}", ctx.settings.upstream_base_url, path);
+    let url = format!(
+        "{}{}{}",
+        ctx.settings.upstream_base_url, ctx.settings.upstream_path_prefix, path
+    );
     let mut upstream = send_once(ctx, &url, body, content_type.as_deref(), &credential)?;
     if upstream.status == 401 {
         if let Credential::OAuth(record) = &credential {

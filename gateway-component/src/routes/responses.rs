@@ -2,6 +2,7 @@
 //! unchanged (stream) or fold them into one response object (non-stream).
 
 use gateway_core::error::GatewayError;
+use gateway_core::log::LogLevel;
 use gateway_core::sse::decode::SseEvent;
 use gateway_core::translate::aggregate::{
     observe_terminal, responses_stream_error_event, sequence_number, ResponseAccumulator,
@@ -62,7 +63,11 @@ pub fn handle(
     drop(upstream);
     let failure = match end {
         Pumped::Terminal => None,
-        Pumped::ClientGone => return Ok(()),
+        Pumped::ClientGone => {
+            ctx.log
+                .emit(LogLevel::Info, "gateway.stream.client_gone", &[]);
+            return Ok(());
+        }
         Pumped::Eof => Some(GatewayError::upstream_error(
             "upstream closed the stream before it completed",
         )),

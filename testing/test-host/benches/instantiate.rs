@@ -82,10 +82,18 @@ impl store::HostBucket for State {
     ) -> wasmtime::Result<Result<(), store::Error>> {
         unused()
     }
-    fn delete(&mut self, _: Resource<Bucket>, _: String) -> wasmtime::Result<Result<(), store::Error>> {
+    fn delete(
+        &mut self,
+        _: Resource<Bucket>,
+        _: String,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
         unused()
     }
-    fn exists(&mut self, _: Resource<Bucket>, _: String) -> wasmtime::Result<Result<bool, store::Error>> {
+    fn exists(
+        &mut self,
+        _: Resource<Bucket>,
+        _: String,
+    ) -> wasmtime::Result<Result<bool, store::Error>> {
         unused()
     }
     fn list_keys(
@@ -109,7 +117,11 @@ impl atomics::Host for State {
     ) -> wasmtime::Result<Result<i64, store::Error>> {
         unused()
     }
-    fn swap(&mut self, _: Resource<Cas>, _: Vec<u8>) -> wasmtime::Result<Result<(), atomics::CasError>> {
+    fn swap(
+        &mut self,
+        _: Resource<Cas>,
+        _: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), atomics::CasError>> {
         unused()
     }
 }
@@ -122,7 +134,10 @@ impl atomics::HostCas for State {
     ) -> wasmtime::Result<Result<Resource<Cas>, store::Error>> {
         unused()
     }
-    fn current(&mut self, _: Resource<Cas>) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+    fn current(
+        &mut self,
+        _: Resource<Cas>,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
         unused()
     }
     fn drop(&mut self, _: Resource<Cas>) -> wasmtime::Result<()> {

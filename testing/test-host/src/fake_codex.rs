@@ -195,6 +195,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 async fn accept(listener: TcpListener, state: Arc<State>) {
     while let Ok((stream, _)) = listener.accept().await {
+        // Events are small writes: without TCP_NODELAY, Nagle's algorithm holds each one until
+        // the previous is acknowledged, and the client's delayed ACK makes that up to 40 ms on
+        // loopback. The real backend (HTTP/2 behind a CDN) has no such stall.
+        let _ = stream.set_nodelay(true);
         let state = state.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| handle(state.clone(), req));

@@ -193,7 +193,14 @@ impl TestHost {
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    // Spin does not set TCP_NODELAY on accepted connections, and neither do we by default; the
+    // benchmarks set TEST_HOST_TCP_NODELAY=1 to measure the gateway without Nagle's algorithm
+    // (which can hold a small streamed write up to 40 ms on a keep-alive connection).
+    let nodelay = std::env::var_os("TEST_HOST_TCP_NODELAY").is_some_and(|v| v == "1");
     while let Ok((stream, peer)) = listener.accept().await {
+        if nodelay {
+            let _ = stream.set_nodelay(true);
+        }
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
