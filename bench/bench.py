@@ -62,10 +62,11 @@ def log(*args):
 class Host:
     """One test-host process; `info` is the JSON line it prints once it listens."""
 
-    def __init__(self, args, logfile):
+    def __init__(self, args, logfile, env=None):
         self.log = open(logfile, "w")
         self.proc = subprocess.Popen(
-            [str(TEST_HOST), *args], stdout=subprocess.PIPE, stderr=self.log, text=True
+            [str(TEST_HOST), *args], stdout=subprocess.PIPE, stderr=self.log, text=True,
+            env=dict(os.environ, **(env or {})),
         )
         line = self.proc.stdout.readline()
         if not line:
@@ -80,11 +81,14 @@ class Host:
         return 0
 
     def stop(self):
+        if self.proc.poll() is not None:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
         self.log.close()
 
 
@@ -153,7 +157,11 @@ def oha(target, rate, seconds, connections=16):
         "p99_ms": pct["p99"] * 1e3,
         "max_ms": data["summary"]["slowest"] * 1e3,
         "ok": sum(v for k, v in codes.items() if k.startswith("2")),
-        "not_ok": sum(v for k, v in codes.items() if not k.startswith("2")) + sum(data.get("errorDistribution", {}).values()),
+        "error_kinds": data.get("errorDistribution", {}),
+        # Requests still in flight when the duration ends are reported as "aborted due to
+        # deadline": not failures.
+        "not_ok": sum(v for k, v in codes.items() if not k.startswith("2"))
+        + sum(v for k, v in data.get("errorDistribution", {}).items() if "deadline" not in k),
     }
 
 
@@ -239,21 +247,23 @@ async def hold_streams(target, model, count, sample_at, rss, out):
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def memory(gateway_host, target):
+def memory(gateway_host, target, quick):
     result = {}
     time.sleep(2)
-    result["idle_rss_kib"] = gateway_host.rss_kib()
-    for count in (64, 256):
-        samples = []
-        # 50 ms between deltas: ~20 events/s per stream, a slow model's pace.
-        asyncio.run(hold_streams(target, "gpt-5.4@long-1000000-50", count, [5, 30], gateway_host.rss_kib, samples))
-        result[f"slow_{count}"] = samples
-        time.sleep(3)
-        result[f"after_{count}_rss_kib"] = gateway_host.rss_kib()
-    # Length: a few streams as fast as they go; RSS against events sent.
+    # Length: a few streams as fast as they go; RSS against events sent so far.
+    result["fast_4_before_kib"] = gateway_host.rss_kib()
     samples = []
-    asyncio.run(hold_streams(target, "gpt-5.4@long-100000000", 4, [3, 10, 20, 30], gateway_host.rss_kib, samples))
+    at = [3, 10] if quick else [3, 10, 20, 30]
+    asyncio.run(hold_streams(target, "gpt-5.4@long-100000000", 4, at, gateway_host.rss_kib, samples))
     result["fast_4"] = samples
+    # Count: many slow streams (50 ms between deltas, ~20 events/s each, a slow model's pace).
+    for count in (64, 256):
+        time.sleep(3)
+        result[f"slow_{count}_before_kib"] = gateway_host.rss_kib()
+        samples = []
+        at = [5, 15] if quick else [5, 30]
+        asyncio.run(hold_streams(target, "gpt-5.4@long-1000000-50", count, at, gateway_host.rss_kib, samples))
+        result[f"slow_{count}"] = samples
     return result
 
 
@@ -357,17 +367,29 @@ def write_report(r, path):
     L.append("")
     mem = r["memory"]
     L.append("## Memory (RSS of the gateway process)\n")
-    L.append(f"Idle after the load runs: {mem['idle_rss_kib'] / 1024:.1f} MiB.\n")
-    L.append("| in-flight streams | at | events/stream | RSS MiB | per stream KiB |")
+    L.append("Per stream = (RSS with the streams open − RSS just before opening them) / streams.\n")
+    L.append("| in-flight streams | at | events sent per stream | RSS MiB | per stream KiB |")
     L.append("|---|---|---|---|---|")
-    for count in (64, 256):
-        for s in mem[f"slow_{count}"]:
-            per = (s["rss_kib"] - mem["idle_rss_kib"]) / count
-            L.append(f"| {count} (20 events/s each) | {s['t']} s | {s['events_per_stream']:.0f} | {s['rss_kib'] / 1024:.1f} | {per:.0f} |")
-    for s in mem["fast_4"]:
-        per = (s["rss_kib"] - mem["idle_rss_kib"]) / 4
-        L.append(f"| 4 (as fast as possible) | {s['t']} s | {s['events_per_stream']:.0f} | {s['rss_kib'] / 1024:.1f} | {per:.0f} |")
-    L.append("")
+    for name, count, label in (("fast_4", 4, "as fast as possible"), ("slow_64", 64, "20 events/s each"),
+                               ("slow_256", 256, "20 events/s each")):
+        before = mem[f"{name}_before_kib"]
+        L.append(f"| {count}, before | | | {before / 1024:.1f} | |")
+        for s in mem[name]:
+            per = (s["rss_kib"] - before) / count
+            L.append(f"| {count} ({label}) | {s['t']} s | {s['events_per_stream']:,.0f} | {s['rss_kib'] / 1024:.1f} | {per:.0f} |")
+    s64, s256 = mem["slow_64"][-1]["rss_kib"], mem["slow_256"][-1]["rss_kib"]
+    L.append(f"\nMarginal cost of a stream (256 vs 64 open): {(s256 - s64) / 192:.0f} KiB.\n")
+    nagle = r.get("ttfb_spin_like")
+    if nagle:
+        L.append("## Streams without TCP_NODELAY (as Spin serves them)\n")
+        L.append("The figures above run the gateway's test host with `TEST_HOST_TCP_NODELAY=1`. Spin does not set "
+                 "TCP_NODELAY on accepted connections; the same TTFB run without it:\n")
+        L.append("| | head p50 / p99 ms | first body byte p50 / p90 / p99 ms | complete p50 / p99 ms |")
+        L.append("|---|---|---|---|")
+        for name, t in nagle.items():
+            L.append(f"| {name} | {t['head']['p50']:.2f} / {t['head']['p99']:.2f} | {t['first_byte']['p50']:.2f} / "
+                     f"{t['first_byte']['p90']:.2f} / {t['first_byte']['p99']:.2f} | {t['complete']['p50']:.2f} / {t['complete']['p99']:.2f} |")
+        L.append("")
     h = r["healthz"]
     L.append("## A trivial route: guest vs native (wrk, 1 connection)\n")
     L.append(f"- gateway `GET /healthz` (instantiate + run the guest): {h['gateway']['rps']:.0f} req/s, p50 {h['gateway']['p50_ms']:.3f} ms, p99 {h['gateway']['p99_ms']:.3f} ms")
@@ -393,8 +415,10 @@ def main():
 
     backend = Host(["--fakes", "--kv", str(work / "backend.db")], work / "backend.log")
     codex, oauth = backend.info["codex_url"], backend.info["oauth_url"]
-    gateway = Host(["--seed-token", "--kv", str(work / "gateway.db"), "--var", f"codex_base_url={codex}",
-                    "--var", f"upstream_base_url={codex}", "--var", f"oauth_issuer={oauth}"], work / "gateway.log")
+    gateway_args = ["--seed-token", "--var", f"codex_base_url={codex}", "--var", f"upstream_base_url={codex}",
+                    "--var", f"oauth_issuer={oauth}"]
+    gateway = Host(gateway_args + ["--kv", str(work / "gateway.db")], work / "gateway.log",
+                   env={"TEST_HOST_TCP_NODELAY": "1"})
     try:
         gw, key = gateway.info["gateway_url"], "Bearer " + gateway.info["api_key"]
         direct = Target(codex, "/backend-api/codex/responses", UPSTREAM, "Bearer direct")
@@ -441,7 +465,16 @@ def main():
         }
 
         log("memory per in-flight stream")
-        r["memory"] = memory(gateway, chat_stream)
+        r["memory"] = memory(gateway, chat_stream, args.quick)
+        gateway.stop()
+
+        log("time to first byte without TCP_NODELAY (as Spin serves)")
+        gateway = Host(gateway_args + ["--kv", str(work / "gateway2.db")], work / "gateway2.log")
+        gw = gateway.info["gateway_url"]
+        r["ttfb_spin_like"] = {
+            "gateway_chat": ttfb(Target(gw, "/v1/chat/completions", CHAT_STREAM, key), n // 4),
+            "gateway_responses": ttfb(Target(gw, "/v1/responses", dict(RESPONSES, stream=True), key), n // 4),
+        }
     finally:
         gateway.stop()
         backend.stop()

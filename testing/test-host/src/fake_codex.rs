@@ -3,7 +3,8 @@
 //! It serves the same golden `upstream.sse` fixtures the unit tests use, records every request
 //! it receives, and can pause, stall, cut the connection, or answer with an error status. A
 //! model name like `gpt-5.4@tool_calls` or `gpt-5.4@status-429` picks a scenario, so real SDK
-//! clients can trigger them without code changes.
+//! clients can trigger them without code changes. Benchmarks also use `gpt-5.4@whole-<case>`
+//! (the fixture in one write) and `gpt-5.4@long-<deltas>[-<delay_ms>]` (a synthetic answer).
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -303,6 +304,15 @@ fn from_model(req: &Recorded) -> Option<Scenario> {
     }
     if let Some(file) = tag.strip_prefix("file:") {
         return fixture_file(file);
+    }
+    if let Some(case) = tag.strip_prefix("whole-") {
+        // The fixture in a single write, to tell per-event costs from per-request ones.
+        let body = fixture_events(case).concat();
+        return Some(Scenario::Raw {
+            status: 200,
+            headers: vec![("content-type".into(), "text/event-stream".into())],
+            body: String::from_utf8(body).ok()?,
+        });
     }
     if let Some(case) = tag.strip_prefix("slow-") {
         return Some(Scenario::Fixture {
