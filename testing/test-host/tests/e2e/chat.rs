@@ -509,7 +509,7 @@ async fn a_client_leaving_mid_stream_causes_no_trap() {
     let _ = stream.next().await;
     drop(stream);
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (status, _, _) = json_of(env.get("/v1/models").send().await.unwrap()).await;
+    let (status, _, _) = env.fetch("/v1/models").await;
     assert_eq!(status, 200);
     assert!(!env.host.logs().contains("guest trapped"));
 }

@@ -41,7 +41,7 @@ async fn models_require_the_key() {
     assert_eq!(status, 401);
     assert_eq!(body["error"]["message"], "invalid api key");
 
-    let (status, _, body) = json_of(env.get("/v1/models").send().await.unwrap()).await;
+    let (status, _, body) = env.fetch("/v1/models").await;
     assert_eq!(status, 200);
     assert_eq!(body["object"], "list");
     let ids: Vec<&str> = body["data"]
@@ -128,7 +128,7 @@ async fn invalid_variable_gives_config_invalid_not_a_trap() {
         ("log_level", "loud"),
     ] {
         let env = Env::start("config", &[(var, value)]).await;
-        let (status, headers, body) = json_of(env.get("/v1/models").send().await.unwrap()).await;
+        let (status, headers, body) = env.fetch("/v1/models").await;
         assert_eq!(status, 500, "{var}");
         assert_eq!(envelope_code(&body), "config_invalid");
         assert!(

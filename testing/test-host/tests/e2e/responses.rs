@@ -100,8 +100,7 @@ async fn non_stream_aggregates_and_rebuilds_empty_output() {
     env.seed_token(3600);
     for case in ["text", "completed_empty_output", "tool_calls_parallel"] {
         let body = json!({"model": format!("gpt-5.4@{case}"), "input": "hi"});
-        let (status, _, v) =
-            json_of(env.post_json("/v1/responses", &body).send().await.unwrap()).await;
+        let (status, _, v) = env.post("/v1/responses", &body).await;
         assert_eq!(status, 200, "{case}: {v}");
         assert_eq!(v["object"], "response");
         assert_eq!(v["status"], "completed");
@@ -226,7 +225,7 @@ async fn openai_api_mode_proxies_all_routes_with_the_oauth_token() {
     let env = Env::start("oai-oauth", &[("upstream_mode", "openai_api")]).await;
     let record = env.seed_token(3600);
     env.codex.push(Scenario::json(200, r#"{"object":"list","data":[{"id":"gpt-4o","object":"model","created":1,"owned_by":"openai"}]}"#));
-    let (status, _, v) = json_of(env.get("/v1/models").send().await.unwrap()).await;
+    let (status, _, v) = env.fetch("/v1/models").await;
     assert_eq!(status, 200);
     assert_eq!(v["data"][0]["id"], "gpt-4o");
 

@@ -98,6 +98,20 @@ impl Env {
         self.client.get(self.url(path)).bearer_auth(KEY)
     }
 
+    /// POST JSON with the key; status, headers and parsed body (see [`json_of`]).
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+        json_of(self.post_json(path, body).send().await.unwrap()).await
+    }
+
+    /// GET with the key; status, headers and parsed body (see [`json_of`]).
+    pub async fn fetch(&self, path: &str) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+        json_of(self.get(path).send().await.unwrap()).await
+    }
+
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::RequestBuilder {
         self.client.post(self.url(path)).bearer_auth(KEY).json(body)
     }

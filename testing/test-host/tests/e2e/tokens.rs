@@ -374,7 +374,7 @@ async fn a_newer_mounted_token_file_is_imported() {
 async fn model_catalog_is_live_then_cached_and_falls_back() {
     let env = Env::start("catalog", &[]).await;
     env.seed_token(3600);
-    let (status, _, body) = json_of(env.get("/v1/models").send().await.unwrap()).await;
+    let (status, _, body) = env.fetch("/v1/models").await;
     assert_eq!(status, 200);
     let ids: Vec<&str> = body["data"]
         .as_array()
@@ -389,7 +389,7 @@ async fn model_catalog_is_live_then_cached_and_falls_back() {
     );
     assert_eq!(body["data"][0]["context_window"], 272000);
     assert_eq!(env.codex.models_calls(), 1);
-    let (_, _, again) = json_of(env.get("/v1/models").send().await.unwrap()).await;
+    let (_, _, again) = env.fetch("/v1/models").await;
     assert_eq!(again, body);
     assert_eq!(
         env.codex.models_calls(),
@@ -400,7 +400,7 @@ async fn model_catalog_is_live_then_cached_and_falls_back() {
     let failing = Env::start("catalog-fail", &[]).await;
     failing.seed_token(3600);
     failing.codex.set_models(Scenario::codex_status(500));
-    let (status, _, body) = json_of(failing.get("/v1/models").send().await.unwrap()).await;
+    let (status, _, body) = failing.fetch("/v1/models").await;
     assert_eq!(status, 200);
     assert!(body["data"]
         .as_array()
@@ -409,7 +409,7 @@ async fn model_catalog_is_live_then_cached_and_falls_back() {
         .any(|m| m["id"] == "gpt-5.1-codex-max"));
 
     let no_token = Env::start("catalog-notoken", &[]).await;
-    let (status, _, body) = json_of(no_token.get("/v1/models").send().await.unwrap()).await;
+    let (status, _, body) = no_token.fetch("/v1/models").await;
     assert_eq!(status, 200);
     assert!(body["data"].as_array().unwrap().len() >= 5);
     assert_eq!(no_token.codex.models_calls(), 0);
