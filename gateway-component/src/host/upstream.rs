@@ -6,8 +6,8 @@ use gateway_core::error::GatewayError;
 use gateway_core::url::Url;
 use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
 use spin_sdk::wit::wasi::http0_2_0::types::{
-    ErrorCode, Fields, IncomingBody, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
-    RequestOptions, Scheme,
+    http_error_code, ErrorCode, Fields, IncomingBody, IncomingResponse, Method, OutgoingBody,
+    OutgoingRequest, RequestOptions, Scheme,
 };
 use wasi::io::streams::{InputStream, StreamError};
 
@@ -59,9 +59,17 @@ impl Upstream {
                 Ok(None)
             }
             Err(StreamError::LastOperationFailed(e)) => {
-                let detail = e.to_debug_string();
+                let timed_out = match http_error_code(&e) {
+                    Some(code) => matches!(
+                        code,
+                        ErrorCode::HttpResponseTimeout | ErrorCode::ConnectionReadTimeout
+                    ),
+                    // wasmtime-wasi-http reports a body timeout as its own error type, which
+                    // `http-error-code` cannot name; its description still says "timeout".
+                    None => e.to_debug_string().to_ascii_lowercase().contains("timeout"),
+                };
                 self.body = None;
-                Err(stream_error(&detail, self.idle_secs))
+                Err(stream_error(timed_out, self.idle_secs))
             }
         }
     }
@@ -79,8 +87,9 @@ impl Upstream {
     }
 }
 
-fn stream_error(detail: &str, idle_secs: u64) -> GatewayError {
-    if detail.contains("timeout") || detail.contains("Timeout") {
+/// A body read that timed out is the idle timeout; anything else is a broken upstream.
+fn stream_error(timed_out: bool, idle_secs: u64) -> GatewayError {
+    if timed_out {
         GatewayError::UpstreamTimeout { idle_secs }
     } else {
         GatewayError::upstream_error("upstream connection failed mid-response")

@@ -69,7 +69,7 @@ pub fn handle(
     if let (Some(Ok(_)), Some(StreamEnd::Failed(e) | StreamEnd::UpstreamError(e))) =
         (&writer, chat.end())
     {
-        log_stream_failure(ctx, e);
+        super::log_stream_failure(ctx, e);
     }
     let _ = write_frames(out, &headers, &mut writer, &frames);
     match writer {
@@ -107,17 +107,6 @@ fn write_frames(
     let mut bytes = Vec::new();
     frames.iter().for_each(|f| f.write_sse(&mut bytes));
     w.write(&bytes)
-}
-
-/// A stream that failed after it started is answered with an error event, not an error
-/// status, so the request log line alone would show a 200: say what happened.
-pub fn log_stream_failure(ctx: &Ctx<'_>, err: &GatewayError) {
-    let fields = [
-        ("code", err.code().into()),
-        ("message", err.to_string().into()),
-    ];
-    ctx.log
-        .emit(LogLevel::Warn, "gateway.stream.failed", &fields);
 }
 
 /// Closing frames for an upstream that ended without (or after) its terminal event.

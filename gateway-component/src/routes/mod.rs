@@ -10,6 +10,7 @@ use gateway_core::headers::relay_response_header;
 
 use gateway_core::config::Mode;
 use gateway_core::error::GatewayError;
+use gateway_core::log::LogLevel;
 use spin_sdk::http::IncomingRequest;
 use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
@@ -53,6 +54,17 @@ pub fn post_codex(
         session_id,
     };
     call(ctx, &request)
+}
+
+/// A stream that failed after it started is answered with an error event, not an error
+/// status, so the request log line alone would show a 200: say what happened.
+pub fn log_stream_failure(ctx: &Ctx<'_>, err: &GatewayError) {
+    let fields = [
+        ("code", err.code().into()),
+        ("message", err.to_string().into()),
+    ];
+    ctx.log
+        .emit(LogLevel::Warn, "gateway.stream.failed", &fields);
 }
 
 /// Upstream headers worth relaying to the client (rate limits, model etag).

@@ -74,7 +74,7 @@ pub fn handle(
         Pumped::Failed(e) => Some(e),
     };
     if let Some(err) = failure {
-        super::chat::log_stream_failure(ctx, &err);
+        super::log_stream_failure(ctx, &err);
         let next = sequence_number(&last).map_or(count, |n| n + 1);
         let _ = writer.write(&responses_stream_error_event(&err, next));
     }

@@ -119,13 +119,7 @@ async fn refreshes_are_logged_without_secrets() {
     let env = Env::start("refresh-log", &[]).await;
     env.seed_token(60);
     let body = json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "hi"}]});
-    let (status, _, _) = json_of(
-        env.post_json("/v1/chat/completions", &body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = env.post("/v1/chat/completions", &body).await;
     assert_eq!(status, 200);
     let logs = env.host.logs();
     assert!(logs.contains("gateway.oauth.refreshed"), "{logs}");

@@ -199,13 +199,7 @@ async fn parallel_tool_calls_stream_and_fold_and_multi_turn_round_trips() {
             {"role": "tool", "tool_call_id": "call_1", "content": "{\"t\":18}"},
         ],
     });
-    let (status, _, _) = json_of(
-        env.post_json("/v1/chat/completions", &turn)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = env.post("/v1/chat/completions", &turn).await;
     assert_eq!(status, 200);
     let up = env.codex.generation_requests().pop().unwrap().json();
     let types: Vec<&str> = up["input"]
@@ -234,13 +228,7 @@ async fn images_and_reasoning_are_translated() {
             {"type": "text", "text": "what is this?"},
             {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"}}]}],
     });
-    let (status, _, v) = json_of(
-        env.post_json("/v1/chat/completions", &body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, v) = env.post("/v1/chat/completions", &body).await;
     assert_eq!(status, 200);
     assert!(
         !v["choices"][0]["message"]["reasoning_content"]
@@ -367,13 +355,9 @@ async fn unreachable_upstream_is_502_upstream_unavailable() {
     drop(closed);
     let env = Env::start("chat-down", &[("codex_base_url", &url)]).await;
     env.seed_token(3600);
-    let (status, _, v) = json_of(
-        env.post_json("/v1/chat/completions", &chat("gpt-5.4", false))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, v) = env
+        .post("/v1/chat/completions", &chat("gpt-5.4", false))
+        .await;
     assert_eq!(status, 502);
     assert_eq!(envelope_code(&v), "upstream_unavailable");
 }

@@ -175,7 +175,12 @@ async fn access_log_has_one_line_per_request_and_no_secrets() {
 async fn json_log_format_is_one_object_per_line() {
     let env = Env::start("jsonlog", &[("log_format", "json"), ("log_level", "debug")]).await;
     env.get("/v1/models").send().await.unwrap();
-    for line in env.host.logs().lines() {
+    let logs = env.host.logs();
+    assert!(
+        logs.contains("\"event\":\"gateway.request.completed\""),
+        "{logs}"
+    );
+    for line in logs.lines() {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         assert!(v["request_id"].is_string());

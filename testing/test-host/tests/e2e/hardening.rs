@@ -332,13 +332,7 @@ async fn upstream_401_twice_and_token_endpoint_down() {
     env.codex.push(Scenario::codex_status(401));
     env.oauth.set_mode(Mode::Down);
     let body = json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "hi"}]});
-    let (status, _, v) = json_of(
-        env.post_json("/v1/chat/completions", &body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, v) = env.post("/v1/chat/completions", &body).await;
     assert_eq!(status, 503, "{v}");
     assert_eq!(envelope_code(&v), "oauth_refresh_failed");
     store_is_sane(&env);

@@ -234,13 +234,7 @@ async fn openai_api_mode_proxies_all_routes_with_the_oauth_token() {
         r#"{"id":"chatcmpl-1","object":"chat.completion","choices":[]}"#,
     ));
     let chat_body = json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.3});
-    let (status, _, v) = json_of(
-        env.post_json("/v1/chat/completions", &chat_body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, v) = env.post("/v1/chat/completions", &chat_body).await;
     assert_eq!(status, 200);
     assert_eq!(v["id"], "chatcmpl-1");
 
@@ -261,23 +255,11 @@ async fn openai_api_mode_proxies_all_routes_with_the_oauth_token() {
 
     // Upstream 4xx envelopes are relayed as they are; 5xx becomes 502.
     env.codex.push(Scenario::json(404, r#"{"error":{"message":"no such model","type":"invalid_request_error","code":"model_not_found"}}"#));
-    let (status, _, v) = json_of(
-        env.post_json("/v1/chat/completions", &chat_body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, v) = env.post("/v1/chat/completions", &chat_body).await;
     assert_eq!(status, 404);
     assert_eq!(v["error"]["code"], "model_not_found");
     env.codex.push(Scenario::json(500, r#"{"error":"boom"}"#));
-    let (status, _, v) = json_of(
-        env.post_json("/v1/chat/completions", &chat_body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, v) = env.post("/v1/chat/completions", &chat_body).await;
     assert_eq!(status, 502);
     envelope_code(&v);
 
@@ -313,13 +295,9 @@ async fn openai_api_mode_uses_the_static_upstream_key_when_set() {
         200,
         r#"{"id":"resp_1","object":"response","output":[]}"#,
     ));
-    let (status, _, _) = json_of(
-        env.post_json("/v1/responses", &json!({"model": "gpt-4o", "input": "hi"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = env
+        .post("/v1/responses", &json!({"model": "gpt-4o", "input": "hi"}))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(
         env.codex.requests()[0].header("authorization"),

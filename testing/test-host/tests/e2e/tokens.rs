@@ -125,13 +125,7 @@ async fn upstream_401_forces_one_refresh_and_one_retry() {
     let env = Env::start("force", &[]).await;
     env.seed_token(3600);
     env.codex.push(Scenario::codex_status(401));
-    let (status, _, body) = json_of(
-        env.post_json("/v1/chat/completions", &chat_body())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = env.post("/v1/chat/completions", &chat_body()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(env.oauth.refresh_calls(), 1);
     assert_eq!(env.codex.generation_requests().len(), 2);
@@ -139,13 +133,7 @@ async fn upstream_401_forces_one_refresh_and_one_retry() {
     // Rejected again after the refresh: the client sees 401 in the envelope.
     env.codex.push(Scenario::codex_status(401));
     env.codex.push(Scenario::codex_status(401));
-    let (status, _, body) = json_of(
-        env.post_json("/v1/chat/completions", &chat_body())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = env.post("/v1/chat/completions", &chat_body()).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(envelope_code(&body), "upstream_unauthorized");
     assert_eq!(env.oauth.refresh_calls(), 2);
@@ -158,13 +146,7 @@ async fn terminal_failure_fails_fast_until_a_new_login() {
     env.oauth.set_mode(Mode::Reject("invalid_grant".into()));
     env.seed_token(-10);
     for _ in 0..3 {
-        let (status, _, body) = json_of(
-            env.post_json("/v1/chat/completions", &chat_body())
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, _, body) = env.post("/v1/chat/completions", &chat_body()).await;
         assert_eq!(status, 503);
         assert_eq!(envelope_code(&body), "oauth_unavailable");
         assert!(
@@ -187,13 +169,7 @@ async fn terminal_failure_fails_fast_until_a_new_login() {
     // A new login replaces the record: requests work again.
     env.oauth.set_mode(Mode::Normal);
     env.seed_token(3600);
-    let (status, _, _) = json_of(
-        env.post_json("/v1/chat/completions", &chat_body())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = env.post("/v1/chat/completions", &chat_body()).await;
     assert_eq!(status, 200);
 }
 
@@ -202,13 +178,7 @@ async fn transient_failure_is_503_refresh_failed_and_the_record_stays_valid() {
     let env = Env::start("transient", &[]).await;
     env.oauth.set_mode(Mode::Down);
     env.seed_token(-10);
-    let (status, headers, body) = json_of(
-        env.post_json("/v1/chat/completions", &chat_body())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) = env.post("/v1/chat/completions", &chat_body()).await;
     assert_eq!(status, 503);
     assert_eq!(envelope_code(&body), "oauth_refresh_failed");
     assert!(headers.get("retry-after").is_some());
@@ -232,13 +202,7 @@ async fn transient_failure_is_503_refresh_failed_and_the_record_stays_valid() {
 #[tokio::test]
 async fn no_token_at_all_is_503_with_the_login_hint() {
     let env = Env::start("notoken", &[]).await;
-    let (status, _, body) = json_of(
-        env.post_json("/v1/chat/completions", &chat_body())
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = env.post("/v1/chat/completions", &chat_body()).await;
     assert_eq!(status, 503);
     assert_eq!(envelope_code(&body), "oauth_unavailable");
     assert!(body["error"]["message"]
@@ -296,13 +260,7 @@ async fn codex_calls_carry_identity_headers() {
     let env = Env::start("headers", &[]).await;
     env.seed_token(3600);
     let body = json!({"model": "gpt-5.4", "prompt_cache_key": "conv-42", "messages": [{"role": "user", "content": "hi"}]});
-    let (status, _, _) = json_of(
-        env.post_json("/v1/chat/completions", &body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = env.post("/v1/chat/completions", &body).await;
     assert_eq!(status, 200);
     let req = &env.codex.generation_requests()[0];
     assert!(req
