@@ -111,6 +111,7 @@ struct State {
     script: Mutex<VecDeque<Scenario>>,
     models: Mutex<Option<Scenario>>,
     models_calls: AtomicUsize,
+    connections: AtomicUsize,
     valid_tokens: Mutex<Option<Vec<String>>>,
     reject_expired: std::sync::atomic::AtomicBool,
     /// Set by [`FakeCodex::set_recording`]`(false)`: keep no request log (load tests).
@@ -188,6 +189,11 @@ impl FakeCodex {
     pub fn models_calls(&self) -> usize {
         self.state.models_calls.load(Ordering::SeqCst)
     }
+
+    /// TCP connections accepted so far (shows whether the host reuses them).
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -196,6 +202,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 async fn accept(listener: TcpListener, state: Arc<State>) {
     while let Ok((stream, _)) = listener.accept().await {
+        state.connections.fetch_add(1, Ordering::SeqCst);
         // Events are small writes: without TCP_NODELAY, Nagle's algorithm holds each one until
         // the previous is acknowledged, and the client's delayed ACK makes that up to 40 ms on
         // loopback. The real backend (HTTP/2 behind a CDN) has no such stall.

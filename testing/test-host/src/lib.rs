@@ -9,6 +9,7 @@ pub mod fake_codex;
 pub mod fake_oauth;
 pub mod kv;
 pub mod manifest;
+mod outbound;
 pub mod server;
 pub mod variables;
 

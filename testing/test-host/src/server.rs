@@ -13,7 +13,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper::server::conn::http1;
 use tokio::net::TcpListener;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::io::TokioIo;
@@ -23,6 +23,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpVi
 
 use crate::kv::SharedKv;
 use crate::manifest;
+use crate::outbound::Outbound;
 
 /// How to run one test host.
 #[derive(Debug, Clone, Default)]
@@ -66,9 +67,10 @@ impl WasiHttpView for HostState {
     }
 }
 
-/// Outbound policy: only `allowed_outbound_hosts`, Spin's default timeouts.
+/// Outbound policy: only `allowed_outbound_hosts`; connections pooled across requests as Spin does.
 struct Hooks {
     allowed: Arc<Vec<(String, String, Option<u16>)>>,
+    outbound: Outbound,
 }
 
 type SendFuture = Box<
@@ -94,14 +96,16 @@ impl WasiHttpHooks for Hooks {
             .port_u16()
             .unwrap_or(if scheme == "https" { 443 } else { 80 });
         let allowed = manifest::is_allowed(&self.allowed, &scheme, &host, port);
+        let outbound = self.outbound.clone();
         Box::new(async move {
             if !allowed {
                 return Err(wasmtime_wasi_http::Error::HttpRequestDenied);
             }
-            let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let res = outbound.send(request, options).await?;
+            // The pool drives its connections itself; there is no per-request I/O future.
             Ok((
-                res.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn std::future::Future<Output = _> + Send>,
+                res,
+                Box::new(async { Ok(()) }) as Box<dyn std::future::Future<Output = _> + Send>,
             ))
         })
     }
@@ -110,9 +114,54 @@ impl WasiHttpHooks for Hooks {
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let config = Config::new();
+        let mut config = Config::new();
+        if uses_pooling() {
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling()));
+        }
         Engine::new(&config).unwrap_or_else(|_| Engine::default())
     })
+}
+
+/// Spin's instance pool: slots reused across requests, a little memory kept resident between
+/// them. Sized like Spin's defaults where they matter for one small component.
+fn pooling() -> PoolingAllocationConfig {
+    const MIB: usize = 1 << 20;
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(1_000)
+        .total_core_instances(1_000)
+        .total_memories(1_000)
+        .total_tables(2_000)
+        .max_component_instance_size(10 * MIB)
+        .max_core_instance_size(10 * MIB)
+        .max_memory_size(4 << 30)
+        .linear_memory_keep_resident(2 * MIB)
+        .table_keep_resident(MIB / 2);
+    pool
+}
+
+/// Whether instances come from Spin's pooling allocator (else wasmtime's on-demand one).
+pub fn uses_pooling() -> bool {
+    static POOLING: OnceLock<bool> = OnceLock::new();
+    *POOLING.get_or_init(pooling_possible)
+}
+
+/// Whether the pool's address-space reservation (about 2^42 bytes) is possible here, probed the
+/// way Spin and `wasmtime serve` do; `SPIN_WASMTIME_POOLING=0|1` overrides, as in Spin.
+fn pooling_possible() -> bool {
+    match std::env::var("SPIN_WASMTIME_POOLING").as_deref() {
+        Ok("1") => return true,
+        Ok("0") => return false,
+        _ => {}
+    }
+    const BITS: u32 = 42;
+    let mut probe = Config::new();
+    probe.wasm_memory64(true).memory_reservation(1 << BITS);
+    let Ok(engine) = Engine::new(&probe) else {
+        return false;
+    };
+    let mut store = Store::new(&engine, ());
+    let ty = wasmtime::MemoryType::new64(0, Some(1 << (BITS - 16)));
+    wasmtime::Memory::new(&mut store, ty).is_ok()
 }
 
 /// The gateway component, compiled once per process.
@@ -143,6 +192,7 @@ struct Shared {
     kv: SharedKv,
     variables: Arc<HashMap<String, String>>,
     allowed: Arc<Vec<(String, String, Option<u16>)>>,
+    outbound: Outbound,
     logs: MemoryOutputPipe,
     files_dir: Option<PathBuf>,
     addr: SocketAddr,
@@ -173,6 +223,7 @@ impl TestHost {
             kv: Arc::new(Mutex::new(kv)),
             variables: Arc::new(resolved.variables),
             allowed: Arc::new(resolved.allowed),
+            outbound: Outbound::default(),
             logs: MemoryOutputPipe::new(256 << 20),
             files_dir: config.files_dir,
             addr: listener.local_addr()?,
@@ -290,6 +341,7 @@ async fn run_guest(
         http: WasiHttpCtx::new(),
         hooks: Hooks {
             allowed: shared.allowed.clone(),
+            outbound: shared.outbound.clone(),
         },
         kv: shared.kv.clone(),
         variables: shared.variables.clone(),

@@ -226,3 +226,31 @@ fn the_wasm_is_a_component_importing_only_what_spin_provides() {
         "{exports:?}"
     );
 }
+
+/// Spin pools outbound connections; a host that did not would charge every request a TCP
+/// handshake the gateway does not pay in production (and skew the benchmarks).
+#[tokio::test]
+async fn outbound_connections_are_reused_across_requests() {
+    let env = Env::start("pooling", &[]).await;
+    env.seed_token(3600);
+    for stream in [false, true, false, true, false, false, true, false] {
+        let body = serde_json::json!({
+            "model": "gpt-5.3-codex",
+            "stream": stream,
+            "messages": [{"role": "user", "content": "hi"}],
+        });
+        let res = env
+            .post_json("/v1/chat/completions", &body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(!res.bytes().await.unwrap().is_empty());
+    }
+    assert_eq!(env.codex.generation_requests().len(), 8);
+    assert_eq!(
+        env.codex.connections(),
+        1,
+        "sequential upstream calls share one keep-alive connection"
+    );
+}
