@@ -325,6 +325,9 @@ def write_report(r, path):
         L.append(f"- Per-request instantiation (fresh `Store` + `ProxyPre::instantiate_async`, {inst['iterations']} runs): "
                  f"mean {i['mean']:.1f} µs, p50 {i['p50']:.1f} µs, p90 {i['p90']:.1f} µs, p99 {i['p99']:.1f} µs; "
                  f"one-time component compile {inst['component_compile_ms']:.0f} ms")
+    host = r.get("gateway_host", {})
+    L.append(f"- Test host serving the gateway: `{host.get('instance_allocator', '?')}` instance allocator "
+             "(Spin's default where the address space allows), outbound connections pooled per origin as Spin does")
     L.append("")
     L.append("## Micro (criterion, gateway-core, native)\n")
     L.append("| benchmark | mean | per element / throughput |")
@@ -419,6 +422,7 @@ def main():
                     "--var", f"oauth_issuer={oauth}"]
     gateway = Host(gateway_args + ["--kv", str(work / "gateway.db")], work / "gateway.log",
                    env={"TEST_HOST_TCP_NODELAY": "1"})
+    r["gateway_host"] = {"instance_allocator": gateway.info.get("instance_allocator")}
     try:
         gw, key = gateway.info["gateway_url"], "Bearer " + gateway.info["api_key"]
         direct = Target(codex, "/backend-api/codex/responses", UPSTREAM, "Bearer direct")

@@ -79,9 +79,8 @@ def start_gateway(workdir: Path, *variables: str) -> Gateway:
     args = [str(_binary()), "--fakes", "--seed-token", "--kv", str(workdir / "kv.db")]
     for var in variables:
         args += ["--var", var]
-    env = dict(os.environ, TEST_HOST_ECHO_LOGS="1")
     log = open(log_path, "wb")  # noqa: SIM115 - owned by the process for its lifetime
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, env=env, cwd=REPO)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, cwd=REPO)
     line: list[bytes] = []
     reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
     reader.start()

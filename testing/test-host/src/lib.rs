@@ -13,7 +13,7 @@ mod outbound;
 pub mod server;
 pub mod variables;
 
-pub use server::{HostConfig, TestHost};
+pub use server::{GuestLogs, HostConfig, TestHost};
 
 /// The gateway component built by `build.rs` (release, wasm32-wasip2).
 pub const GATEWAY_WASM: &str = env!("GATEWAY_WASM");

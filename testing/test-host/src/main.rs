@@ -2,7 +2,8 @@
 //! Codex and OAuth servers and a seeded token. Used by the real-client tests (Python, Node), the
 //! OpenAPI conformance test, the two-process lease test and the benchmarks.
 //!
-//! It prints one JSON line with the URLs once everything listens, then serves until killed.
+//! It prints one JSON line with the URLs once everything listens, then serves until killed. The
+//! gateway's log goes to stderr.
 //!
 //! ```text
 //! test-host --fakes --seed-token [--kv PATH] [--port N] [--var name=value]...
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 use gateway_core::auth::token::{Secret, TokenRecord, RECORD_VERSION, TOKEN_KEY};
 use test_host::fake_codex::FakeCodex;
 use test_host::fake_oauth::{make_jwt, now, FakeOAuth};
-use test_host::{HostConfig, TestHost};
+use test_host::{GuestLogs, HostConfig, TestHost};
 
 struct Args {
     fakes: bool,
@@ -104,6 +105,7 @@ async fn main() -> anyhow::Result<()> {
         kv_path: kv_path.clone(),
         files_dir: args.files_dir,
         port: args.port,
+        logs: GuestLogs::Stderr,
     })
     .await?;
     let line = serde_json::json!({
@@ -115,17 +117,6 @@ async fn main() -> anyhow::Result<()> {
         "instance_allocator": if test_host::server::uses_pooling() { "pooling" } else { "on-demand" },
     });
     println!("{line}");
-    if std::env::var_os("TEST_HOST_ECHO_LOGS").is_some() {
-        let mut seen = 0;
-        loop {
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            let logs = host.logs();
-            if logs.len() > seen {
-                eprint!("{}", &logs[seen..]);
-                seen = logs.len();
-            }
-        }
-    }
     std::future::pending::<()>().await;
     Ok(())
 }

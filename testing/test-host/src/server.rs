@@ -36,6 +36,19 @@ pub struct HostConfig {
     pub files_dir: Option<PathBuf>,
     /// Port to listen on (0 = ephemeral).
     pub port: u16,
+    /// Where the guest's stdout/stderr go.
+    pub logs: GuestLogs,
+}
+
+/// Where the guest's stdout/stderr (the gateway's log) go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GuestLogs {
+    /// Kept in memory for [`TestHost::logs`] (tests check them for secrets).
+    #[default]
+    Memory,
+    /// Written to this process's stderr as they come, like `spin up` prints them; nothing kept,
+    /// so long benchmark and soak runs do not grow the host's memory.
+    Stderr,
 }
 
 /// Per-request store data.
@@ -193,7 +206,7 @@ struct Shared {
     variables: Arc<HashMap<String, String>>,
     allowed: Arc<Vec<(String, String, Option<u16>)>>,
     outbound: Outbound,
-    logs: MemoryOutputPipe,
+    logs: Option<MemoryOutputPipe>,
     files_dir: Option<PathBuf>,
     addr: SocketAddr,
 }
@@ -224,7 +237,7 @@ impl TestHost {
             variables: Arc::new(resolved.variables),
             allowed: Arc::new(resolved.allowed),
             outbound: Outbound::default(),
-            logs: MemoryOutputPipe::new(256 << 20),
+            logs: (config.logs == GuestLogs::Memory).then(|| MemoryOutputPipe::new(256 << 20)),
             files_dir: config.files_dir,
             addr: listener.local_addr()?,
         });
@@ -237,9 +250,13 @@ impl TestHost {
         format!("http://{}", self.shared.addr)
     }
 
-    /// Everything the guest wrote to stdout/stderr so far.
+    /// Everything the guest wrote to stdout/stderr so far (empty unless [`GuestLogs::Memory`]).
     pub fn logs(&self) -> String {
-        String::from_utf8_lossy(&self.shared.logs.contents()).into_owned()
+        self.shared
+            .logs
+            .as_ref()
+            .map(|logs| String::from_utf8_lossy(&logs.contents()).into_owned())
+            .unwrap_or_default()
     }
 }
 
@@ -331,7 +348,10 @@ async fn run_guest(
     req: hyper::Request<hyper::body::Incoming>,
 ) -> Result<hyper::Response<OutBody>> {
     let mut wasi = WasiCtx::builder();
-    wasi.stdout(shared.logs.clone()).stderr(shared.logs.clone());
+    match &shared.logs {
+        Some(logs) => wasi.stdout(logs.clone()).stderr(logs.clone()),
+        None => wasi.stdout(wasmtime_wasi::cli::stderr()).inherit_stderr(),
+    };
     if let Some(dir) = &shared.files_dir {
         wasi.preopened_dir(dir, "/", FsPerms::ReadOnly)?;
     }

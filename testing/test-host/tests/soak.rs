@@ -85,6 +85,7 @@ async fn start(name: &str) -> Gateway {
         kv_path,
         files_dir: None,
         port: 0,
+        ..Default::default()
     })
     .await
     .unwrap();

@@ -47,6 +47,7 @@ impl Env {
             kv_path: dir.join(".spin/sqlite_key_value.db"),
             files_dir: None,
             port: 0,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -309,6 +309,7 @@ async fn a_newer_mounted_token_file_is_imported() {
         kv_path: codex_env.dir.join(".spin/sqlite_key_value.db"),
         files_dir: Some(files),
         port: 0,
+        ..Default::default()
     })
     .await
     .unwrap();
