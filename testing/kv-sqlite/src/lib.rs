@@ -66,23 +66,22 @@ impl SqliteKv {
 
     /// The value under `key`.
     pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        // Cached statements, as Spin's store keeps them: a read is then one B-tree lookup.
         Ok(self
             .conn
-            .query_row(
-                "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
-                params![self.store, key],
-                |row| row.get::<_, Vec<u8>>(0),
-            )
+            .prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+            .query_row(params![self.store, key], |row| row.get::<_, Vec<u8>>(0))
             .optional()?)
     }
 
     /// Upsert `value` (always as a BLOB).
     pub fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.conn.execute(
-            "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
-             ON CONFLICT(store, key) DO UPDATE SET value = excluded.value",
-            params![self.store, key, value],
-        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(store, key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![self.store, key, value])?;
         Ok(())
     }
 

@@ -131,6 +131,10 @@ fn engine() -> &'static Engine {
         if uses_pooling() {
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling()));
         }
+        // For `perf record` on a benchmark run: names the guest's JIT code in /tmp/perf-PID.map.
+        if std::env::var_os("TEST_HOST_PERFMAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         Engine::new(&config).unwrap_or_else(|_| Engine::default())
     })
 }
