@@ -156,10 +156,19 @@ fn pooling() -> PoolingAllocationConfig {
     pool
 }
 
+static POOLING: OnceLock<bool> = OnceLock::new();
+
 /// Whether instances come from Spin's pooling allocator (else wasmtime's on-demand one).
 pub fn uses_pooling() -> bool {
-    static POOLING: OnceLock<bool> = OnceLock::new();
     *POOLING.get_or_init(pooling_possible)
+}
+
+/// Choose the instance allocator for this process before the first host starts; false once the
+/// engine exists with the other choice. The soak test wants on-demand: the pool keeps each used
+/// slot's pages resident for reuse, so its RSS follows the peak number of live instances and
+/// would hide (or fake) a leak.
+pub fn choose_pooling(pooling: bool) -> bool {
+    *POOLING.get_or_init(|| pooling) == pooling
 }
 
 /// Whether the pool's address-space reservation (about 2^42 bytes) is possible here, probed the
