@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces every figure in docs/en/performance.md with one command:
 #
-#   bench/run.sh            full run (~15 min after the builds)
+#   bench/run.sh            full run (~10 min after the builds)
 #   bench/run.sh --quick    short runs, to check the script itself
 #
 # What it does, in order:

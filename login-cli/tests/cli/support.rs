@@ -296,6 +296,7 @@ pub async fn gateway(
         kv_path,
         files_dir: None,
         port: 0,
+        ..Default::default()
     })
     .await
     .unwrap()
