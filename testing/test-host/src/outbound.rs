@@ -1,8 +1,10 @@
 //! Outbound HTTP with a connection pool, as Spin's outbound-http has: a guest request reuses an
 //! idle keep-alive connection to the same origin instead of opening a new one. wasmtime-wasi-http's
 //! `default_send_request` opens a connection per request, which would charge the gateway for a TCP
-//! handshake Spin does not pay. The request-option timeouts keep their wasmtime meaning: connect,
-//! first byte, and between body frames (the guest's idle timeout).
+//! handshake Spin does not pay. The request-option timeouts apply as in a pooled client (Spin's):
+//! connect bounds a new connection's TCP connect; first byte runs from the request (taking a
+//! pooled connection or opening one included) to the response head; between-bytes bounds each
+//! wait for a body frame (the guest's idle timeout).
 
 use std::collections::HashMap;
 use std::error::Error as _;
@@ -56,7 +58,9 @@ impl Outbound {
         options: Option<RequestOptions>,
     ) -> Result<http::Response<WasiBody>, Error> {
         if request.uri().scheme() != Some(&http::uri::Scheme::HTTP) {
-            let (res, _io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            // `io` drives the connection that feeds the body: it must outlive this call.
+            tokio::spawn(io);
             return Ok(res.map(BodyExt::boxed_unsync));
         }
         let timeout = |pick: fn(&RequestOptions) -> Option<Duration>| {
@@ -82,10 +86,12 @@ fn classify(err: hyper_util::client::legacy::Error) -> Error {
     let mut source = err.source();
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                return Error::ConnectionTimeout;
-            }
             if err.is_connect() {
+                // hyper-util's own connect timer is a TimedOut error with no OS code; an OS
+                // ETIMEDOUT is a failed connect, as wasmtime's sender reports it.
+                if io.kind() == std::io::ErrorKind::TimedOut && io.raw_os_error().is_none() {
+                    return Error::ConnectionTimeout;
+                }
                 return Error::Connect(std::io::Error::new(io.kind(), io.to_string()));
             }
         }

@@ -46,8 +46,9 @@ pub enum GuestLogs {
     /// Kept in memory for [`TestHost::logs`] (tests check them for secrets).
     #[default]
     Memory,
-    /// Written to this process's stderr as they come, like `spin up` prints them; nothing kept,
-    /// so long benchmark and soak runs do not grow the host's memory.
+    /// Both written to this process's stderr as they come (Spin prints them on its stdout and
+    /// stderr; this binary's stdout carries its JSON line). Nothing is kept, so long benchmark
+    /// runs do not grow the host's memory.
     Stderr,
 }
 
@@ -125,50 +126,70 @@ impl WasiHttpHooks for Hooks {
 }
 
 fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    &host_engine().0
+}
+
+/// The engine and whether it really got the pooling allocator.
+fn host_engine() -> &'static (Engine, bool) {
+    static ENGINE: OnceLock<(Engine, bool)> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let mut config = Config::new();
-        if uses_pooling() {
-            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling()));
+        let build = |pooling: bool| {
+            let mut config = Config::new();
+            if pooling {
+                config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool_config()));
+            }
+            // For `perf record` on a benchmark run: names the guest's JIT code in
+            // /tmp/perf-PID.map.
+            if std::env::var_os("TEST_HOST_PERFMAP").is_some() {
+                config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+            }
+            Engine::new(&config)
+        };
+        let wanted = *WANT_POOLING.get_or_init(pooling_possible);
+        match build(wanted) {
+            Ok(engine) => (engine, wanted),
+            Err(e) => {
+                eprintln!("test-host: engine with pooling={wanted} failed ({e}); using defaults");
+                (build(false).unwrap_or_else(|_| Engine::default()), false)
+            }
         }
-        // For `perf record` on a benchmark run: names the guest's JIT code in /tmp/perf-PID.map.
-        if std::env::var_os("TEST_HOST_PERFMAP").is_some() {
-            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
-        }
-        Engine::new(&config).unwrap_or_else(|_| Engine::default())
     })
 }
 
-/// Spin's instance pool: slots reused across requests, a little memory kept resident between
-/// them. Sized like Spin's defaults where they matter for one small component.
-fn pooling() -> PoolingAllocationConfig {
+/// Spin's instance pool and its default limits: slots reused across requests, a little memory
+/// kept resident between them.
+fn pool_config() -> PoolingAllocationConfig {
     const MIB: usize = 1 << 20;
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(1_000)
-        .total_core_instances(1_000)
         .total_memories(1_000)
         .total_tables(2_000)
         .max_component_instance_size(10 * MIB)
         .max_core_instance_size(10 * MIB)
+        .max_core_instances_per_component(200)
+        .max_tables_per_component(20)
+        .table_elements(100_000)
+        .max_memories_per_component(32)
         .max_memory_size(4 << 30)
         .linear_memory_keep_resident(2 * MIB)
         .table_keep_resident(MIB / 2);
     pool
 }
 
-static POOLING: OnceLock<bool> = OnceLock::new();
+static WANT_POOLING: OnceLock<bool> = OnceLock::new();
 
-/// Whether instances come from Spin's pooling allocator (else wasmtime's on-demand one).
+/// Whether instances come from Spin's pooling allocator (else wasmtime's on-demand one): what
+/// the engine got, not what was asked for.
 pub fn uses_pooling() -> bool {
-    *POOLING.get_or_init(pooling_possible)
+    host_engine().1
 }
 
-/// Choose the instance allocator for this process before the first host starts; false once the
-/// engine exists with the other choice. The soak test wants on-demand: the pool keeps each used
-/// slot's pages resident for reuse, so its RSS follows the peak number of live instances and
-/// would hide (or fake) a leak.
+/// Ask for the pooling allocator or not, before anything in this process has settled the choice
+/// (the first host start or [`uses_pooling`] does); false if it was already settled otherwise.
+/// The soak test wants on-demand: the pool keeps each used slot's pages resident for reuse, so
+/// its RSS follows the peak number of live instances and would hide (or fake) a leak.
 pub fn choose_pooling(pooling: bool) -> bool {
-    *POOLING.get_or_init(|| pooling) == pooling
+    *WANT_POOLING.get_or_init(|| pooling) == pooling
 }
 
 /// Whether the pool's address-space reservation (about 2^42 bytes) is possible here, probed the

@@ -248,9 +248,11 @@ async fn outbound_connections_are_reused_across_requests() {
         assert!(!res.bytes().await.unwrap().is_empty());
     }
     assert_eq!(env.codex.generation_requests().len(), 8);
-    assert_eq!(
-        env.codex.connections(),
-        1,
-        "sequential upstream calls share one keep-alive connection"
+    // hyper-util returns a connection to its pool from a background task, so a request may now
+    // and then race it and open a second one; without pooling this would be 8.
+    assert!(
+        env.codex.connections() <= 2,
+        "sequential upstream calls share a keep-alive connection: {} connections for 8 calls",
+        env.codex.connections()
     );
 }
