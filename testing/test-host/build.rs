@@ -17,10 +17,24 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", root.join(file).display());
     }
+    println!("cargo:rerun-if-env-changed=GATEWAY_WASM_SYMBOLS");
     // A separate target dir: the outer cargo holds the lock on the main one.
     let target_dir = root.join("target/test-wasm");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    // The .wasm is always built with the workspace's release profile, as shipped, whatever
+    // profile overrides the outer build has (a profiling build of the host, say). Only
+    // GATEWAY_WASM_SYMBOLS=1 keeps the guest's function names, for `perf` with
+    // TEST_HOST_PERFMAP=1.
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("CARGO_PROFILE_") {
+            command.env_remove(key);
+        }
+    }
+    if std::env::var_os("GATEWAY_WASM_SYMBOLS").is_some_and(|v| v == "1") {
+        command.env("CARGO_PROFILE_RELEASE_STRIP", "none");
+    }
+    let status = command
         .current_dir(&root)
         .args([
             "build",
