@@ -192,7 +192,7 @@ async fn main() -> anyhow::Result<()> {
             "bench": "instantiate",
             "iterations": times.len(),
             "component_compile_ms": compile.as_secs_f64() * 1e3,
-            "instance_allocator": if test_host::server::uses_pooling() { "pooling" } else { "on-demand" },
+            "instance_allocator": test_host::server::instance_allocator(),
             "instantiate_us": {
                 "mean": mean,
                 "p50": percentile(&times, 0.50),

@@ -114,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
         "oauth_url": oauth.as_ref().map(|o| o.base_url()),
         "api_key": args.vars.get("downstream_api_key"),
         "kv_path": kv_path,
-        "instance_allocator": if test_host::server::uses_pooling() { "pooling" } else { "on-demand" },
+        "instance_allocator": test_host::server::instance_allocator(),
     });
     println!("{line}");
     std::future::pending::<()>().await;

@@ -184,6 +184,15 @@ pub fn uses_pooling() -> bool {
     host_engine().1
 }
 
+/// The allocator's name as reports show it: `pooling` or `on-demand`.
+pub fn instance_allocator() -> &'static str {
+    if uses_pooling() {
+        "pooling"
+    } else {
+        "on-demand"
+    }
+}
+
 /// Ask for the pooling allocator or not, before anything in this process has settled the choice
 /// (the first host start or [`uses_pooling`] does); false if it was already settled otherwise.
 /// The soak test wants on-demand: the pool keeps each used slot's pages resident for reuse, so

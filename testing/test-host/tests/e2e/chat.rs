@@ -360,6 +360,14 @@ async fn unreachable_upstream_is_502_upstream_unavailable() {
         .await;
     assert_eq!(status, 502);
     assert_eq!(envelope_code(&v), "upstream_unavailable");
+    // The host must report a refused connect as such (wasi-http `connection-refused`).
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("refused the connection"),
+        "{v}"
+    );
 }
 
 #[tokio::test]
