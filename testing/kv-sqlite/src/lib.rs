@@ -165,15 +165,19 @@ impl SqliteKv {
 mod tests {
     use super::*;
 
-    fn temp_db(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("kv-sqlite-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir.join(SPIN_DEFAULT_DB)
+    /// A database path in a fresh directory that is removed when the guard drops.
+    fn temp_db(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("kv-sqlite-{name}-"))
+            .tempdir()
+            .unwrap();
+        let path = dir.path().join(SPIN_DEFAULT_DB);
+        (dir, path)
     }
 
     #[test]
     fn increment_is_eight_le_bytes_and_counts() {
-        let path = temp_db("inc");
+        let (_dir, path) = temp_db("inc");
         let mut kv = SqliteKv::open(&path, DEFAULT_STORE).unwrap();
         assert_eq!(kv.increment("c", 1).unwrap(), 1);
         assert_eq!(kv.increment("c", 1).unwrap(), 2);
@@ -182,7 +186,7 @@ mod tests {
 
     #[test]
     fn values_are_blobs() {
-        let path = temp_db("blob");
+        let (_dir, path) = temp_db("blob");
         let kv = SqliteKv::open(&path, DEFAULT_STORE).unwrap();
         kv.set("k", b"{\"a\":1}").unwrap();
         let ty: String = kv
@@ -194,7 +198,7 @@ mod tests {
 
     #[test]
     fn swap_on_absent_key_is_an_unconditional_upsert() {
-        let path = temp_db("cas");
+        let (_dir, path) = temp_db("cas");
         let mut kv = SqliteKv::open(&path, DEFAULT_STORE).unwrap();
         kv.swap("k", None, b"first").unwrap();
         // A second instance that also saw "absent" still wins: the quirk.
@@ -210,7 +214,7 @@ mod tests {
 
     #[test]
     fn two_connections_share_one_file() {
-        let path = temp_db("shared");
+        let (_dir, path) = temp_db("shared");
         let mut a = SqliteKv::open(&path, DEFAULT_STORE).unwrap();
         let mut b = SqliteKv::open(&path, DEFAULT_STORE).unwrap();
         assert_eq!(a.increment("lease", 1).unwrap(), 1);

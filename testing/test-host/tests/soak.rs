@@ -55,6 +55,7 @@ struct Gateway {
     host: TestHost,
     _codex: FakeCodex,
     _oauth: FakeOAuth,
+    _scratch: tempfile::TempDir,
 }
 
 async fn start(name: &str) -> Gateway {
@@ -65,9 +66,11 @@ async fn start(name: &str) -> Gateway {
     let codex = FakeCodex::start().await.unwrap();
     codex.set_recording(false);
     let oauth = FakeOAuth::start("rt-initial").await.unwrap();
-    let dir = std::env::temp_dir().join(format!("cgw-soak-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let kv_path = dir.join(".spin/sqlite_key_value.db");
+    let scratch = tempfile::Builder::new()
+        .prefix(&format!("cgw-soak-{name}-"))
+        .tempdir()
+        .unwrap();
+    let kv_path = scratch.path().join(".spin/sqlite_key_value.db");
     let kv = kv_sqlite::SqliteKv::open(&kv_path, kv_sqlite::DEFAULT_STORE).unwrap();
     let record = TokenRecord {
         version: RECORD_VERSION,
@@ -103,6 +106,7 @@ async fn start(name: &str) -> Gateway {
         host,
         _codex: codex,
         _oauth: oauth,
+        _scratch: scratch,
     }
 }
 

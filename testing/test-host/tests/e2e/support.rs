@@ -16,15 +16,16 @@ pub struct Env {
     pub oauth: FakeOAuth,
     pub dir: PathBuf,
     pub client: reqwest::Client,
+    /// Removes `dir` when the test ends.
+    _scratch: tempfile::TempDir,
 }
 
-pub fn temp_dir(name: &str) -> PathBuf {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("cgw-e2e-{}-{name}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory, removed when the returned guard drops.
+pub fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("cgw-e2e-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 impl Env {
@@ -32,7 +33,8 @@ impl Env {
     pub async fn start(name: &str, extra: &[(&str, &str)]) -> Env {
         let codex = FakeCodex::start().await.unwrap();
         let oauth = FakeOAuth::start("rt-initial").await.unwrap();
-        let dir = temp_dir(name);
+        let scratch = temp_dir(name);
+        let dir = scratch.path().to_path_buf();
         let mut variables: HashMap<String, String> = HashMap::from([
             ("downstream_api_key".into(), KEY.into()),
             ("codex_base_url".into(), codex.base_url()),
@@ -57,6 +59,7 @@ impl Env {
             oauth,
             dir,
             client: reqwest::Client::new(),
+            _scratch: scratch,
         }
     }
 

@@ -293,7 +293,7 @@ async fn a_newer_mounted_token_file_is_imported() {
         ..codex_env.stored_token().unwrap()
     };
     std::fs::write(
-        files.join("oauth-token.json"),
+        files.path().join("oauth-token.json"),
         newer.to_json_pretty().unwrap(),
     )
     .unwrap();
@@ -307,7 +307,7 @@ async fn a_newer_mounted_token_file_is_imported() {
         .map(|(k, v)| (k.to_owned(), v))
         .collect(),
         kv_path: codex_env.dir.join(".spin/sqlite_key_value.db"),
-        files_dir: Some(files),
+        files_dir: Some(files.path().to_path_buf()),
         port: 0,
         ..Default::default()
     })
