@@ -34,7 +34,8 @@ pub fn handle(
         model: translated.model.clone(),
         // The non-stream answer always carries usage; it is folded from the same chunks.
         include_usage: translated.include_usage || !translated.stream,
-    });
+    })
+    .restoring(translated.tool_names.clone());
     let mut headers = super::relayed_headers(&upstream.headers);
     if !translated.stream {
         let mut builder = ChatCompletionBuilder::new();

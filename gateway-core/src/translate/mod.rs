@@ -5,3 +5,4 @@ pub mod request;
 pub mod responses_request;
 pub mod stream;
 pub mod tool_calls;
+pub mod tool_names;

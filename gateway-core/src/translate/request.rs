@@ -32,11 +32,13 @@
 //! without tools, and everything in [`EXTRA_POLICY`] marked [`ExtraPolicy::Ignore`] plus any
 //! field nobody knows (forwarding unknown fields to a backend that 400s on them helps nobody).
 //! Message fields without an equivalent are reported as `messages[].<field>`.
+//! Function names over the backend's 64-character limit are shortened wherever they appear
+//! upstream and restored in the answer (see `translate::tool_names`).
 //! Refused with a 400: `n` > 1, `modalities` containing `audio`, `audio`.
 
 use crate::codex::request::{
-    FunctionChoice, FunctionTool, Reasoning, ReasoningEffort, ReasoningSummary, ResponsesRequest,
-    TextConfig, TextFormat, Tool, ToolChoice, ToolChoiceMode, Verbosity,
+    FunctionChoice, FunctionTool, InputItem, Reasoning, ReasoningEffort, ReasoningSummary,
+    ResponsesRequest, TextConfig, TextFormat, Tool, ToolChoice, ToolChoiceMode, Verbosity,
     INCLUDE_ENCRYPTED_REASONING,
 };
 use crate::error::GatewayError;
@@ -45,6 +47,7 @@ use crate::openai::chat_request::{
 };
 
 use super::messages::{convert_messages, non_blank};
+use super::tool_names::ToolNames;
 
 /// A translated chat request, ready to send.
 #[derive(Debug)]
@@ -61,6 +64,8 @@ pub struct Translated {
     pub ignored: Vec<String>,
     /// Conversation id (`prompt_cache_key`, else `user`), sent as the `session_id` header.
     pub session_id: Option<String>,
+    /// Function names shortened for the backend, to restore in the answer.
+    pub tool_names: ToolNames,
 }
 
 /// What happens to a top-level chat field that the translator does not map itself.
@@ -173,7 +178,7 @@ pub fn translate_chat(mut request: ChatCompletionRequest) -> Result<Translated, 
         parallel_tool_calls: request.parallel_tool_calls,
     };
     let (tool_choice, parallel_tool_calls) = tool_options(options, &mut ignored)?;
-    let upstream = ResponsesRequest {
+    let mut upstream = ResponsesRequest {
         model: model.trim().to_owned(),
         instructions: conversation.instructions,
         input: conversation.input,
@@ -189,6 +194,7 @@ pub fn translate_chat(mut request: ChatCompletionRequest) -> Result<Translated, 
         service_tier: passed.service_tier,
         extra: passed.extra,
     };
+    let tool_names = shorten_tool_names(&mut upstream);
     let body = serde_json::to_vec(&upstream)
         .map_err(|e| GatewayError::Internal(format!("serialising the upstream request: {e}")))?;
     Ok(Translated {
@@ -198,7 +204,48 @@ pub fn translate_chat(mut request: ChatCompletionRequest) -> Result<Translated, 
         include_usage: request.stream_options.and_then(|o| o.include_usage) == Some(true),
         ignored: ignored.into_vec(),
         session_id: upstream.prompt_cache_key,
+        tool_names,
     })
+}
+
+/// Function names over the backend's limit, shortened everywhere they appear upstream.
+fn shorten_tool_names(upstream: &mut ResponsesRequest) -> ToolNames {
+    let declared = upstream.tools.iter().filter_map(|tool| match tool {
+        Tool::Function(f) => Some(f.name.as_str()),
+        Tool::Other(_) => None,
+    });
+    let chosen = match &upstream.tool_choice {
+        Some(ToolChoice::Function(choice)) => Some(choice.name.as_str()),
+        _ => None,
+    };
+    let called = upstream.input.iter().filter_map(|item| match item {
+        InputItem::FunctionCall { name, .. } => Some(name.as_str()),
+        _ => None,
+    });
+    let names = ToolNames::plan(declared.chain(chosen).chain(called));
+    if names.is_empty() {
+        return names;
+    }
+    let rename = |name: &mut String| {
+        let short = names.upstream(name);
+        if short != name {
+            *name = short.to_owned();
+        }
+    };
+    for tool in &mut upstream.tools {
+        if let Tool::Function(f) = tool {
+            rename(&mut f.name);
+        }
+    }
+    if let Some(ToolChoice::Function(choice)) = &mut upstream.tool_choice {
+        rename(&mut choice.name);
+    }
+    for item in &mut upstream.input {
+        if let InputItem::FunctionCall { name, .. } = item {
+            rename(name);
+        }
+    }
+    names
 }
 
 /// Top-level values that go upstream as the client sent them.

@@ -668,3 +668,47 @@ fn arb_json() -> impl Strategy<Value = Value> {
         ]
     })
 }
+
+#[test]
+fn long_function_names_are_shortened_everywhere_upstream() {
+    let long = format!(
+        "mcp__{}__create_issue",
+        "github_enterprise_server".repeat(3)
+    );
+    let other = format!("a_{}", "b".repeat(80));
+    let input = format!(
+        r#"{{"model":"gpt-5",
+        "tools":[{{"type":"function","function":{{"name":"{long}"}}}},
+                 {{"type":"function","function":{{"name":"{other}"}}}},
+                 {{"type":"function","function":{{"name":"short"}}}}],
+        "tool_choice":{{"type":"function","function":{{"name":"{long}"}}}},
+        "messages":[{{"role":"user","content":"Hi"}},
+          {{"role":"assistant","tool_calls":[{{"id":"c1","type":"function",
+             "function":{{"name":"{other}","arguments":"{{}}"}}}}]}},
+          {{"role":"tool","tool_call_id":"c1","content":"ok"}}]}}"#
+    );
+    let (body, t) = translate(&input);
+    let short_other: String = other.chars().take(64).collect();
+    assert_eq!(
+        body["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["mcp__create_issue", short_other.as_str(), "short"]
+    );
+    assert_eq!(body["tool_choice"]["name"], "mcp__create_issue");
+    assert_eq!(body["input"][1]["name"], short_other.as_str());
+    assert_eq!(t.tool_names.client("mcp__create_issue"), long);
+    assert_eq!(t.tool_names.client(&short_other), other);
+    assert_eq!(t.tool_names.client("short"), "short");
+}
+
+#[test]
+fn names_within_the_limit_leave_nothing_to_restore() {
+    let (_, t) = translate(&with_user(
+        r#""tools":[{"type":"function","function":{"name":"get_weather"}}]"#,
+    ));
+    assert!(t.tool_names.is_empty());
+}

@@ -18,6 +18,7 @@ use crate::openai::chunk::{ChatCompletionChunk, ChunkChoice, ChunkDelta, ToolCal
 use crate::sse::decode::SseEvent;
 use crate::sse::encode::{write_data, write_done};
 use crate::translate::tool_calls::{ItemPhase, ToolCalls};
+use crate::translate::tool_names::ToolNames;
 
 /// How an upstream stream ended. The host reports the endings it observes itself
 /// (EOF, transport errors, idle timeouts, the client leaving) through [`ChatStream::finish`].
@@ -128,6 +129,8 @@ pub struct ChatStream {
     streamed_text_items: Vec<String>,
     /// (item, summary part, content part) of the last reasoning piece, to separate parts.
     reasoning_part: Option<(Option<String>, Option<u32>, Option<u32>)>,
+    /// Function names the request shortened, restored in every tool-call header.
+    tool_names: ToolNames,
     end: Option<StreamEnd>,
 }
 
@@ -140,8 +143,16 @@ impl ChatStream {
             tools: ToolCalls::default(),
             streamed_text_items: Vec::new(),
             reasoning_part: None,
+            tool_names: ToolNames::default(),
             end: None,
         }
+    }
+
+    /// The same stream, giving tool calls back the client's names for shortened ones
+    /// ([`crate::translate::request::Translated::tool_names`]).
+    pub fn restoring(mut self, tool_names: ToolNames) -> Self {
+        self.tool_names = tool_names;
+        self
     }
 
     /// How the stream ended, once it has.
@@ -284,9 +295,20 @@ impl ChatStream {
         }
     }
 
-    fn tool_chunk(&mut self, tool_calls: Vec<ToolCallDelta>) -> Vec<ChatFrame> {
+    fn tool_chunk(&mut self, mut tool_calls: Vec<ToolCallDelta>) -> Vec<ChatFrame> {
         if tool_calls.is_empty() {
             return Vec::new();
+        }
+        if !self.tool_names.is_empty() {
+            for name in tool_calls
+                .iter_mut()
+                .filter_map(|c| c.function.name.as_mut())
+            {
+                let client = self.tool_names.client(name);
+                if client != name {
+                    *name = client.to_owned();
+                }
+            }
         }
         let delta = ChunkDelta {
             tool_calls,

@@ -393,3 +393,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn shortened_tool_names_are_restored_in_call_headers() {
+    let long = format!("mcp__{}__create_issue", "s".repeat(60));
+    let names = crate::translate::tool_names::ToolNames::plan([long.as_str()]);
+    let upstream = names.upstream(&long).to_owned();
+    let mut stream = ChatStream::new(options(false)).restoring(names);
+    let events = [
+        CREATED.to_owned(),
+        call_item("added", 0, "fc_1", "call_1", &upstream, ""),
+        args_delta("fc_1", 0, "{}"),
+        call_item("done", 0, "fc_1", "call_1", &upstream, "{}"),
+        COMPLETED.to_owned(),
+    ];
+    let frames: Vec<Value> = events
+        .iter()
+        .flat_map(|e| stream.on_event(&event(e)))
+        .map(|f| digest(&f))
+        .collect();
+    let header = &frames[0]["delta"]["tool_calls"][0];
+    assert_eq!(header["function"]["name"], long.as_str());
+    assert_eq!(header["id"], "call_1");
+    let text = serde_json::to_string(&frames).unwrap();
+    assert!(!text.contains(&format!("\"{upstream}\"")), "{text}");
+}

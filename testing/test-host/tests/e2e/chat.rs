@@ -217,6 +217,78 @@ async fn parallel_tool_calls_stream_and_fold_and_multi_turn_round_trips() {
     assert_eq!(up["tools"][0]["name"], "get_weather");
 }
 
+/// The parallel tool-call fixture as a backend answers a request whose `get_weather` tool was
+/// sent as `mcp__get_weather`.
+fn answer_with_shortened_names() -> Scenario {
+    let sse: Vec<u8> = test_host::fake_codex::fixture_events("tool_calls_parallel").concat();
+    let body = String::from_utf8(sse)
+        .unwrap()
+        .replace(r#""name":"get_weather""#, r#""name":"mcp__get_weather""#);
+    assert!(body.contains("mcp__get_weather"));
+    Scenario::Raw {
+        status: 200,
+        headers: vec![("content-type".into(), "text/event-stream".into())],
+        body,
+    }
+}
+
+#[tokio::test]
+async fn tool_names_over_64_characters_are_shortened_upstream_and_restored() {
+    let env = Env::start("chat-long-tool-names", &[]).await;
+    env.seed_token(3600);
+    let long = format!("mcp__{}__get_weather", "weather_service_".repeat(4));
+    assert!(long.len() > 64);
+    for stream in [false, true] {
+        env.codex.push(answer_with_shortened_names());
+        let body = json!({
+            "model": "gpt-5.4",
+            "stream": stream,
+            "tools": [{"type": "function", "function": {"name": long, "parameters": {"type": "object"}}}],
+            "tool_choice": {"type": "function", "function": {"name": long}},
+            "messages": [
+                {"role": "user", "content": "weather?"},
+                {"role": "assistant", "content": null, "tool_calls": [
+                    {"id": "call_0", "type": "function", "function": {"name": long, "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": "call_0", "content": "{}"},
+            ],
+        });
+        let res = env
+            .post_json("/v1/chat/completions", &body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let names: Vec<String> = if stream {
+            parsed(&sse_events(res).await)
+                .iter()
+                .flat_map(|c| {
+                    c["choices"][0]["delta"]["tool_calls"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .filter_map(|t| t["function"]["name"].as_str().map(str::to_owned))
+                .collect()
+        } else {
+            let v: Value = res.json().await.unwrap();
+            v["choices"][0]["message"]["tool_calls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["function"]["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        // The second call is to a tool whose name needed no shortening.
+        assert_eq!(names, [long.as_str(), "get_time"], "stream={stream}");
+
+        let up = env.codex.generation_requests().pop().unwrap().json();
+        assert_eq!(up["tools"][0]["name"], "mcp__get_weather");
+        assert_eq!(up["tool_choice"]["name"], "mcp__get_weather");
+        assert_eq!(up["input"][1]["name"], "mcp__get_weather");
+        assert!(!up.to_string().contains(&long), "{up}");
+    }
+}
+
 #[tokio::test]
 async fn images_and_reasoning_are_translated() {
     let env = Env::start("chat-images", &[]).await;
