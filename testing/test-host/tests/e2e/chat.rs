@@ -37,6 +37,19 @@ async fn sse_events(res: reqwest::Response) -> Vec<(Instant, String)> {
     events
 }
 
+/// Every `tool_calls` delta of a chat stream, in order.
+fn delta_tool_calls(chunks: &[Value]) -> Vec<Value> {
+    chunks
+        .iter()
+        .flat_map(|c| {
+            c["choices"][0]["delta"]["tool_calls"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 fn parsed(events: &[(Instant, String)]) -> Vec<Value> {
     events
         .iter()
@@ -175,14 +188,8 @@ async fn parallel_tool_calls_stream_and_fold_and_multi_turn_round_trips() {
         .await
         .unwrap();
     let chunks = parsed(&sse_events(res).await);
-    let indexes: Vec<i64> = chunks
+    let indexes: Vec<i64> = delta_tool_calls(&chunks)
         .iter()
-        .flat_map(|c| {
-            c["choices"][0]["delta"]["tool_calls"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
         .filter(|t| t.get("id").is_some())
         .map(|t| t["index"].as_i64().unwrap())
         .collect();
@@ -259,14 +266,8 @@ async fn tool_names_over_64_characters_are_shortened_upstream_and_restored() {
             .unwrap();
         assert_eq!(res.status(), 200);
         let names: Vec<String> = if stream {
-            parsed(&sse_events(res).await)
+            delta_tool_calls(&parsed(&sse_events(res).await))
                 .iter()
-                .flat_map(|c| {
-                    c["choices"][0]["delta"]["tool_calls"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default()
-                })
                 .filter_map(|t| t["function"]["name"].as_str().map(str::to_owned))
                 .collect()
         } else {
