@@ -6,6 +6,7 @@
 
 use crate::error::GatewayError;
 use crate::log::{LogFormat, LogLevel};
+use crate::translate::stream::ReasoningOutput;
 
 /// The Codex CLI's public OAuth client id.
 pub const DEFAULT_CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
@@ -66,6 +67,8 @@ pub struct Settings {
     pub log_level: LogLevel,
     /// Log line format.
     pub log_format: LogFormat,
+    /// `reasoning_output`: how chat answers carry the model's reasoning.
+    pub reasoning_output: ReasoningOutput,
 }
 
 impl std::fmt::Debug for Settings {
@@ -135,6 +138,12 @@ impl Settings {
             token_file: get("token_file").unwrap_or_else(|| "/oauth-token.json".into()),
             log_level: parse_with(&get, "log_level", LogLevel::Info, LogLevel::parse)?,
             log_format: parse_with(&get, "log_format", LogFormat::Text, LogFormat::parse)?,
+            reasoning_output: parse_with(
+                &get,
+                "reasoning_output",
+                ReasoningOutput::Field,
+                ReasoningOutput::parse,
+            )?,
         })
     }
 
@@ -302,6 +311,7 @@ mod tests {
         assert_eq!(s.idle_timeout_secs, 300);
         assert_eq!(s.max_body_bytes, 16 * 1024 * 1024);
         assert_eq!(s.log_level, LogLevel::Info);
+        assert_eq!(s.reasoning_output, ReasoningOutput::Field);
         assert!(!format!("{s:?}").contains("sk-secret-123"));
     }
 
@@ -368,6 +378,11 @@ mod tests {
                 "log_format",
             ),
             (
+                "bad reasoning output",
+                &[("downstream_api_key", "k"), ("reasoning_output", "tags")],
+                "reasoning_output",
+            ),
+            (
                 "bad path",
                 &[("downstream_api_key", "k"), ("codex_responses_path", "x")],
                 "codex_responses_path",
@@ -403,5 +418,17 @@ mod tests {
         .unwrap();
         assert_eq!(s.mode, Mode::OpenAiApi);
         assert_eq!(s.upstream_base_url, "http://127.0.0.1:9000");
+    }
+
+    #[test]
+    fn reasoning_output_values() {
+        for (raw, want) in [
+            ("reasoning_content", ReasoningOutput::Field),
+            ("THINK_TAGS", ReasoningOutput::ThinkTags),
+            ("none", ReasoningOutput::Hidden),
+        ] {
+            let s = settings(&[("downstream_api_key", "k"), ("reasoning_output", raw)]).unwrap();
+            assert_eq!(s.reasoning_output, want, "{raw}");
+        }
     }
 }

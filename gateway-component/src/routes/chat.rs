@@ -35,7 +35,8 @@ pub fn handle(
         // The non-stream answer always carries usage; it is folded from the same chunks.
         include_usage: translated.include_usage || !translated.stream,
     })
-    .restoring(translated.tool_names.clone());
+    .restoring(translated.tool_names.clone())
+    .reasoning_as(ctx.settings.reasoning_output);
     let mut headers = super::relayed_headers(&upstream.headers);
     if !translated.stream {
         let mut builder = ChatCompletionBuilder::new();

@@ -54,6 +54,36 @@ pub struct StreamOptions {
     pub include_usage: bool,
 }
 
+/// How the model's reasoning reaches chat clients (the `reasoning_output` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReasoningOutput {
+    /// In `delta.reasoning_content` / `message.reasoning_content`, beside the answer.
+    #[default]
+    Field,
+    /// Inside the content, as `<think>…</think>` before the answer, for clients that only
+    /// render `content` and fold think tags themselves.
+    ThinkTags,
+    /// Not sent (still counted in `usage.completion_tokens_details.reasoning_tokens`).
+    Hidden,
+}
+
+impl ReasoningOutput {
+    /// `reasoning_content`, `think_tags` or `none`, any case.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.to_ascii_lowercase().as_str() {
+            "reasoning_content" => Some(Self::Field),
+            "think_tags" => Some(Self::ThinkTags),
+            "none" => Some(Self::Hidden),
+            _ => None,
+        }
+    }
+}
+
+/// Opens the reasoning in [`ReasoningOutput::ThinkTags`].
+const THINK_OPEN: &str = "<think>";
+/// Closes it; the answer follows after a blank line.
+const THINK_CLOSE: &str = "</think>";
+
 /// One thing to write downstream.
 ///
 /// When the first frame of a stream is an `Error`, nothing was sent yet: the host may answer
@@ -131,6 +161,9 @@ pub struct ChatStream {
     reasoning_part: Option<(Option<String>, Option<u32>, Option<u32>)>,
     /// Function names the request shortened, restored in every tool-call header.
     tool_names: ToolNames,
+    reasoning_output: ReasoningOutput,
+    /// A `<think>` was sent and not closed yet.
+    think_open: bool,
     end: Option<StreamEnd>,
 }
 
@@ -144,8 +177,16 @@ impl ChatStream {
             streamed_text_items: Vec::new(),
             reasoning_part: None,
             tool_names: ToolNames::default(),
+            reasoning_output: ReasoningOutput::default(),
+            think_open: false,
             end: None,
         }
+    }
+
+    /// The same stream, presenting reasoning as `output` says.
+    pub fn reasoning_as(mut self, output: ReasoningOutput) -> Self {
+        self.reasoning_output = output;
+        self
     }
 
     /// The same stream, giving tool calls back the client's names for shortened ones
@@ -255,6 +296,11 @@ impl ChatStream {
         if text.is_empty() {
             return Vec::new();
         }
+        let text = if std::mem::take(&mut self.think_open) {
+            format!("{THINK_CLOSE}\n\n{text}")
+        } else {
+            text
+        };
         let delta = ChunkDelta {
             content: Some(text),
             ..ChunkDelta::default()
@@ -264,7 +310,7 @@ impl ChatStream {
 
     /// Reasoning pieces; a blank line separates summary parts.
     fn reasoning_delta(&mut self, delta: Delta) -> Vec<ChatFrame> {
-        if delta.delta.is_empty() {
+        if delta.delta.is_empty() || self.reasoning_output == ReasoningOutput::Hidden {
             return Vec::new();
         }
         let part = (delta.item_id, delta.summary_index, delta.content_index);
@@ -273,8 +319,30 @@ impl ChatStream {
             _ => delta.delta,
         };
         self.reasoning_part = Some(part);
+        let delta = match self.reasoning_output {
+            ReasoningOutput::ThinkTags => {
+                let opening = if self.think_open { "" } else { THINK_OPEN };
+                self.think_open = true;
+                ChunkDelta {
+                    content: Some(format!("{opening}{text}")),
+                    ..ChunkDelta::default()
+                }
+            }
+            _ => ChunkDelta {
+                reasoning_content: Some(text),
+                ..ChunkDelta::default()
+            },
+        };
+        vec![self.chunk(delta, None)]
+    }
+
+    /// The `</think>` owed before tool calls or the end, when reasoning was the last output.
+    fn close_think(&mut self) -> Vec<ChatFrame> {
+        if !std::mem::take(&mut self.think_open) {
+            return Vec::new();
+        }
         let delta = ChunkDelta {
-            reasoning_content: Some(text),
+            content: Some(THINK_CLOSE.to_owned()),
             ..ChunkDelta::default()
         };
         vec![self.chunk(delta, None)]
@@ -299,6 +367,7 @@ impl ChatStream {
         if tool_calls.is_empty() {
             return Vec::new();
         }
+        let mut frames = self.close_think();
         if !self.tool_names.is_empty() {
             for name in tool_calls
                 .iter_mut()
@@ -314,7 +383,8 @@ impl ChatStream {
             tool_calls,
             ..ChunkDelta::default()
         };
-        vec![self.chunk(delta, None)]
+        frames.push(self.chunk(delta, None));
+        frames
     }
 
     fn incomplete(&mut self, response: &ResponseObject) -> Vec<ChatFrame> {
@@ -327,6 +397,7 @@ impl ChatStream {
     fn close(&mut self, end: StreamEnd, usage: Option<CompletionUsage>) -> Vec<ChatFrame> {
         let pending = self.tools.flush();
         let mut frames = self.tool_chunk(pending);
+        frames.extend(self.close_think());
         let finish_reason = match &end {
             StreamEnd::Incomplete { reason } if reason == "content_filter" => {
                 FinishReason::ContentFilter

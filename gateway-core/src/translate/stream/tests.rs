@@ -418,3 +418,90 @@ fn shortened_tool_names_are_restored_in_call_headers() {
     let text = serde_json::to_string(&frames).unwrap();
     assert!(!text.contains(&format!("\"{upstream}\"")), "{text}");
 }
+
+fn run_reasoning_as(output: ReasoningOutput, events: &[String]) -> Vec<Value> {
+    let mut stream = ChatStream::new(options(false)).reasoning_as(output);
+    events
+        .iter()
+        .flat_map(|e| stream.on_event(&event(e)))
+        .map(|f| digest(&f))
+        .collect()
+}
+
+#[test]
+fn think_tags_wrap_reasoning_in_the_content() {
+    let frames = run_reasoning_as(
+        ReasoningOutput::ThinkTags,
+        &[
+            summary("rs", 0, "A"),
+            summary("rs", 1, "B"),
+            text("m", "x"),
+            text("m", "y"),
+            COMPLETED_NO_USAGE.into(),
+        ],
+    );
+    assert_eq!(
+        frames,
+        [
+            json!({"delta": {"role":"assistant","content":"<think>A"}, "finish": null}),
+            json!({"delta": {"content":"\n\nB"}, "finish": null}),
+            json!({"delta": {"content":"</think>\n\nx"}, "finish": null}),
+            json!({"delta": {"content":"y"}, "finish": null}),
+            stop(),
+            json!("[DONE]"),
+        ]
+    );
+}
+
+#[test]
+fn think_tags_close_before_tool_calls_and_at_the_end() {
+    let frames = run_reasoning_as(
+        ReasoningOutput::ThinkTags,
+        &[
+            summary("rs", 0, "A"),
+            call_item("added", 1, "fc_1", "call_1", "f", ""),
+            args_delta("fc_1", 1, "{}"),
+            COMPLETED_NO_USAGE.into(),
+        ],
+    );
+    assert_eq!(
+        frames[1],
+        json!({"delta": {"content":"</think>"}, "finish": null})
+    );
+    assert_eq!(frames[2]["delta"]["tool_calls"][0]["function"]["name"], "f");
+    assert_eq!(frames[4]["finish"], "tool_calls");
+
+    let frames = run_reasoning_as(
+        ReasoningOutput::ThinkTags,
+        &[summary("rs", 0, "A"), COMPLETED_NO_USAGE.into()],
+    );
+    assert_eq!(
+        frames,
+        [
+            json!({"delta": {"role":"assistant","content":"<think>A"}, "finish": null}),
+            json!({"delta": {"content":"</think>"}, "finish": null}),
+            stop(),
+            json!("[DONE]"),
+        ]
+    );
+}
+
+#[test]
+fn hidden_reasoning_sends_only_the_answer() {
+    let frames = run_reasoning_as(
+        ReasoningOutput::Hidden,
+        &[
+            summary("rs", 0, "A"),
+            text("m", "x"),
+            COMPLETED_NO_USAGE.into(),
+        ],
+    );
+    assert_eq!(
+        frames,
+        [
+            json!({"delta": {"role":"assistant","content":"x"}, "finish": null}),
+            stop(),
+            json!("[DONE]"),
+        ]
+    );
+}

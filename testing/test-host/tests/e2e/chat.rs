@@ -320,6 +320,51 @@ async fn images_and_reasoning_are_translated() {
 }
 
 #[tokio::test]
+async fn reasoning_output_setting_moves_or_hides_the_reasoning() {
+    for (setting, tagged) in [("think_tags", true), ("none", false)] {
+        let env = Env::start("chat-reasoning-output", &[("reasoning_output", setting)]).await;
+        env.seed_token(3600);
+        let model = "gpt-5.4@reasoning_summary";
+        let (status, _, v) = env.post("/v1/chat/completions", &chat(model, false)).await;
+        assert_eq!(status, 200, "{v}");
+        let message = &v["choices"][0]["message"];
+        assert!(message.get("reasoning_content").is_none(), "{setting}: {v}");
+        let content = message["content"].as_str().unwrap();
+        let answer = content.rsplit("</think>\n\n").next().unwrap();
+        assert!(
+            !answer.is_empty() && !answer.contains("think>"),
+            "{content}"
+        );
+        assert_eq!(
+            content.starts_with("<think>"),
+            tagged,
+            "{setting}: {content}"
+        );
+        assert_eq!(
+            content.contains("</think>\n\n"),
+            tagged,
+            "{setting}: {content}"
+        );
+
+        // The stream carries the same text, piece by piece.
+        let res = env
+            .post_json("/v1/chat/completions", &chat(model, true))
+            .send()
+            .await
+            .unwrap();
+        let chunks = parsed(&sse_events(res).await);
+        let streamed: String = chunks
+            .iter()
+            .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+            .collect();
+        assert_eq!(streamed, content, "{setting}");
+        assert!(chunks
+            .iter()
+            .all(|c| c["choices"][0]["delta"].get("reasoning_content").is_none()));
+    }
+}
+
+#[tokio::test]
 async fn finish_reasons_length_and_content_filter() {
     let env = Env::start("chat-finish", &[]).await;
     env.seed_token(3600);
