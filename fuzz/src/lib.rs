@@ -313,13 +313,39 @@ fn check_upstream_body(body: &[u8]) {
 
 /// `chat_to_responses` on arbitrary bytes. Properties: an accepted request yields a JSON
 /// object body with `stream: true`, `store: false` and string `instructions` (what the Codex
-/// backend requires), and that body passes `normalize_responses`.
+/// backend requires), every function tool's name within the backend's 64 characters and
+/// restored to the client's, and that body passes `normalize_responses`.
 pub fn chat_request(data: &[u8]) {
     let Ok(translated) = chat_to_responses(data) else {
         return;
     };
     check_upstream_body(&translated.body);
+    check_function_names(&translated);
     normalize_responses(&translated.body).expect("translated body is a valid Responses body");
+}
+
+fn check_function_names(translated: &gateway_core::translate::request::Translated) {
+    let body: serde_json::Value = serde_json::from_slice(&translated.body).unwrap_or_default();
+    let tools = body.get("tools").and_then(|t| t.as_array());
+    for tool in tools.into_iter().flatten() {
+        if tool.get("type").and_then(|t| t.as_str()) != Some("function") {
+            continue;
+        }
+        let name = tool
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or_default();
+        assert!(
+            name.chars().count() <= 64,
+            "upstream function name too long: {name}"
+        );
+        let client = translated.tool_names.client(name);
+        assert_eq!(
+            translated.tool_names.upstream(client),
+            name,
+            "name round trip"
+        );
+    }
 }
 
 /// `normalize_responses` on arbitrary bytes. Properties: an unchanged result is the input

@@ -25,7 +25,7 @@ pub fn handle(
     let Some(body) = generation_body(ctx, req, out, "/v1/chat/completions")? else {
         return Ok(());
     };
-    let translated = chat_to_responses(&body)?;
+    let mut translated = chat_to_responses(&body)?;
     report_ignored(out, &translated.ignored);
     let mut upstream = post_codex(ctx, &translated.body, translated.session_id.as_deref())?;
     let mut chat = ChatStream::new(StreamOptions {
@@ -35,7 +35,7 @@ pub fn handle(
         // The non-stream answer always carries usage; it is folded from the same chunks.
         include_usage: translated.include_usage || !translated.stream,
     })
-    .restoring(translated.tool_names.clone())
+    .restoring(std::mem::take(&mut translated.tool_names))
     .reasoning_as(ctx.settings.reasoning_output);
     let mut headers = super::relayed_headers(&upstream.headers);
     if !translated.stream {

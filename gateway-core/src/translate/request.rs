@@ -37,8 +37,8 @@
 //! Refused with a 400: `n` > 1, `modalities` containing `audio`, `audio`.
 
 use crate::codex::request::{
-    FunctionChoice, FunctionTool, InputItem, Reasoning, ReasoningEffort, ReasoningSummary,
-    ResponsesRequest, TextConfig, TextFormat, Tool, ToolChoice, ToolChoiceMode, Verbosity,
+    FunctionChoice, FunctionTool, Reasoning, ReasoningEffort, ReasoningSummary, ResponsesRequest,
+    TextConfig, TextFormat, Tool, ToolChoice, ToolChoiceMode, Verbosity,
     INCLUDE_ENCRYPTED_REASONING,
 };
 use crate::error::GatewayError;
@@ -47,7 +47,7 @@ use crate::openai::chat_request::{
 };
 
 use super::messages::{convert_messages, non_blank};
-use super::tool_names::ToolNames;
+use super::tool_names::{shorten_request_names, ToolNames};
 
 /// A translated chat request, ready to send.
 #[derive(Debug)]
@@ -194,7 +194,7 @@ pub fn translate_chat(mut request: ChatCompletionRequest) -> Result<Translated, 
         service_tier: passed.service_tier,
         extra: passed.extra,
     };
-    let tool_names = shorten_tool_names(&mut upstream);
+    let tool_names = shorten_request_names(&mut upstream);
     let body = serde_json::to_vec(&upstream)
         .map_err(|e| GatewayError::Internal(format!("serialising the upstream request: {e}")))?;
     Ok(Translated {
@@ -206,46 +206,6 @@ pub fn translate_chat(mut request: ChatCompletionRequest) -> Result<Translated, 
         session_id: upstream.prompt_cache_key,
         tool_names,
     })
-}
-
-/// Function names over the backend's limit, shortened everywhere they appear upstream.
-fn shorten_tool_names(upstream: &mut ResponsesRequest) -> ToolNames {
-    let declared = upstream.tools.iter().filter_map(|tool| match tool {
-        Tool::Function(f) => Some(f.name.as_str()),
-        Tool::Other(_) => None,
-    });
-    let chosen = match &upstream.tool_choice {
-        Some(ToolChoice::Function(choice)) => Some(choice.name.as_str()),
-        _ => None,
-    };
-    let called = upstream.input.iter().filter_map(|item| match item {
-        InputItem::FunctionCall { name, .. } => Some(name.as_str()),
-        _ => None,
-    });
-    let names = ToolNames::plan(declared.chain(chosen).chain(called));
-    if names.is_empty() {
-        return names;
-    }
-    let rename = |name: &mut String| {
-        let short = names.upstream(name);
-        if short != name {
-            *name = short.to_owned();
-        }
-    };
-    for tool in &mut upstream.tools {
-        if let Tool::Function(f) = tool {
-            rename(&mut f.name);
-        }
-    }
-    if let Some(ToolChoice::Function(choice)) = &mut upstream.tool_choice {
-        rename(&mut choice.name);
-    }
-    for item in &mut upstream.input {
-        if let InputItem::FunctionCall { name, .. } = item {
-            rename(name);
-        }
-    }
-    names
 }
 
 /// Top-level values that go upstream as the client sent them.

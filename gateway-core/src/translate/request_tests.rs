@@ -712,3 +712,30 @@ fn names_within_the_limit_leave_nothing_to_restore() {
     ));
     assert!(t.tool_names.is_empty());
 }
+
+#[test]
+fn shortened_names_avoid_forwarded_tools_and_cover_legacy_functions() {
+    let long = format!("mcp__{}__create_issue", "server".repeat(12));
+    let input = format!(
+        r#"{{"model":"gpt-5",
+        "tools":[{{"type":"function","function":{{"name":"{long}"}}}},
+                 {{"type":"custom","custom":{{"name":"mcp__create_issue"}}}}],
+        "messages":[{{"role":"user","content":"Hi"}}]}}"#
+    );
+    let (body, t) = translate(&input);
+    assert_eq!(body["tools"][0]["name"], "mcp__create_issue_1");
+    assert_eq!(body["tools"][1]["custom"]["name"], "mcp__create_issue");
+    assert_eq!(t.tool_names.client("mcp__create_issue_1"), long);
+
+    let legacy = format!(
+        r#"{{"model":"gpt-5","functions":[{{"name":"{long}"}}],"function_call":{{"name":"{long}"}},
+        "messages":[{{"role":"user","content":"Hi"}},
+          {{"role":"assistant","function_call":{{"name":"{long}","arguments":"{{}}"}}}},
+          {{"role":"function","name":"{long}","content":"ok"}}]}}"#
+    );
+    let (body, _) = translate(&legacy);
+    assert_eq!(body["tools"][0]["name"], "mcp__create_issue");
+    assert_eq!(body["tool_choice"]["name"], "mcp__create_issue");
+    assert_eq!(body["input"][1]["name"], "mcp__create_issue");
+    assert!(!body.to_string().contains(&long), "{body}");
+}

@@ -397,7 +397,7 @@ proptest! {
 #[test]
 fn shortened_tool_names_are_restored_in_call_headers() {
     let long = format!("mcp__{}__create_issue", "s".repeat(60));
-    let names = crate::translate::tool_names::ToolNames::plan([long.as_str()]);
+    let names = crate::translate::tool_names::ToolNames::plan([long.as_str()], []);
     let upstream = names.upstream(&long).to_owned();
     let mut stream = ChatStream::new(options(false)).restoring(names);
     let events = [
