@@ -18,6 +18,9 @@
 //! - Tool calls without an id get `call_<i>_<j>`; blank arguments become `"{}"`.
 //! - Unknown message fields (`name`, `refusal`, `reasoning_content`…) are dropped and reported
 //!   as `messages[].<field>`; unknown keys inside content parts are dropped silently.
+//! - A leading `<think>…</think>` block in an assistant's text is reasoning a client echoed back
+//!   (the `think_tags` presentation, or another reasoning model's habit), not answer text: it is
+//!   removed, as `reasoning_content` is.
 
 use std::collections::HashSet;
 
@@ -135,12 +138,21 @@ impl State {
     fn assistant(&mut self, i: usize, message: ChatMessage) -> Result<(), GatewayError> {
         let content: Vec<ContentPart> = match message.content {
             None => Vec::new(),
-            Some(MessageContent::Text(text)) if text.is_empty() => Vec::new(),
-            Some(MessageContent::Text(text)) => vec![ContentPart::OutputText { text }],
+            Some(MessageContent::Text(text)) => match without_think_block(text) {
+                text if text.is_empty() => Vec::new(),
+                text => vec![ContentPart::OutputText { text }],
+            },
             Some(MessageContent::Parts(parts)) => parts
                 .into_iter()
                 .enumerate()
                 .map(|(j, part)| assistant_part(part, &format!("messages[{i}].content[{j}]")))
+                .filter_map(|part| match part {
+                    Ok(ContentPart::OutputText { text }) => match without_think_block(text) {
+                        text if text.is_empty() => None,
+                        text => Some(Ok(ContentPart::OutputText { text })),
+                    },
+                    other => Some(other),
+                })
                 .collect::<Result<_, _>>()?,
         };
         if !content.is_empty() {
@@ -266,6 +278,17 @@ fn function_parts(call: FunctionCall, path: &str) -> Result<(String, String), Ga
 }
 
 /// Trimmed-empty strings count as absent; the value itself is kept as sent.
+/// `text` without a leading `<think>…</think>` block and the blank space after it.
+fn without_think_block(text: String) -> String {
+    let Some(rest) = text.trim_start().strip_prefix("<think>") else {
+        return text;
+    };
+    match rest.split_once("</think>") {
+        Some((_, answer)) => answer.trim_start().to_owned(),
+        None => text,
+    }
+}
+
 pub(crate) fn non_blank(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
 }

@@ -739,3 +739,47 @@ fn shortened_names_avoid_forwarded_tools_and_cover_legacy_functions() {
     assert_eq!(body["input"][1]["name"], "mcp__create_issue");
     assert!(!body.to_string().contains(&long), "{body}");
 }
+
+#[test]
+fn echoed_think_blocks_are_not_sent_back_as_answer_text() {
+    let cases = [
+        (
+            "<think>A\n\nB</think>\n\nThe answer.",
+            json!([{"type":"output_text","text":"The answer."}]),
+        ),
+        ("  <think>only reasoning</think>", json!(null)),
+        (
+            "<think>unclosed",
+            json!([{"type":"output_text","text":"<think>unclosed"}]),
+        ),
+        (
+            "Answer with <think>inside</think>",
+            json!([{"type":"output_text","text":"Answer with <think>inside</think>"}]),
+        ),
+    ];
+    for (content, want) in cases {
+        let input = json!({"model":"gpt-5","messages":[
+            {"role":"user","content":"Hi"},
+            {"role":"assistant","content":content},
+            {"role":"user","content":"Go on"}]});
+        let (body, _) = translate(&input.to_string());
+        let assistant = body["input"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["role"] == "assistant");
+        assert_eq!(
+            assistant.map_or(json!(null), |a| a["content"].clone()),
+            want,
+            "{content}"
+        );
+    }
+    let parts = json!({"model":"gpt-5","messages":[
+        {"role":"user","content":"Hi"},
+        {"role":"assistant","content":[{"type":"text","text":"<think>r</think>x"},{"type":"text","text":"y"}]}]});
+    let (body, _) = translate(&parts.to_string());
+    assert_eq!(
+        body["input"][1]["content"],
+        json!([{"type":"output_text","text":"x"},{"type":"output_text","text":"y"}])
+    );
+}

@@ -60,8 +60,9 @@ pub enum ReasoningOutput {
     /// In `delta.reasoning_content` / `message.reasoning_content`, beside the answer.
     #[default]
     Field,
-    /// Inside the content, as `<think>…</think>` before the answer, for clients that only
-    /// render `content` and fold think tags themselves.
+    /// Inside the content, as one `<think>…</think>` block before the answer, for clients
+    /// that only render `content` and fold think tags themselves. Reasoning that arrives after
+    /// the answer text began is left out.
     ThinkTags,
     /// Not sent (still counted in `usage.completion_tokens_details.reasoning_tokens`).
     Hidden,
@@ -164,6 +165,8 @@ pub struct ChatStream {
     reasoning_output: ReasoningOutput,
     /// A `<think>` was sent and not closed yet.
     think_open: bool,
+    /// Answer text was sent (reasoning can no longer go at the start of the content).
+    content_started: bool,
     end: Option<StreamEnd>,
 }
 
@@ -179,6 +182,7 @@ impl ChatStream {
             tool_names: ToolNames::default(),
             reasoning_output: ReasoningOutput::default(),
             think_open: false,
+            content_started: false,
             end: None,
         }
     }
@@ -296,6 +300,7 @@ impl ChatStream {
         if text.is_empty() {
             return Vec::new();
         }
+        self.content_started = true;
         let text = if std::mem::take(&mut self.think_open) {
             format!("{THINK_CLOSE}\n\n{text}")
         } else {
@@ -310,7 +315,13 @@ impl ChatStream {
 
     /// Reasoning pieces; a blank line separates summary parts.
     fn reasoning_delta(&mut self, delta: Delta) -> Vec<ChatFrame> {
-        if delta.delta.is_empty() || self.reasoning_output == ReasoningOutput::Hidden {
+        let hidden = match self.reasoning_output {
+            ReasoningOutput::Field => false,
+            ReasoningOutput::Hidden => true,
+            // Think tags lead the content; reasoning after the answer began has no place.
+            ReasoningOutput::ThinkTags => self.content_started,
+        };
+        if delta.delta.is_empty() || hidden {
             return Vec::new();
         }
         let part = (delta.item_id, delta.summary_index, delta.content_index);
@@ -336,7 +347,7 @@ impl ChatStream {
         vec![self.chunk(delta, None)]
     }
 
-    /// The `</think>` owed before tool calls or the end, when reasoning was the last output.
+    /// The `</think>` owed at the end when no answer text followed the reasoning.
     fn close_think(&mut self) -> Vec<ChatFrame> {
         if !std::mem::take(&mut self.think_open) {
             return Vec::new();
@@ -367,7 +378,6 @@ impl ChatStream {
         if tool_calls.is_empty() {
             return Vec::new();
         }
-        let mut frames = self.close_think();
         if !self.tool_names.is_empty() {
             for name in tool_calls
                 .iter_mut()
@@ -383,8 +393,7 @@ impl ChatStream {
             tool_calls,
             ..ChunkDelta::default()
         };
-        frames.push(self.chunk(delta, None));
-        frames
+        vec![self.chunk(delta, None)]
     }
 
     fn incomplete(&mut self, response: &ResponseObject) -> Vec<ChatFrame> {

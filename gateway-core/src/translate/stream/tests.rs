@@ -453,37 +453,117 @@ fn think_tags_wrap_reasoning_in_the_content() {
     );
 }
 
-#[test]
-fn think_tags_close_before_tool_calls_and_at_the_end() {
-    let frames = run_reasoning_as(
-        ReasoningOutput::ThinkTags,
-        &[
-            summary("rs", 0, "A"),
-            call_item("added", 1, "fc_1", "call_1", "f", ""),
-            args_delta("fc_1", 1, "{}"),
-            COMPLETED_NO_USAGE.into(),
-        ],
-    );
-    assert_eq!(
-        frames[1],
-        json!({"delta": {"content":"</think>"}, "finish": null})
-    );
-    assert_eq!(frames[2]["delta"]["tool_calls"][0]["function"]["name"], "f");
-    assert_eq!(frames[4]["finish"], "tool_calls");
+/// The content a client assembles from a think-tags stream, and the finish reason.
+fn think_tags_content(events: &[String]) -> (String, Value) {
+    let frames = run_reasoning_as(ReasoningOutput::ThinkTags, events);
+    let content = frames
+        .iter()
+        .filter_map(|f| f["delta"]["content"].as_str())
+        .collect();
+    let finish = frames
+        .iter()
+        .find(|f| !f["finish"].is_null())
+        .map_or(Value::Null, |f| f["finish"].clone());
+    (content, finish)
+}
 
-    let frames = run_reasoning_as(
-        ReasoningOutput::ThinkTags,
-        &[summary("rs", 0, "A"), COMPLETED_NO_USAGE.into()],
-    );
-    assert_eq!(
-        frames,
-        [
-            json!({"delta": {"role":"assistant","content":"<think>A"}, "finish": null}),
-            json!({"delta": {"content":"</think>"}, "finish": null}),
-            stop(),
-            json!("[DONE]"),
-        ]
-    );
+#[test]
+fn think_tags_form_one_leading_block_whatever_the_order() {
+    let text_done = r#"{"type":"response.output_text.done","item_id":"m2","output_index":1,"content_index":0,"text":"whole"}"#;
+    let incomplete = r#"{"type":"response.incomplete","response":{"id":"resp_1","status":"incomplete","incomplete_details":{"reason":"max_output_tokens"},"output":[]}}"#;
+    let cases: Vec<(&str, Vec<String>, &str, &str)> = vec![
+        (
+            "reasoning, a tool call, more reasoning, then text",
+            vec![
+                summary("rs", 0, "A"),
+                call_item("added", 1, "fc_1", "call_1", "f", ""),
+                summary("rs2", 0, "B"),
+                text("m", "x"),
+                COMPLETED_NO_USAGE.into(),
+            ],
+            "<think>A\n\nB</think>\n\nx",
+            "tool_calls",
+        ),
+        (
+            "reasoning then only tool calls closes at the end",
+            vec![
+                summary("rs", 0, "A"),
+                call_item("added", 1, "fc_1", "call_1", "f", ""),
+                args_delta("fc_1", 1, "{}"),
+                COMPLETED_NO_USAGE.into(),
+            ],
+            "<think>A</think>",
+            "tool_calls",
+        ),
+        (
+            "reasoning after the answer began is left out",
+            vec![
+                text("m", "x"),
+                summary("rs", 0, "late"),
+                text("m", "y"),
+                COMPLETED_NO_USAGE.into(),
+            ],
+            "xy",
+            "stop",
+        ),
+        (
+            "text that arrives only whole",
+            vec![
+                summary("rs", 0, "A"),
+                text_done.into(),
+                COMPLETED_NO_USAGE.into(),
+            ],
+            "<think>A</think>\n\nwhole",
+            "stop",
+        ),
+        (
+            "an incomplete answer still closes the block",
+            vec![summary("rs", 0, "A"), incomplete.into()],
+            "<think>A</think>",
+            "length",
+        ),
+        (
+            "empty pieces open nothing",
+            vec![
+                summary("rs", 0, ""),
+                text("m", "x"),
+                COMPLETED_NO_USAGE.into(),
+            ],
+            "x",
+            "stop",
+        ),
+    ];
+    for (case, events, content, finish) in cases {
+        assert_eq!(
+            think_tags_content(&events),
+            (content.to_owned(), json!(finish)),
+            "{case}"
+        );
+    }
+}
+
+proptest! {
+    /// Any order of reasoning, text and calls: at most one `<think>`, at the very start, and
+    /// always closed by the end.
+    #[test]
+    fn think_tags_are_balanced_and_lead(kinds in proptest::collection::vec(0u8..3, 0..12)) {
+        let mut events: Vec<String> = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, kind)| match kind {
+                0 => summary("rs", u32::try_from(i).unwrap_or(0), "r"),
+                1 => text("m", "t"),
+                _ => call_item("added", 9, &format!("fc_{i}"), &format!("call_{i}"), "f", "{}"),
+            })
+            .collect();
+        events.push(COMPLETED_NO_USAGE.into());
+        let (content, _) = think_tags_content(&events);
+        prop_assert!(content.matches("<think>").count() <= 1, "{}", content);
+        prop_assert_eq!(content.matches("<think>").count(), content.matches("</think>").count());
+        if content.contains("<think>") {
+            prop_assert!(content.starts_with("<think>"), "{}", content);
+        }
+    }
 }
 
 #[test]
