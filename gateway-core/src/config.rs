@@ -136,13 +136,20 @@ impl Settings {
             max_body_bytes: number(&get, "max_body_bytes", 16 * 1024 * 1024, 1024..=1 << 30)?,
             admin_api_key: get("admin_api_key"),
             token_file: get("token_file").unwrap_or_else(|| "/oauth-token.json".into()),
-            log_level: parse_with(&get, "log_level", LogLevel::Info, LogLevel::parse)?,
-            log_format: parse_with(&get, "log_format", LogFormat::Text, LogFormat::parse)?,
+            log_level: parse_with(&get, "log_level", LogLevel::Info, LogLevel::parse, LEVELS)?,
+            log_format: parse_with(
+                &get,
+                "log_format",
+                LogFormat::Text,
+                LogFormat::parse,
+                FORMATS,
+            )?,
             reasoning_output: parse_with(
                 &get,
                 "reasoning_output",
                 ReasoningOutput::Field,
                 ReasoningOutput::parse,
+                REASONING_OUTPUTS,
             )?,
         })
     }
@@ -273,15 +280,23 @@ where
     Ok(value)
 }
 
+/// The values named in a `config_invalid` message, so the fix is in the error itself.
+const LEVELS: &str = "debug, info, warn, error";
+const FORMATS: &str = "text, json";
+const REASONING_OUTPUTS: &str = "reasoning_content, think_tags, none";
+
 fn parse_with<T>(
     get: &impl Fn(&str) -> Option<String>,
     name: &str,
     default: T,
     parse: impl Fn(&str) -> Option<T>,
+    allowed: &str,
 ) -> Result<T, GatewayError> {
     match get(name) {
         None => Ok(default),
-        Some(raw) => parse(&raw).ok_or_else(|| invalid(name, &format!("{raw:?} is not allowed"))),
+        Some(raw) => {
+            parse(&raw).ok_or_else(|| invalid(name, &format!("{raw:?} is not one of {allowed}")))
+        }
     }
 }
 
@@ -400,6 +415,15 @@ mod tests {
         ];
         for (name, pairs, variable) in cases {
             match settings(pairs) {
+                Err(GatewayError::ConfigInvalid {
+                    variable: v,
+                    reason,
+                }) if v == "log_format" => {
+                    assert_eq!(
+                        reason, r#""pretty" is not one of text, json"#,
+                        "case {name}"
+                    );
+                }
                 Err(GatewayError::ConfigInvalid { variable: v, .. }) => {
                     assert_eq!(&v, variable, "case {name}")
                 }
