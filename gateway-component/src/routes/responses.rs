@@ -7,6 +7,7 @@ use gateway_core::sse::decode::SseEvent;
 use gateway_core::translate::aggregate::{
     observe_terminal, responses_stream_error_event, sequence_number, ResponseAccumulator,
 };
+use gateway_core::translate::responses_names::restore_event_names;
 use gateway_core::translate::responses_request::normalize_responses;
 use gateway_core::translate::stream::StreamEnd;
 use spin_sdk::http::IncomingRequest;
@@ -33,7 +34,8 @@ pub fn handle(
         let mut acc = ResponseAccumulator::new();
         let mut terminal = None;
         let end = pump(&mut upstream, |ev| {
-            acc.push(ev);
+            let restored = restore_event_names(ev, &normalized.tool_names);
+            acc.push(restored.as_ref().unwrap_or(ev));
             terminal = observe_terminal(ev);
             Ok(terminal.is_some())
         });
@@ -54,7 +56,8 @@ pub fn handle(
     // Only the last event is kept (buffer reused): its number is needed only if the stream dies.
     let (mut last, mut count) = (SseEvent::default(), 0u64);
     let end = pump(&mut upstream, |ev| {
-        writer.write(&ev.raw)?;
+        let restored = restore_event_names(ev, &normalized.tool_names);
+        writer.write(&restored.as_ref().unwrap_or(ev).raw)?;
         last.data.clear();
         last.data.push_str(&ev.data);
         count += 1;

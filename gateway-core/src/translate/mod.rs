@@ -2,6 +2,7 @@
 pub mod aggregate;
 mod messages;
 pub mod request;
+pub mod responses_names;
 pub mod responses_request;
 pub mod stream;
 pub mod tool_calls;

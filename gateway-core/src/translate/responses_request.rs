@@ -20,6 +20,10 @@
 //!   `id`s are stripped for the same reason (not reported: they carry no client intent).
 //!   `call_id` and everything else stay. A string `input` is left alone.
 //!
+//! - Function names over 64 characters in `tools`, a function `tool_choice` and `function_call`
+//!   items are shortened as on the chat route ([`super::responses_names`]); the relayed events
+//!   give them back.
+//!
 //! Edited keys stay where they were; added keys go at the end. Duplicate copies of an edited key
 //! are dropped so the backend cannot read a different one.
 
@@ -30,6 +34,9 @@ use crate::codex::request::{
 };
 use crate::error::GatewayError;
 use crate::openai::chat_request::{is_object, not_an_object};
+
+use super::responses_names::shorten_raw_names;
+use super::tool_names::ToolNames;
 
 /// A normalised `/v1/responses` body.
 #[derive(Debug)]
@@ -46,6 +53,8 @@ pub struct Normalized {
     pub session_id: Option<String>,
     /// Whether `body` differs from the client's bytes.
     pub changed: bool,
+    /// Function names shortened for the backend, to restore in the relayed events.
+    pub tool_names: ToolNames,
 }
 
 /// Top-level parameters the Codex backend rejects; removed before forwarding.
@@ -90,6 +99,8 @@ pub fn normalize_responses(body: &[u8]) -> Result<Normalized, GatewayError> {
     strip_rejected(&mut object, &mut edits);
     include_reasoning(&mut object, &mut edits)?;
     clean_input(&mut object, &mut edits);
+    let tool_names = shorten_raw_names(&mut object);
+    edits.changed |= !tool_names.is_empty();
     let model = string_value(object.get("model"));
     let session_id = string_value(object.get("prompt_cache_key")).filter(|s| !s.trim().is_empty());
     let changed = edits.changed;
@@ -104,6 +115,7 @@ pub fn normalize_responses(body: &[u8]) -> Result<Normalized, GatewayError> {
         ignored: edits.ignored,
         session_id,
         changed,
+        tool_names,
     })
 }
 

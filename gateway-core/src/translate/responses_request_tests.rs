@@ -295,3 +295,63 @@ fn arb_value() -> impl Strategy<Value = Value> {
         ]
     })
 }
+
+#[test]
+fn long_function_names_are_shortened_and_everything_else_kept_byte_for_byte() {
+    let long = format!("mcp__{}__create_issue", "server".repeat(12));
+    let input = format!(
+        r#"{{"model":"m",{OK},"tools":[{{"type":"function","name":"{long}","parameters":{{"maximum":12345678901234567890123}}}},{{"type":"custom","name":"mcp__create_issue"}},{{"type":"function","name":"short"}}],"tool_choice":{{"type":"function","name":"{long}"}},"input":[{{"type":"function_call","call_id":"c1","name":"{long}","arguments":"{{}}"}},{{"type":"function_call_output","call_id":"c1","output":"ok"}}]}}"#
+    );
+    let n = normalize_responses(input.as_bytes()).unwrap();
+    assert!(n.changed);
+    let body = String::from_utf8(n.body).unwrap();
+    let short = "mcp__create_issue_1"; // the custom tool's own name is reserved
+    assert_eq!(
+        body,
+        input.replace(
+            &format!(r#""name":"{long}""#),
+            &format!(r#""name":"{short}""#)
+        ),
+    );
+    assert_eq!(n.tool_names.client(short), long);
+}
+
+#[test]
+fn names_within_the_limit_leave_the_body_untouched() {
+    let input = format!(
+        r#"{{"model":"m",{OK},"tools":[{{"type":"function","name":"{}"}}]}}"#,
+        "a".repeat(64)
+    );
+    let n = normalize_responses(input.as_bytes()).unwrap();
+    assert!(!n.changed && n.tool_names.is_empty());
+    assert_eq!(n.body, input.as_bytes());
+}
+
+#[test]
+fn relayed_events_get_the_client_names_back() {
+    use crate::sse::decode::SseEvent;
+    use crate::translate::responses_names::restore_event_names;
+    use crate::translate::tool_names::ToolNames;
+
+    let long = format!("mcp__{}__create_issue", "server".repeat(12));
+    let plan = ToolNames::plan([long.as_str()], []);
+    let data = r#"{"type":"response.output_item.added","item":{"type":"function_call","name":"mcp__create_issue","arguments":""}}"#;
+    let event = SseEvent {
+        event: Some("response.output_item.added".into()),
+        data: data.into(),
+        raw: format!("event: response.output_item.added\ndata: {data}\n\n").into_bytes(),
+    };
+    let restored = restore_event_names(&event, &plan).unwrap();
+    let want = data.replace("mcp__create_issue", &long);
+    assert_eq!(restored.data, want);
+    assert_eq!(
+        restored.raw,
+        format!("event: response.output_item.added\ndata: {want}\n\n").into_bytes()
+    );
+    let text = SseEvent {
+        data: r#"{"type":"response.output_text.delta","delta":"mcp__create_issue"}"#.into(),
+        ..SseEvent::default()
+    };
+    assert!(restore_event_names(&text, &plan).is_none());
+    assert!(restore_event_names(&event, &ToolNames::default()).is_none());
+}

@@ -87,6 +87,11 @@ impl ToolNames {
         self.to_upstream.get(client).map_or(client, String::as_str)
     }
 
+    /// Every (upstream name, client name) pair that was shortened.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.to_client.iter().map(|(u, c)| (u.as_str(), c.as_str()))
+    }
+
     /// The client's name for a name the backend used.
     pub fn client<'a>(&'a self, upstream: &'a str) -> &'a str {
         self.to_client
@@ -146,7 +151,7 @@ pub fn shorten_request_names(upstream: &mut ResponsesRequest) -> ToolNames {
 }
 
 /// The name a forwarded tool object carries: `name`, or `custom.name` in the chat shape.
-fn forwarded_name(raw: &str) -> Option<String> {
+pub(crate) fn forwarded_name(raw: &str) -> Option<String> {
     #[derive(Deserialize)]
     struct Named {
         name: Option<String>,

@@ -224,21 +224,6 @@ async fn parallel_tool_calls_stream_and_fold_and_multi_turn_round_trips() {
     assert_eq!(up["tools"][0]["name"], "get_weather");
 }
 
-/// The parallel tool-call fixture as a backend answers a request whose `get_weather` tool was
-/// sent as `mcp__get_weather`.
-fn answer_with_shortened_names() -> Scenario {
-    let sse: Vec<u8> = test_host::fake_codex::fixture_events("tool_calls_parallel").concat();
-    let body = String::from_utf8(sse)
-        .unwrap()
-        .replace(r#""name":"get_weather""#, r#""name":"mcp__get_weather""#);
-    assert!(body.contains("mcp__get_weather"));
-    Scenario::Raw {
-        status: 200,
-        headers: vec![("content-type".into(), "text/event-stream".into())],
-        body,
-    }
-}
-
 #[tokio::test]
 async fn tool_names_over_64_characters_are_shortened_upstream_and_restored() {
     let env = Env::start("chat-long-tool-names", &[]).await;

@@ -53,6 +53,61 @@ async fn nothing_to_change_means_byte_identical_upstream_body_and_stream() {
 }
 
 #[tokio::test]
+async fn long_function_names_are_shortened_upstream_and_restored_in_events() {
+    let env = Env::start("resp-long-tool-names", &[]).await;
+    env.seed_token(3600);
+    let long = format!("mcp__{}__get_weather", "weather_service_".repeat(4));
+    let body = json!({
+        "model": "gpt-5.4",
+        "input": [
+            {"role": "user", "content": "weather?"},
+            {"type": "function_call", "call_id": "call_0", "name": long, "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "call_0", "output": "{}"},
+        ],
+        "tools": [{"type": "function", "name": long, "parameters": {"type": "object"}}],
+        "tool_choice": {"type": "function", "name": long},
+    });
+    for stream in [true, false] {
+        env.codex.push(answer_with_shortened_names());
+        let mut body = body.clone();
+        body["stream"] = json!(stream);
+        let res = post_raw(&env, "/v1/responses", &body.to_string()).await;
+        assert_eq!(res.status(), 200);
+        let text = String::from_utf8(res.bytes().await.unwrap().to_vec()).unwrap();
+        assert!(
+            !text.contains("\"mcp__get_weather\""),
+            "stream={stream}: {text}"
+        );
+        assert!(
+            text.contains(&format!("\"name\":\"{long}\"")),
+            "stream={stream}"
+        );
+        if stream {
+            // Only the renamed field differs from what the backend sent.
+            let relayed: Vec<u8> = fixture_events("tool_calls_parallel").concat();
+            let want = String::from_utf8(relayed)
+                .unwrap()
+                .replace("\"name\":\"get_weather\"", &format!("\"name\":\"{long}\""));
+            assert_eq!(text, want);
+        } else {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            let names: Vec<&str> = v["output"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|item| item["name"].as_str())
+                .collect();
+            assert_eq!(names, [long.as_str(), "get_time"]);
+        }
+        let up = env.codex.generation_requests().pop().unwrap().json();
+        assert_eq!(up["tools"][0]["name"], "mcp__get_weather");
+        assert_eq!(up["tool_choice"]["name"], "mcp__get_weather");
+        assert_eq!(up["input"][1]["name"], "mcp__get_weather");
+        assert!(!up.to_string().contains(&long), "{up}");
+    }
+}
+
+#[tokio::test]
 async fn normalisation_keeps_key_order_and_number_precision() {
     let env = Env::start("resp-norm", &[]).await;
     env.seed_token(3600);

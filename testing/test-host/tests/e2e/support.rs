@@ -149,3 +149,18 @@ pub fn envelope_code(body: &serde_json::Value) -> String {
     assert_eq!(err["type"], "gateway_error", "{body}");
     err["code"].as_str().unwrap().to_owned()
 }
+
+/// The parallel tool-call fixture as a backend answers a request whose `get_weather` tool was
+/// sent as `mcp__get_weather`.
+pub fn answer_with_shortened_names() -> test_host::fake_codex::Scenario {
+    let sse: Vec<u8> = test_host::fake_codex::fixture_events("tool_calls_parallel").concat();
+    let body = String::from_utf8(sse)
+        .unwrap()
+        .replace(r#""name":"get_weather""#, r#""name":"mcp__get_weather""#);
+    assert!(body.contains("mcp__get_weather"));
+    test_host::fake_codex::Scenario::Raw {
+        status: 200,
+        headers: vec![("content-type".into(), "text/event-stream".into())],
+        body,
+    }
+}
