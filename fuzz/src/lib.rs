@@ -320,12 +320,13 @@ pub fn chat_request(data: &[u8]) {
         return;
     };
     check_upstream_body(&translated.body);
-    check_function_names(&translated);
+    check_function_names(&translated.body, &translated.tool_names);
     normalize_responses(&translated.body).expect("translated body is a valid Responses body");
 }
 
-fn check_function_names(translated: &gateway_core::translate::request::Translated) {
-    let body: serde_json::Value = serde_json::from_slice(&translated.body).unwrap_or_default();
+/// Every upstream function tool's name fits the backend's limit and maps back and forth.
+fn check_function_names(body: &[u8], names: &gateway_core::translate::tool_names::ToolNames) {
+    let body: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     let tools = body.get("tools").and_then(|t| t.as_array());
     for tool in tools.into_iter().flatten() {
         if tool.get("type").and_then(|t| t.as_str()) != Some("function") {
@@ -339,12 +340,8 @@ fn check_function_names(translated: &gateway_core::translate::request::Translate
             name.chars().count() <= 64,
             "upstream function name too long: {name}"
         );
-        let client = translated.tool_names.client(name);
-        assert_eq!(
-            translated.tool_names.upstream(client),
-            name,
-            "name round trip"
-        );
+        let client = names.client(name);
+        assert_eq!(names.upstream(client), name, "name round trip");
     }
 }
 
@@ -359,6 +356,7 @@ pub fn responses_request(data: &[u8]) {
         assert_eq!(normalized.body, data, "unchanged must mean byte-exact");
     }
     check_upstream_body(&normalized.body);
+    check_function_names(&normalized.body, &normalized.tool_names);
     let again = normalize_responses(&normalized.body).expect("a normalised body normalises");
     assert!(!again.changed, "normalising twice changed the body again");
     assert_eq!(again.body, normalized.body);

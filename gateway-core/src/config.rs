@@ -136,20 +136,13 @@ impl Settings {
             max_body_bytes: number(&get, "max_body_bytes", 16 * 1024 * 1024, 1024..=1 << 30)?,
             admin_api_key: get("admin_api_key"),
             token_file: get("token_file").unwrap_or_else(|| "/oauth-token.json".into()),
-            log_level: parse_with(&get, "log_level", LogLevel::Info, LogLevel::parse, LEVELS)?,
-            log_format: parse_with(
-                &get,
-                "log_format",
-                LogFormat::Text,
-                LogFormat::parse,
-                FORMATS,
-            )?,
-            reasoning_output: parse_with(
+            log_level: one_of(&get, "log_level", LogLevel::Info, LogLevel::VALUES)?,
+            log_format: one_of(&get, "log_format", LogFormat::Text, LogFormat::VALUES)?,
+            reasoning_output: one_of(
                 &get,
                 "reasoning_output",
                 ReasoningOutput::Field,
-                ReasoningOutput::parse,
-                REASONING_OUTPUTS,
+                ReasoningOutput::VALUES,
             )?,
         })
     }
@@ -280,23 +273,20 @@ where
     Ok(value)
 }
 
-/// The values named in a `config_invalid` message, so the fix is in the error itself.
-const LEVELS: &str = "debug, info, warn, error";
-const FORMATS: &str = "text, json";
-const REASONING_OUTPUTS: &str = "reasoning_content, think_tags, none";
-
-fn parse_with<T>(
+/// One of `table`'s values; a `config_invalid` message lists them all, so the fix is in the
+/// error itself.
+fn one_of<T: Copy>(
     get: &impl Fn(&str) -> Option<String>,
     name: &str,
     default: T,
-    parse: impl Fn(&str) -> Option<T>,
-    allowed: &str,
+    table: &[(&str, T)],
 ) -> Result<T, GatewayError> {
     match get(name) {
         None => Ok(default),
-        Some(raw) => {
-            parse(&raw).ok_or_else(|| invalid(name, &format!("{raw:?} is not one of {allowed}")))
-        }
+        Some(raw) => crate::log::lookup(table, &raw).ok_or_else(|| {
+            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+            invalid(name, &format!("{raw:?} is not one of {}", names.join(", ")))
+        }),
     }
 }
 
@@ -415,15 +405,6 @@ mod tests {
         ];
         for (name, pairs, variable) in cases {
             match settings(pairs) {
-                Err(GatewayError::ConfigInvalid {
-                    variable: v,
-                    reason,
-                }) if v == "log_format" => {
-                    assert_eq!(
-                        reason, r#""pretty" is not one of text, json"#,
-                        "case {name}"
-                    );
-                }
                 Err(GatewayError::ConfigInvalid { variable: v, .. }) => {
                     assert_eq!(&v, variable, "case {name}")
                 }
@@ -442,6 +423,35 @@ mod tests {
         .unwrap();
         assert_eq!(s.mode, Mode::OpenAiApi);
         assert_eq!(s.upstream_base_url, "http://127.0.0.1:9000");
+    }
+
+    #[test]
+    fn enumerated_settings_list_their_values_when_wrong() {
+        for (variable, raw, reason) in [
+            (
+                "log_format",
+                "pretty",
+                r#""pretty" is not one of text, json"#,
+            ),
+            (
+                "log_level",
+                "loud",
+                r#""loud" is not one of debug, info, warn, warning, error"#,
+            ),
+            (
+                "reasoning_output",
+                "tags",
+                r#""tags" is not one of reasoning_content, think_tags, none"#,
+            ),
+        ] {
+            match settings(&[("downstream_api_key", "k"), (variable, raw)]) {
+                Err(GatewayError::ConfigInvalid {
+                    variable: v,
+                    reason: r,
+                }) => assert_eq!((v.as_str(), r.as_str()), (variable, reason)),
+                other => panic!("{variable}: expected config_invalid, got {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -20,15 +20,18 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
-    /// Parse `debug|info|warn|error` (case-insensitive).
+    /// The accepted spellings (any case).
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("debug", Self::Debug),
+        ("info", Self::Info),
+        ("warn", Self::Warn),
+        ("warning", Self::Warn),
+        ("error", Self::Error),
+    ];
+
+    /// Parse one of [`Self::VALUES`].
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw.to_ascii_lowercase().as_str() {
-            "debug" => Some(Self::Debug),
-            "info" => Some(Self::Info),
-            "warn" | "warning" => Some(Self::Warn),
-            "error" => Some(Self::Error),
-            _ => None,
-        }
+        lookup(Self::VALUES, raw)
     }
 
     fn label(self) -> &'static str {
@@ -51,14 +54,22 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
-    /// Parse `text|json`.
+    /// The accepted spellings (any case).
+    pub const VALUES: &'static [(&'static str, Self)] =
+        &[("text", Self::Text), ("json", Self::Json)];
+
+    /// Parse one of [`Self::VALUES`].
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw.to_ascii_lowercase().as_str() {
-            "text" => Some(Self::Text),
-            "json" => Some(Self::Json),
-            _ => None,
-        }
+        lookup(Self::VALUES, raw)
     }
+}
+
+/// The value `raw` names in `table`, ignoring case.
+pub fn lookup<T: Copy>(table: &[(&str, T)], raw: &str) -> Option<T> {
+    table
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(raw))
+        .map(|(_, value)| *value)
 }
 
 /// A field value.

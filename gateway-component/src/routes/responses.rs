@@ -1,5 +1,6 @@
 //! `POST /v1/responses`: normalise only what the backend requires, then relay the event bytes
-//! unchanged (stream) or fold them into one response object (non-stream).
+//! unchanged but for shortened function names (stream) or fold them into one response object
+//! (non-stream).
 
 use gateway_core::error::GatewayError;
 use gateway_core::log::LogLevel;

@@ -1,6 +1,12 @@
 //! `/v1/responses`: the chat route's 64-character rule for function names (see `tool_names`),
 //! applied to the raw body without re-formatting anything it does not rename, and undone in the
 //! relayed events so the client only ever sees its own names.
+//!
+//! Both directions find names with one byte scan for `"name"` keys, so a body or event without
+//! a long or shortened name costs a single pass and no copy. The scan cannot be fooled by text:
+//! inside a JSON string every `"` is escaped, so `"name"` only matches a real key.
+
+use std::ops::Range;
 
 use serde_json::value::RawValue;
 
@@ -9,79 +15,157 @@ use crate::sse::decode::SseEvent;
 
 use super::tool_names::{forwarded_name, ToolNames, MAX_TOOL_NAME};
 
-/// Shortens long function names in `tools`, a function `tool_choice` and `function_call`
-/// input items; returns the plan (empty, and nothing edited, when every name fits).
-pub(crate) fn shorten_raw_names(object: &mut RawObject) -> ToolNames {
-    let tools = raw_items(object, "tools");
-    let input = raw_items(object, "input");
+/// Shortens long function names in `function` tools, a function `tool_choice` (also inside
+/// `allowed_tools`) and `function_call` input items; returns the plan (empty, and nothing
+/// edited, when every name fits). Namespaced tools and calls keep their names.
+pub(crate) fn shorten_raw_names(object: &mut RawObject, body: &[u8]) -> ToolNames {
+    let any_long = name_values(body).any(|(_, name)| name.chars().count() > MAX_TOOL_NAME);
+    if !any_long {
+        return ToolNames::default();
+    }
+    let tools = raw_items(object.get("tools"));
+    let input = raw_items(object.get("input"));
     let choice = object
         .get("tool_choice")
         .and_then(|raw| serde_json::from_str::<RawObject>(raw.get()).ok());
+    let allowed = choice
+        .as_ref()
+        .map(|c| raw_items(c.get("tools")))
+        .unwrap_or_default();
     let mut names: Vec<String> = Vec::new();
     let mut reserved: Vec<String> = Vec::new();
     for tool in &tools {
-        match function_name(tool, "\"function\"") {
+        match function_name(tool, FUNCTION) {
             Some(name) => names.push(name),
             None => reserved.extend(forwarded_name(tool.get())),
         }
     }
-    names.extend(choice.as_ref().and_then(|c| named(c, "\"function\"")));
-    names.extend(
-        input
-            .iter()
-            .filter_map(|i| function_name(i, "\"function_call\"")),
-    );
-    if names.iter().all(|n| n.chars().count() <= MAX_TOOL_NAME) {
-        return ToolNames::default();
-    }
+    names.extend(choice.as_ref().and_then(|c| named(c, FUNCTION)));
+    names.extend(allowed.iter().filter_map(|t| function_name(t, FUNCTION)));
+    names.extend(input.iter().filter_map(|i| function_name(i, FUNCTION_CALL)));
     let plan = ToolNames::plan(
         names.iter().map(String::as_str),
         reserved.iter().map(String::as_str),
     );
-    if let Some(tools) = renamed_items(tools, "\"function\"", &plan) {
+    if plan.is_empty() {
+        return plan;
+    }
+    if let Some(tools) = renamed_items(tools, FUNCTION, &plan) {
         object.set("tools", tools);
     }
-    if let Some(input) = renamed_items(input, "\"function_call\"", &plan) {
+    if let Some(input) = renamed_items(input, FUNCTION_CALL, &plan) {
         object.set("input", input);
     }
     if let Some(mut choice) = choice {
-        if rename(&mut choice, "\"function\"", &plan) {
+        let mut changed = rename(&mut choice, FUNCTION, &plan);
+        if let Some(allowed) = renamed_items(allowed, FUNCTION, &plan) {
+            choice.set("tools", allowed);
+            changed = true;
+        }
+        if changed {
             object.set("tool_choice", raw_json(choice.to_json()));
         }
     }
     plan
 }
 
-/// The event with every `"name":"<shortened>"` given back its client name; `None` when the
-/// event names none of them (the usual case: most events are text).
+/// The event with every `"name"` value the plan shortened given back its client name; `None`
+/// when it names none of them (the usual case: most events are text).
 pub fn restore_event_names(event: &SseEvent, plan: &ToolNames) -> Option<SseEvent> {
-    let mut restored: Option<SseEvent> = None;
-    for (short, client) in plan.pairs() {
-        // The backend writes compact JSON, so a renamed field reads exactly like this.
-        let needle = format!("\"name\":{}", quoted(short));
-        let current = restored.as_ref().unwrap_or(event);
-        if !current.data.contains(&needle) {
+    if plan.is_empty() {
+        return None;
+    }
+    let data = restored(event.data.as_bytes(), plan)?;
+    Some(SseEvent {
+        event: event.event.clone(),
+        data: String::from_utf8(data).ok()?,
+        raw: restored(&event.raw, plan).unwrap_or_else(|| event.raw.clone()),
+    })
+}
+
+const FUNCTION: &str = "\"function\"";
+const FUNCTION_CALL: &str = "\"function_call\"";
+
+/// `bytes` with shortened names replaced, or `None` when there is none.
+fn restored(bytes: &[u8], plan: &ToolNames) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    for (span, name) in name_values(bytes) {
+        let client = plan.client(&name);
+        if client == name {
             continue;
         }
-        let replacement = format!("\"name\":{}", quoted(client));
-        let raw = String::from_utf8_lossy(&current.raw).replace(&needle, &replacement);
-        restored = Some(SseEvent {
-            event: current.event.clone(),
-            data: current.data.replace(&needle, &replacement),
-            raw: raw.into_bytes(),
-        });
+        let out = out.get_or_insert_with(|| Vec::with_capacity(bytes.len() + 64));
+        out.extend_from_slice(bytes.get(copied..span.start)?);
+        out.extend_from_slice(quoted(client).as_bytes());
+        copied = span.end;
     }
-    restored
+    let mut out = out?;
+    out.extend_from_slice(bytes.get(copied..)?);
+    Some(out)
+}
+
+/// Every string value of a `"name"` key: the byte range of its JSON token and its text.
+fn name_values(bytes: &[u8]) -> impl Iterator<Item = (Range<usize>, String)> + '_ {
+    const KEY: &[u8] = b"\"name\"";
+    let mut from = 0;
+    std::iter::from_fn(move || loop {
+        let found = bytes
+            .get(from..)?
+            .windows(KEY.len())
+            .position(|w| w == KEY)?;
+        let mut at = from + found + KEY.len();
+        from = at;
+        at = skip_space(bytes, at);
+        if bytes.get(at) != Some(&b':') {
+            continue;
+        }
+        let start = skip_space(bytes, at + 1);
+        let Some(end) = string_end(bytes, start) else {
+            continue;
+        };
+        from = end;
+        let token = bytes.get(start..end)?;
+        if let Ok(text) = serde_json::from_slice::<String>(token) {
+            return Some((start..end, text));
+        }
+    })
+}
+
+fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    while bytes
+        .get(at)
+        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    {
+        at += 1;
+    }
+    at
+}
+
+/// The end (exclusive) of the JSON string token starting at `start`.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    if bytes.get(start) != Some(&b'"') {
+        return None;
+    }
+    let mut at = start + 1;
+    loop {
+        match bytes.get(at)? {
+            b'\\' => at += 2,
+            b'"' => return Some(at + 1),
+            // A raw newline cannot be inside a JSON string (the token is broken).
+            b'\n' => return None,
+            _ => at += 1,
+        }
+    }
 }
 
 fn quoted(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_default()
 }
 
-/// The elements of an array field, raw; empty when absent or not an array.
-fn raw_items(object: &RawObject, key: &str) -> Vec<Box<RawValue>> {
-    object
-        .get(key)
+/// The elements of an array value, raw; empty when absent or not an array.
+fn raw_items(value: Option<&RawValue>) -> Vec<Box<RawValue>> {
+    value
         .and_then(|raw| serde_json::from_str(raw.get()).ok())
         .unwrap_or_default()
 }
@@ -91,8 +175,9 @@ fn function_name(item: &RawValue, kind: &str) -> Option<String> {
     named(&serde_json::from_str::<RawObject>(item.get()).ok()?, kind)
 }
 
+/// `name` of an un-namespaced object whose raw `type` is `kind`.
 fn named(object: &RawObject, kind: &str) -> Option<String> {
-    if object.get("type").map(RawValue::get) != Some(kind) {
+    if object.get("type").map(RawValue::get) != Some(kind) || object.contains("namespace") {
         return None;
     }
     serde_json::from_str(object.get("name")?.get()).ok()
@@ -130,4 +215,48 @@ fn rename(object: &mut RawObject, kind: &str, plan: &ToolNames) -> bool {
     }
     object.set("name", raw_string(short));
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_values_are_keys_only() {
+        let cases: &[(&str, &[&str])] = &[
+            (r#"{"name":"a","x":{"name" : "b"}}"#, &["a", "b"]),
+            (
+                r#"{"arguments":"{\"name\":\"c\"}","text":"\"name\":\"d\""}"#,
+                &[],
+            ),
+            (r#"{"name":7,"name":"e\u0041"}"#, &["eA"]),
+            (r#"{"my_name":"f","name":"g\"h"}"#, &["g\"h"]),
+            (r#"{"name":"unterminated"#, &[]),
+        ];
+        for (json, want) in cases {
+            let got: Vec<String> = name_values(json.as_bytes()).map(|(_, n)| n).collect();
+            assert_eq!(got, *want, "{json}");
+        }
+    }
+
+    #[test]
+    fn restoring_replaces_only_shortened_names() {
+        let long = format!("mcp__{}__create_issue", "server".repeat(12));
+        let plan = ToolNames::plan([long.as_str()], []);
+        let event = r#"{"a":{"name": "mcp__create_issue"},"b":{"name":"other"},"args":"{\"name\":\"mcp__create_issue\"}","c":{"name":"mcp__create_issue"}}"#;
+        let want = event
+            .replacen(
+                r#""name": "mcp__create_issue""#,
+                &format!(r#""name": "{long}""#),
+                1,
+            )
+            .replacen(
+                r#""c":{"name":"mcp__create_issue""#,
+                &format!(r#""c":{{"name":"{long}""#),
+                1,
+            );
+        let got = restored(event.as_bytes(), &plan).unwrap();
+        assert_eq!(String::from_utf8(got).unwrap(), want);
+        assert!(restored(br#"{"name":"other"}"#, &plan).is_none());
+    }
 }

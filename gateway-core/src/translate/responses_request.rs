@@ -99,7 +99,7 @@ pub fn normalize_responses(body: &[u8]) -> Result<Normalized, GatewayError> {
     strip_rejected(&mut object, &mut edits);
     include_reasoning(&mut object, &mut edits)?;
     clean_input(&mut object, &mut edits);
-    let tool_names = shorten_raw_names(&mut object);
+    let tool_names = shorten_raw_names(&mut object, body);
     edits.changed |= !tool_names.is_empty();
     let model = string_value(object.get("model"));
     let session_id = string_value(object.get("prompt_cache_key")).filter(|s| !s.trim().is_empty());

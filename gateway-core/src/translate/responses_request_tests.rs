@@ -355,3 +355,17 @@ fn relayed_events_get_the_client_names_back() {
     assert!(restore_event_names(&text, &plan).is_none());
     assert!(restore_event_names(&event, &ToolNames::default()).is_none());
 }
+
+#[test]
+fn allowed_tools_choices_are_renamed_and_namespaced_calls_are_not() {
+    let long = format!("mcp__{}__create_issue", "server".repeat(12));
+    let input = format!(
+        r#"{{"model":"m",{OK},"tools":[{{"type":"function","name":"{long}"}}],"tool_choice":{{"type":"allowed_tools","mode":"auto","tools":[{{"type":"function","name":"{long}"}}]}},"input":[{{"type":"function_call","namespace":"ns","call_id":"c","name":"{long}","arguments":"{{}}"}}]}}"#
+    );
+    let n = normalize_responses(input.as_bytes()).unwrap();
+    let body: Value = serde_json::from_slice(&n.body).unwrap();
+    assert_eq!(body["tools"][0]["name"], "mcp__create_issue");
+    assert_eq!(body["tool_choice"]["tools"][0]["name"], "mcp__create_issue");
+    assert_eq!(body["tool_choice"]["mode"], "auto");
+    assert_eq!(body["input"][0]["name"], long.as_str());
+}

@@ -69,14 +69,16 @@ pub enum ReasoningOutput {
 }
 
 impl ReasoningOutput {
-    /// `reasoning_content`, `think_tags` or `none`, any case.
+    /// The accepted spellings (any case).
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("reasoning_content", Self::Field),
+        ("think_tags", Self::ThinkTags),
+        ("none", Self::Hidden),
+    ];
+
+    /// Parse one of [`Self::VALUES`].
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw.to_ascii_lowercase().as_str() {
-            "reasoning_content" => Some(Self::Field),
-            "think_tags" => Some(Self::ThinkTags),
-            "none" => Some(Self::Hidden),
-            _ => None,
-        }
+        crate::log::lookup(Self::VALUES, raw)
     }
 }
 
