@@ -108,28 +108,19 @@ fn restored(bytes: &[u8], plan: &ToolNames) -> Option<Vec<u8>> {
 /// Every string value of a `"name"` key: the byte range of its JSON token and its text.
 fn name_values(bytes: &[u8]) -> impl Iterator<Item = (Range<usize>, String)> + '_ {
     const KEY: &[u8] = b"\"name\"";
-    let mut from = 0;
-    std::iter::from_fn(move || loop {
-        let found = bytes
-            .get(from..)?
-            .windows(KEY.len())
-            .position(|w| w == KEY)?;
-        let mut at = from + found + KEY.len();
-        from = at;
-        at = skip_space(bytes, at);
-        if bytes.get(at) != Some(&b':') {
-            continue;
-        }
-        let start = skip_space(bytes, at + 1);
-        let Some(end) = string_end(bytes, start) else {
-            continue;
-        };
-        from = end;
-        let token = bytes.get(start..end)?;
-        if let Ok(text) = serde_json::from_slice::<String>(token) {
-            return Some((start..end, text));
-        }
-    })
+    // memchr's quote search: this runs over whole request bodies, images included.
+    memchr::memchr_iter(b'"', bytes)
+        .filter(move |&at| bytes.get(at..).is_some_and(|rest| rest.starts_with(KEY)))
+        .filter_map(move |found| {
+            let colon = skip_space(bytes, found + KEY.len());
+            if bytes.get(colon) != Some(&b':') {
+                return None;
+            }
+            let start = skip_space(bytes, colon + 1);
+            let end = string_end(bytes, start)?;
+            let text = serde_json::from_slice::<String>(bytes.get(start..end)?).ok()?;
+            Some((start..end, text))
+        })
 }
 
 fn skip_space(bytes: &[u8], mut at: usize) -> usize {
