@@ -19,7 +19,12 @@ use super::tool_names::{forwarded_name, ToolNames, MAX_TOOL_NAME};
 /// `allowed_tools`) and `function_call` input items; returns the plan (empty, and nothing
 /// edited, when every name fits). Namespaced tools and calls keep their names.
 pub(crate) fn shorten_raw_names(object: &mut RawObject, body: &[u8]) -> ToolNames {
-    let any_long = name_values(body).any(|(_, name)| name.chars().count() > MAX_TOOL_NAME);
+    // A name over the limit has a token longer than the limit plus its quotes: only those are
+    // decoded.
+    let any_long = name_tokens(body)
+        .filter(|token| token.len() > MAX_TOOL_NAME + 2)
+        .filter_map(|token| decoded(body, token))
+        .any(|name| name.chars().count() > MAX_TOOL_NAME);
     if !any_long {
         return ToolNames::default();
     }
@@ -90,7 +95,10 @@ const FUNCTION_CALL: &str = "\"function_call\"";
 fn restored(bytes: &[u8], plan: &ToolNames) -> Option<Vec<u8>> {
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0;
-    for (span, name) in name_values(bytes) {
+    for span in name_tokens(bytes) {
+        let Some(name) = decoded(bytes, span.clone()) else {
+            continue;
+        };
         let client = plan.client(&name);
         if client == name {
             continue;
@@ -105,22 +113,23 @@ fn restored(bytes: &[u8], plan: &ToolNames) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Every string value of a `"name"` key: the byte range of its JSON token and its text.
-fn name_values(bytes: &[u8]) -> impl Iterator<Item = (Range<usize>, String)> + '_ {
+/// The byte range of every string token that is the value of a `"name"` key.
+fn name_tokens(bytes: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
     const KEY: &[u8] = b"\"name\"";
-    // memchr's quote search: this runs over whole request bodies, images included.
-    memchr::memchr_iter(b'"', bytes)
-        .filter(move |&at| bytes.get(at..).is_some_and(|rest| rest.starts_with(KEY)))
-        .filter_map(move |found| {
-            let colon = skip_space(bytes, found + KEY.len());
-            if bytes.get(colon) != Some(&b':') {
-                return None;
-            }
-            let start = skip_space(bytes, colon + 1);
-            let end = string_end(bytes, start)?;
-            let text = serde_json::from_slice::<String>(bytes.get(start..end)?).ok()?;
-            Some((start..end, text))
-        })
+    // memchr's substring search: this runs over whole request bodies, images included.
+    memchr::memmem::find_iter(bytes, KEY).filter_map(move |found| {
+        let colon = skip_space(bytes, found + KEY.len());
+        if bytes.get(colon) != Some(&b':') {
+            return None;
+        }
+        let start = skip_space(bytes, colon + 1);
+        Some(start..string_end(bytes, start)?)
+    })
+}
+
+/// The text of a JSON string token.
+fn decoded(bytes: &[u8], token: Range<usize>) -> Option<String> {
+    serde_json::from_slice(bytes.get(token)?).ok()
 }
 
 fn skip_space(bytes: &[u8], mut at: usize) -> usize {
@@ -225,7 +234,10 @@ mod tests {
             (r#"{"name":"unterminated"#, &[]),
         ];
         for (json, want) in cases {
-            let got: Vec<String> = name_values(json.as_bytes()).map(|(_, n)| n).collect();
+            let bytes = json.as_bytes();
+            let got: Vec<String> = name_tokens(bytes)
+                .filter_map(|token| decoded(bytes, token))
+                .collect();
             assert_eq!(got, *want, "{json}");
         }
     }
