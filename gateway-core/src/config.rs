@@ -283,7 +283,7 @@ fn one_of<T: Copy>(
 ) -> Result<T, GatewayError> {
     match get(name) {
         None => Ok(default),
-        Some(raw) => crate::log::lookup(table, &raw).ok_or_else(|| {
+        Some(raw) => crate::spelling::lookup(table, &raw).ok_or_else(|| {
             let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
             invalid(name, &format!("{raw:?} is not one of {}", names.join(", ")))
         }),

@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::spelling::lookup;
+
 /// Minimum severity that is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
@@ -62,14 +64,6 @@ impl LogFormat {
     pub fn parse(raw: &str) -> Option<Self> {
         lookup(Self::VALUES, raw)
     }
-}
-
-/// The value `raw` names in `table`, ignoring case.
-pub fn lookup<T: Copy>(table: &[(&str, T)], raw: &str) -> Option<T> {
-    table
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(raw))
-        .map(|(_, value)| *value)
 }
 
 /// A field value.

@@ -11,6 +11,8 @@
 
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::spelling::lookup;
 use serde_json::value::RawValue;
 
 /// `instructions` when the client gives none (the backend requires a string).
@@ -371,14 +373,6 @@ impl Verbosity {
             value,
         )
     }
-}
-
-fn lookup<T: Copy>(table: &[(&str, T)], value: &str) -> Option<T> {
-    let value = value.trim();
-    table
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(value))
-        .map(|(_, v)| *v)
 }
 
 /// A JSON object kept as its ordered `(key, raw value)` entries: the pass-through view of a body.

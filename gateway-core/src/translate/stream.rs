@@ -78,7 +78,7 @@ impl ReasoningOutput {
 
     /// Parse one of [`Self::VALUES`].
     pub fn parse(raw: &str) -> Option<Self> {
-        crate::log::lookup(Self::VALUES, raw)
+        crate::spelling::lookup(Self::VALUES, raw)
     }
 }
 

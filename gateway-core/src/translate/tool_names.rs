@@ -87,11 +87,6 @@ impl ToolNames {
         self.to_upstream.get(client).map_or(client, String::as_str)
     }
 
-    /// Every (upstream name, client name) pair that was shortened.
-    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.to_client.iter().map(|(u, c)| (u.as_str(), c.as_str()))
-    }
-
     /// The client's name for a name the backend used.
     pub fn client<'a>(&'a self, upstream: &'a str) -> &'a str {
         self.to_client

@@ -122,17 +122,24 @@ async fn unknown_paths_404_and_wrong_methods_405_in_the_envelope() {
 
 #[tokio::test]
 async fn invalid_variable_gives_config_invalid_not_a_trap() {
-    for (var, value) in [
-        ("upstream_mode", "bogus"),
-        ("codex_base_url", "not-a-url"),
-        ("log_level", "loud"),
+    // (variable, bad value, a fragment the message must carry besides the variable's name)
+    for (var, value, fragment) in [
+        ("upstream_mode", "bogus", "codex_oauth, openai_api"),
+        ("codex_base_url", "not-a-url", "absolute http(s) URL"),
+        ("log_level", "loud", "debug, info, warn, warning, error"),
+        (
+            "reasoning_output",
+            "tags",
+            "reasoning_content, think_tags, none",
+        ),
     ] {
         let env = Env::start("config", &[(var, value)]).await;
         let (status, headers, body) = env.fetch("/v1/models").await;
         assert_eq!(status, 500, "{var}");
         assert_eq!(envelope_code(&body), "config_invalid");
+        let message = body["error"]["message"].as_str().unwrap();
         assert!(
-            body["error"]["message"].as_str().unwrap().contains(var),
+            message.contains(var) && message.contains(fragment),
             "{body}"
         );
         assert!(headers.get("x-request-id").is_some());
