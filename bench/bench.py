@@ -421,7 +421,7 @@ def main():
     gateway_args = ["--seed-token", "--var", f"codex_base_url={codex}", "--var", f"upstream_base_url={codex}",
                     "--var", f"oauth_issuer={oauth}"]
     gateway = Host(gateway_args + ["--kv", str(work / "gateway.db")], work / "gateway.log",
-                   env={"TEST_HOST_TCP_NODELAY": "1"})
+                   )
     r["gateway_host"] = {"instance_allocator": gateway.info.get("instance_allocator")}
     try:
         gw, key = gateway.info["gateway_url"], "Bearer " + gateway.info["api_key"]

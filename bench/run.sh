@@ -4,7 +4,13 @@
 #   bench/run.sh            full run (~10 min after the builds)
 #   bench/run.sh --quick    short runs, to check the script itself
 #
-# What it does, in order:
+# With `spin` on PATH (or $SPIN naming it) the macro benchmarks run on Spin itself, the runtime
+# users run (bench/spin_bench.py): the shipped spin.toml, with a trivial Spin forwarder
+# (testing/spin-floor) and the upstream itself as floors measured in the same run, and a
+# gateway-free component (testing/spin-events) for Spin's own event pacing. Without Spin it says
+# so and falls back to the test host (steps 2-5 below), which stands in for Spin.
+#
+# What the test-host fallback does, in order:
 #   1. Installs the load generators if missing: wrk (Debian package) and oha (crates.io, for
 #      fixed-rate load with latency correction; needs cmake, also from Debian).
 #   2. Builds the release test host (`cargo build --release -p test-host`), which also builds
@@ -38,6 +44,21 @@ if ! command -v oha >/dev/null; then
   command -v cmake >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake; }
   cargo install oha --locked
 fi
+
+spin_bin=${SPIN:-$(command -v spin || true)}
+if [ -n "$spin_bin" ]; then
+  echo "== build (gateway, floor and events components as spin build does; release test host for the fake backend)"
+  cargo build --target wasm32-wasip2 --release -p gateway-component -p spin-floor -p spin-events
+  cargo build --release -p test-host
+  echo "== micro benchmarks (criterion)"
+  rm -rf "$target_dir/criterion"
+  cargo bench -p gateway-core --bench translate 2>&1 | grep -E "^[a-z_]+/|time:|thrpt:" || true
+  echo "== macro benchmarks on Spin ($("$spin_bin" --version))"
+  SPIN=$spin_bin python3 bench/spin_bench.py --out "bench/results/$date-spin.md" "${quick[@]}"
+  echo "== done: bench/results/$date-spin.md"
+  exit 0
+fi
+echo "== no spin on PATH and \$SPIN unset: measuring on the test host instead of Spin"
 
 echo "== build (release test host + gateway .wasm)"
 cargo build --release -p test-host

@@ -26,8 +26,8 @@ use host::log::Logger;
 pub struct Ctx<'a> {
     /// The request's id (echoed, logged, forwarded).
     pub request_id: String,
-    /// Validated settings.
-    pub settings: Settings,
+    /// Settings, read as the route uses them.
+    pub settings: Settings<'static>,
     /// Per-request logger.
     pub log: &'a Logger,
     /// Upstream status and latency (ms), for the access log.
@@ -45,14 +45,17 @@ fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let method = method_name(&req);
     let path = req.path_with_query().unwrap_or_default();
     let mut responder = Responder::new(out, request_id.clone());
-    let settings = Settings::from_lookup(host::vars::lookup);
-    let log = match &settings {
-        Ok(s) => Logger::new(s.log_level, s.log_format, &request_id),
+    let settings = Settings::new(host::vars::lookup);
+    let log_settings = settings
+        .log_level()
+        .and_then(|level| Ok((level, settings.log_format()?)));
+    let log = match &log_settings {
+        Ok((level, format)) => Logger::new(*level, *format, &request_id),
         Err(_) => Logger::new(LogLevel::Info, LogFormat::Text, &request_id),
     };
     let mut upstream = None;
     let mut relayed = Vec::new();
-    let result = settings.and_then(|settings| {
+    let result = log_settings.and_then(|_| {
         let mut ctx = Ctx {
             request_id,
             settings,
@@ -75,11 +78,7 @@ fn handle(req: IncomingRequest, out: ResponseOutparam) {
         } else {
             LogLevel::Warn
         };
-        let fields = [
-            ("code", err.code().into()),
-            ("message", err.to_string().into()),
-        ];
-        log.emit(level, "gateway.request.error", &fields);
+        log.emit(level, "gateway.request.error", &err.log_fields());
         if !responder.answered() {
             responder.extra.extend(relayed);
             responder.error(err);
@@ -118,7 +117,7 @@ fn dispatch(
     }
     let auth: Vec<Vec<u8>> = header_values(&req, "authorization");
     let auth: Vec<&[u8]> = auth.iter().map(Vec::as_slice).collect();
-    gateway_core::auth::api_key::check_bearer(&auth, &ctx.settings.downstream_api_key)?;
+    gateway_core::auth::api_key::check_bearer(&auth, &ctx.settings.downstream_api_key()?)?;
     match route {
         Route::Models => routes::models::handle(ctx, &req, out),
         Route::ChatCompletions => routes::chat::handle(ctx, &req, out),
@@ -131,7 +130,7 @@ fn dispatch(
 /// admin key is configured.
 fn route_for(settings: &Settings, method: &str, path: &str) -> Result<Route, GatewayError> {
     let admin = path.split('?').next() == Some("/admin/token");
-    if admin && settings.admin_api_key.is_none() {
+    if admin && settings.admin_api_key()?.is_none() {
         return Err(GatewayError::NotFound("/admin/token".into()));
     }
     route(method, path)

@@ -1,8 +1,12 @@
-//! Settings from Spin variables: typed, validated, with defaults.
+//! Settings from Spin variables: typed, validated, with defaults, read when first used.
 //!
 //! The variable names are part of the interface (`spin.toml`, `SPIN_VARIABLE_<NAME>`, docs).
-//! Validation happens on every request (instances live for one request), so a bad value gives a
-//! `config_invalid` envelope naming the variable instead of a trap or a confusing upstream error.
+//! Instances live for one request and every variable is a host call (about 2 µs on Spin), so a
+//! request reads only the settings its route uses, each at most once. A bad value gives a
+//! `config_invalid` envelope naming the variable instead of a trap or a confusing upstream
+//! error; so does a variables provider that fails, which never reads as "unset".
+
+use std::cell::RefCell;
 
 use crate::error::GatewayError;
 use crate::log::{LogFormat, LogLevel};
@@ -10,6 +14,38 @@ use crate::translate::stream::ReasoningOutput;
 
 /// The Codex CLI's public OAuth client id.
 pub const DEFAULT_CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
+
+/// The largest `max_body_bytes` accepted: a request body is held about three times over while
+/// it is read, parsed and re-encoded, which must stay well inside a guest's memory.
+pub const MAX_BODY_BYTES_CAP: usize = 128 * 1024 * 1024;
+
+/// Every setting: its variable name and its default (`None`: required). `spin.toml` declares
+/// exactly these defaults (a test compares them).
+pub const VARIABLES: &[(&str, Option<&str>)] = &[
+    ("downstream_api_key", None),
+    ("upstream_mode", Some("codex_oauth")),
+    ("codex_base_url", Some("https://chatgpt.com")),
+    ("codex_responses_path", Some("/backend-api/codex/responses")),
+    ("codex_models_path", Some("/backend-api/codex/models")),
+    ("codex_client_version", Some("0.147.0")),
+    ("originator", Some("codex_cli_rs")),
+    ("upstream_base_url", Some("https://api.openai.com")),
+    ("upstream_path_prefix", Some("")),
+    ("upstream_api_key", Some("")),
+    ("oauth_issuer", Some("https://auth.openai.com")),
+    ("oauth_client_id", Some(DEFAULT_CLIENT_ID)),
+    ("refresh_margin_secs", Some("300")),
+    ("refresh_lease_ttl_secs", Some("30")),
+    ("refresh_wait_secs", Some("10")),
+    ("models_cache_ttl_secs", Some("3600")),
+    ("idle_timeout_secs", Some("300")),
+    ("max_body_bytes", Some("16777216")),
+    ("admin_api_key", Some("")),
+    ("token_file", Some("/oauth-token.json")),
+    ("log_level", Some("info")),
+    ("log_format", Some("text")),
+    ("reasoning_output", Some("reasoning_content")),
+];
 
 /// Which upstream the gateway talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,150 +56,317 @@ pub enum Mode {
     OpenAiApi,
 }
 
-/// Every setting of the component.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Settings {
-    /// The one downstream key clients must present.
-    pub downstream_api_key: String,
-    /// Upstream mode.
-    pub mode: Mode,
-    /// Codex backend origin, e.g. `https://chatgpt.com` (no trailing slash).
-    pub codex_base_url: String,
-    /// Path of the Responses endpoint on the Codex backend.
-    pub codex_responses_path: String,
-    /// Path of the model catalog on the Codex backend.
-    pub codex_models_path: String,
-    /// `client_version` query value for the model catalog.
-    pub codex_client_version: String,
-    /// `originator` header sent to the Codex backend.
-    pub originator: String,
-    /// Base URL of the OpenAI-style upstream (`openai_api` mode).
-    pub upstream_base_url: String,
-    /// Path prefix of the OpenAI-style API on that origin (e.g. `/api` for `…/api/v1/…`).
-    pub upstream_path_prefix: String,
-    /// Optional static key for the OpenAI-style upstream.
-    pub upstream_api_key: Option<String>,
-    /// OAuth issuer origin (token endpoint is `<issuer>/oauth/token`).
-    pub oauth_issuer: String,
-    /// OAuth client id used for refreshes.
-    pub oauth_client_id: String,
-    /// Refresh when the access token expires within this many seconds.
-    pub refresh_margin_secs: i64,
-    /// A refresher silent this long is presumed dead and replaced.
-    pub refresh_lease_ttl_secs: i64,
-    /// How long a request with an expired token waits for another instance's refresh.
-    pub refresh_wait_secs: u64,
-    /// How long the live model catalog is cached in the store.
-    pub models_cache_ttl_secs: i64,
-    /// End an upstream stream after this many silent seconds (no total timeout).
-    pub idle_timeout_secs: u64,
-    /// Largest accepted request body.
-    pub max_body_bytes: usize,
-    /// Admin key enabling `/admin/token`; the route is 404 without it.
-    pub admin_api_key: Option<String>,
-    /// Path of a mounted `oauth-token.json` to import from, if present.
-    pub token_file: String,
-    /// Minimum log level.
-    pub log_level: LogLevel,
-    /// Log line format.
-    pub log_format: LogFormat,
-    /// `reasoning_output`: how chat answers carry the model's reasoning.
-    pub reasoning_output: ReasoningOutput,
-}
+impl Mode {
+    const VALUES: &'static [(&'static str, Mode)] = &[
+        ("codex_oauth", Mode::CodexOauth),
+        ("openai_api", Mode::OpenAiApi),
+    ];
 
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Keys are secrets: never print them, not even in a debug dump.
-        f.debug_struct("Settings")
-            .field("mode", &self.mode)
-            .field("codex_base_url", &self.codex_base_url)
-            .field("upstream_base_url", &self.upstream_base_url)
-            .field("oauth_issuer", &self.oauth_issuer)
-            .finish_non_exhaustive()
+    /// The variable's spelling of this mode.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CodexOauth => "codex_oauth",
+            Self::OpenAiApi => "openai_api",
+        }
     }
 }
 
-impl Settings {
-    /// Read and validate every setting through `lookup` (a Spin variable getter in the
-    /// component, a map in tests). Empty values count as unset.
+/// Why a variable could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupError {
+    /// The variables provider failed (unreachable, denied, timed out): not the same as unset.
+    Provider,
+}
+
+/// A variable getter: `Ok(None)` only when the variable is not defined.
+pub type Lookup<'a> = Box<dyn Fn(&str) -> Result<Option<String>, LookupError> + 'a>;
+
+/// The component's settings, read on first use through a variable getter (Spin variables in
+/// the component, a map in tests) and kept for the rest of the request.
+pub struct Settings<'a> {
+    lookup: Lookup<'a>,
+    read: RefCell<Vec<(&'static str, Option<String>)>>,
+}
+
+impl std::fmt::Debug for Settings<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Values can be secrets: only which settings were read.
+        let read: Vec<&str> = self.read.borrow().iter().map(|(n, _)| *n).collect();
+        f.debug_struct("Settings").field("read", &read).finish()
+    }
+}
+
+impl<'a> Settings<'a> {
+    /// Settings over `lookup`; nothing is read yet.
     ///
     /// ```
     /// use gateway_core::config::{Mode, Settings};
-    /// let s = Settings::from_lookup(|k| (k == "downstream_api_key").then(|| "sk-1".to_string())).unwrap();
-    /// assert_eq!(s.mode, Mode::CodexOauth);
-    /// assert_eq!(s.codex_base_url, "https://chatgpt.com");
+    /// let s = Settings::new(|k| Ok((k == "downstream_api_key").then(|| "sk-1".to_string())));
+    /// assert_eq!(s.mode().unwrap(), Mode::CodexOauth);
+    /// assert_eq!(s.codex_responses_url().unwrap(), "https://chatgpt.com/backend-api/codex/responses");
     /// ```
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, GatewayError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let downstream_api_key = get("downstream_api_key")
-            .ok_or_else(|| invalid("downstream_api_key", "is required and must not be empty"))?;
-        let mode = match get("upstream_mode").as_deref() {
-            None | Some("codex_oauth") => Mode::CodexOauth,
-            Some("openai_api") => Mode::OpenAiApi,
-            Some(other) => {
-                return Err(invalid(
-                    "upstream_mode",
-                    &format!("{other:?} is not one of codex_oauth, openai_api"),
-                ))
-            }
-        };
-        Ok(Self {
-            downstream_api_key,
-            mode,
-            codex_base_url: base_url(&get, "codex_base_url", "https://chatgpt.com")?,
-            codex_responses_path: path(
-                &get,
-                "codex_responses_path",
-                "/backend-api/codex/responses",
-            )?,
-            codex_models_path: path(&get, "codex_models_path", "/backend-api/codex/models")?,
-            codex_client_version: version(&get, "codex_client_version", "0.147.0")?,
-            originator: header_safe(&get, "originator", "codex_cli_rs")?,
-            upstream_base_url: base_url(&get, "upstream_base_url", "https://api.openai.com")?,
-            upstream_path_prefix: prefix(&get, "upstream_path_prefix")?,
-            upstream_api_key: get("upstream_api_key"),
-            oauth_issuer: base_url(&get, "oauth_issuer", "https://auth.openai.com")?,
-            oauth_client_id: get("oauth_client_id").unwrap_or_else(|| DEFAULT_CLIENT_ID.into()),
-            refresh_margin_secs: number(&get, "refresh_margin_secs", 300, 0..=86_400 * 30)?,
-            refresh_lease_ttl_secs: number(&get, "refresh_lease_ttl_secs", 30, 2..=600)?,
-            refresh_wait_secs: number(&get, "refresh_wait_secs", 10, 0..=120)?,
-            models_cache_ttl_secs: number(&get, "models_cache_ttl_secs", 3600, 0..=86_400 * 7)?,
-            idle_timeout_secs: number(&get, "idle_timeout_secs", 300, 1..=86_400)?,
-            max_body_bytes: number(&get, "max_body_bytes", 16 * 1024 * 1024, 1024..=1 << 30)?,
-            admin_api_key: get("admin_api_key"),
-            token_file: get("token_file").unwrap_or_else(|| "/oauth-token.json".into()),
-            log_level: one_of(&get, "log_level", LogLevel::Info, LogLevel::VALUES)?,
-            log_format: one_of(&get, "log_format", LogFormat::Text, LogFormat::VALUES)?,
-            reasoning_output: one_of(
-                &get,
-                "reasoning_output",
-                ReasoningOutput::Field,
-                ReasoningOutput::VALUES,
-            )?,
-        })
+    pub fn new(lookup: impl Fn(&str) -> Result<Option<String>, LookupError> + 'a) -> Self {
+        Self {
+            lookup: Box::new(lookup),
+            read: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Read and validate every setting (tests, and a check of a whole configuration).
+    pub fn validate_all(&self) -> Result<(), GatewayError> {
+        self.downstream_api_key()?;
+        self.mode()?;
+        self.codex_responses_url()?;
+        self.codex_models_url()?;
+        self.originator()?;
+        self.upstream_url("/")?;
+        self.upstream_api_key()?;
+        self.token_url()?;
+        self.oauth_client_id()?;
+        self.refresh_margin_secs()?;
+        self.refresh_lease_ttl_secs()?;
+        self.refresh_wait_secs()?;
+        self.models_cache_ttl_secs()?;
+        self.idle_timeout_secs()?;
+        self.max_body_bytes()?;
+        self.admin_api_key()?;
+        self.token_file()?;
+        self.log_level()?;
+        self.log_format()?;
+        self.reasoning_output()?;
+        Ok(())
+    }
+
+    /// The names read so far, in order (tests and benchmarks).
+    pub fn names_read(&self) -> Vec<&'static str> {
+        self.read.borrow().iter().map(|(n, _)| *n).collect()
+    }
+
+    /// The trimmed value of `name`, `None` when unset or empty; read from the host once.
+    fn value(&self, name: &'static str) -> Result<Option<String>, GatewayError> {
+        if let Some((_, v)) = self.read.borrow().iter().find(|(n, _)| *n == name) {
+            return Ok(v.clone());
+        }
+        let value = (self.lookup)(name)
+            .map_err(|LookupError::Provider| {
+                invalid(name, "could not be read: its variables provider failed")
+            })?
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        self.read.borrow_mut().push((name, value.clone()));
+        Ok(value)
+    }
+
+    /// The value of `name`, or its default from [`VARIABLES`].
+    fn value_or_default(&self, name: &'static str) -> Result<String, GatewayError> {
+        Ok(self
+            .value(name)?
+            .unwrap_or_else(|| default_of(name).to_owned()))
+    }
+
+    /// The one downstream key clients must present.
+    pub fn downstream_api_key(&self) -> Result<String, GatewayError> {
+        self.value("downstream_api_key")?
+            .ok_or_else(|| invalid("downstream_api_key", "is required and must not be empty"))
+    }
+
+    /// Upstream mode.
+    pub fn mode(&self) -> Result<Mode, GatewayError> {
+        self.one_of("upstream_mode", Mode::VALUES)
     }
 
     /// Full URL of the Codex Responses endpoint.
-    pub fn codex_responses_url(&self) -> String {
-        format!("{}{}", self.codex_base_url, self.codex_responses_path)
+    pub fn codex_responses_url(&self) -> Result<String, GatewayError> {
+        let base = self.base_url("codex_base_url")?;
+        Ok(base + &self.path("codex_responses_path")?)
     }
 
-    /// Full URL of the Codex model catalog.
-    pub fn codex_models_url(&self) -> String {
-        format!(
-            "{}{}?client_version={}",
-            self.codex_base_url, self.codex_models_path, self.codex_client_version
-        )
+    /// Full URL of the Codex model catalog (`?client_version=`).
+    pub fn codex_models_url(&self) -> Result<String, GatewayError> {
+        let base = self.base_url("codex_base_url")?;
+        let path = self.path("codex_models_path")?;
+        Ok(format!(
+            "{base}{path}?client_version={}",
+            self.codex_client_version()?
+        ))
     }
 
-    /// Token endpoint of the issuer.
-    pub fn token_url(&self) -> String {
-        format!("{}/oauth/token", self.oauth_issuer)
+    /// `version` sent to the Codex backend, also its catalog's `client_version`.
+    pub fn codex_client_version(&self) -> Result<String, GatewayError> {
+        let name = "codex_client_version";
+        let value = self.value_or_default(name)?;
+        // It goes into a query string and the User-Agent unescaped.
+        if !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        {
+            return Err(invalid(name, &format!("{value:?} must look like 0.147.0")));
+        }
+        Ok(value)
     }
+
+    /// `originator` header sent to the Codex backend.
+    pub fn originator(&self) -> Result<String, GatewayError> {
+        let value = self.value_or_default("originator")?;
+        if !value.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            return Err(invalid("originator", "must be printable ASCII"));
+        }
+        Ok(value)
+    }
+
+    /// `<upstream_base_url><upstream_path_prefix><path>` (`openai_api` mode).
+    pub fn upstream_url(&self, path: &str) -> Result<String, GatewayError> {
+        let base = self.base_url("upstream_base_url")?;
+        let name = "upstream_path_prefix";
+        let prefix = match self.value(name)? {
+            None => String::new(),
+            Some(_) => self.path(name)?.trim_end_matches('/').to_owned(),
+        };
+        Ok(format!("{base}{prefix}{path}"))
+    }
+
+    /// Static key for the OpenAI-style upstream, if set.
+    pub fn upstream_api_key(&self) -> Result<Option<String>, GatewayError> {
+        self.value("upstream_api_key")
+    }
+
+    /// Token endpoint of the issuer (`<oauth_issuer>/oauth/token`).
+    pub fn token_url(&self) -> Result<String, GatewayError> {
+        Ok(self.base_url("oauth_issuer")? + "/oauth/token")
+    }
+
+    /// OAuth client id used for refreshes.
+    pub fn oauth_client_id(&self) -> Result<String, GatewayError> {
+        self.value_or_default("oauth_client_id")
+    }
+
+    /// Refresh when the access token expires within this many seconds.
+    pub fn refresh_margin_secs(&self) -> Result<i64, GatewayError> {
+        self.number("refresh_margin_secs", 0..=86_400 * 30)
+    }
+
+    /// A refresher silent this long is presumed dead and replaced.
+    pub fn refresh_lease_ttl_secs(&self) -> Result<i64, GatewayError> {
+        self.number("refresh_lease_ttl_secs", 2..=600)
+    }
+
+    /// How long a request with an expired token waits for another instance's refresh.
+    pub fn refresh_wait_secs(&self) -> Result<u64, GatewayError> {
+        self.number("refresh_wait_secs", 0..=120)
+    }
+
+    /// How long the live model catalog is cached in the store.
+    pub fn models_cache_ttl_secs(&self) -> Result<i64, GatewayError> {
+        self.number("models_cache_ttl_secs", 0..=86_400 * 7)
+    }
+
+    /// End an upstream stream after this many silent seconds (no total timeout).
+    pub fn idle_timeout_secs(&self) -> Result<u64, GatewayError> {
+        self.number("idle_timeout_secs", 1..=86_400)
+    }
+
+    /// Largest accepted request body.
+    pub fn max_body_bytes(&self) -> Result<usize, GatewayError> {
+        self.number("max_body_bytes", 1024..=MAX_BODY_BYTES_CAP)
+    }
+
+    /// Admin key enabling `/admin/token`; the route is 404 without it.
+    pub fn admin_api_key(&self) -> Result<Option<String>, GatewayError> {
+        self.value("admin_api_key")
+    }
+
+    /// Path of a mounted `oauth-token.json` to import from.
+    pub fn token_file(&self) -> Result<String, GatewayError> {
+        self.value_or_default("token_file")
+    }
+
+    /// Minimum log level.
+    pub fn log_level(&self) -> Result<LogLevel, GatewayError> {
+        self.one_of("log_level", LogLevel::VALUES)
+    }
+
+    /// Log line format.
+    pub fn log_format(&self) -> Result<LogFormat, GatewayError> {
+        self.one_of("log_format", LogFormat::VALUES)
+    }
+
+    /// `reasoning_output`: how chat answers carry the model's reasoning.
+    pub fn reasoning_output(&self) -> Result<ReasoningOutput, GatewayError> {
+        self.one_of("reasoning_output", ReasoningOutput::VALUES)
+    }
+
+    fn base_url(&self, name: &'static str) -> Result<String, GatewayError> {
+        let value = self.value_or_default(name)?;
+        let rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"))
+            .ok_or_else(|| invalid(name, &format!("{value:?} is not an absolute http(s) URL")))?;
+        // The same value templates `allowed_outbound_hosts`, where Spin wants an origin only.
+        let authority = rest.trim_end_matches('/');
+        if authority.is_empty()
+            || authority.starts_with(':')
+            || authority.contains(['/', '?', '#', ' ', '@'])
+        {
+            return Err(invalid(
+                name,
+                &format!(
+                    "{value:?} must be an origin like https://host[:port] (no path, query or user)"
+                ),
+            ));
+        }
+        Ok(value.trim_end_matches('/').to_owned())
+    }
+
+    fn path(&self, name: &'static str) -> Result<String, GatewayError> {
+        let value = self.value_or_default(name)?;
+        if !value.starts_with('/') || value.contains(['?', '#', ' ']) {
+            return Err(invalid(
+                name,
+                &format!("{value:?} must be a path starting with /"),
+            ));
+        }
+        Ok(value)
+    }
+
+    fn number<T>(
+        &self,
+        name: &'static str,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<T, GatewayError>
+    where
+        T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+    {
+        let raw = self.value_or_default(name)?;
+        let value: T = raw
+            .parse()
+            .map_err(|_| invalid(name, &format!("{raw:?} is not a whole number")))?;
+        if !range.contains(&value) {
+            return Err(invalid(
+                name,
+                &format!("{value} is outside {}..={}", range.start(), range.end()),
+            ));
+        }
+        Ok(value)
+    }
+
+    /// One of `table`'s values; a `config_invalid` message lists them all, so the fix is in the
+    /// error itself.
+    fn one_of<T: Copy>(&self, name: &'static str, table: &[(&str, T)]) -> Result<T, GatewayError> {
+        let raw = self.value_or_default(name)?;
+        crate::spelling::lookup(table, &raw).ok_or_else(|| {
+            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+            invalid(name, &format!("{raw:?} is not one of {}", names.join(", ")))
+        })
+    }
+}
+
+/// The default of a known setting ("" for none).
+fn default_of(name: &str) -> &'static str {
+    VARIABLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, d)| *d)
+        .unwrap_or_default()
 }
 
 fn invalid(variable: &str, reason: &str) -> GatewayError {
@@ -173,243 +376,132 @@ fn invalid(variable: &str, reason: &str) -> GatewayError {
     }
 }
 
-fn base_url(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    default: &str,
-) -> Result<String, GatewayError> {
-    let value = get(name).unwrap_or_else(|| default.to_owned());
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"))
-        .ok_or_else(|| invalid(name, &format!("{value:?} is not an absolute http(s) URL")))?;
-    // The same value templates `allowed_outbound_hosts`, where Spin wants an origin only.
-    let authority = rest.trim_end_matches('/');
-    if authority.is_empty()
-        || authority.starts_with(':')
-        || authority.contains(['/', '?', '#', ' ', '@'])
-    {
-        return Err(invalid(
-            name,
-            &format!(
-                "{value:?} must be an origin like https://host[:port] (no path, query or user)"
-            ),
-        ));
-    }
-    Ok(value.trim_end_matches('/').to_owned())
-}
-
-fn version(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    default: &str,
-) -> Result<String, GatewayError> {
-    let value = get(name).unwrap_or_else(|| default.to_owned());
-    // It goes into a query string and the User-Agent unescaped.
-    if !value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-    {
-        return Err(invalid(name, &format!("{value:?} must look like 0.147.0")));
-    }
-    Ok(value)
-}
-
-fn prefix(get: &impl Fn(&str) -> Option<String>, name: &str) -> Result<String, GatewayError> {
-    match get(name) {
-        None => Ok(String::new()),
-        Some(_) => Ok(path(get, name, "")?.trim_end_matches('/').to_owned()),
-    }
-}
-
-fn path(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    default: &str,
-) -> Result<String, GatewayError> {
-    let value = get(name).unwrap_or_else(|| default.to_owned());
-    if !value.starts_with('/') || value.contains(['?', '#', ' ']) {
-        return Err(invalid(
-            name,
-            &format!("{value:?} must be a path starting with /"),
-        ));
-    }
-    Ok(value)
-}
-
-fn header_safe(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    default: &str,
-) -> Result<String, GatewayError> {
-    let value = get(name).unwrap_or_else(|| default.to_owned());
-    if !value.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-        return Err(invalid(name, "must be printable ASCII"));
-    }
-    Ok(value)
-}
-
-fn number<T>(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    default: T,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<T, GatewayError>
-where
-    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
-{
-    let Some(raw) = get(name) else {
-        return Ok(default);
-    };
-    let value: T = raw
-        .parse()
-        .map_err(|_| invalid(name, &format!("{raw:?} is not a whole number")))?;
-    if !range.contains(&value) {
-        return Err(invalid(
-            name,
-            &format!("{value} is outside {}..={}", range.start(), range.end()),
-        ));
-    }
-    Ok(value)
-}
-
-/// One of `table`'s values; a `config_invalid` message lists them all, so the fix is in the
-/// error itself.
-fn one_of<T: Copy>(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    default: T,
-    table: &[(&str, T)],
-) -> Result<T, GatewayError> {
-    match get(name) {
-        None => Ok(default),
-        Some(raw) => crate::spelling::lookup(table, &raw).ok_or_else(|| {
-            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
-            invalid(name, &format!("{raw:?} is not one of {}", names.join(", ")))
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, GatewayError> {
+    fn settings(pairs: &[(&str, &str)]) -> Settings<'static> {
         let map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        Settings::from_lookup(|k| map.get(k).cloned())
+        Settings::new(move |k| Ok(map.get(k).cloned()))
     }
 
     #[test]
     fn defaults_apply() {
-        let s = settings(&[("downstream_api_key", "sk-secret-123")]).unwrap();
+        let s = settings(&[("downstream_api_key", "sk-secret-123")]);
         assert_eq!(
-            s.codex_responses_url(),
+            s.codex_responses_url().unwrap(),
             "https://chatgpt.com/backend-api/codex/responses"
         );
-        assert_eq!(s.token_url(), "https://auth.openai.com/oauth/token");
-        assert_eq!(s.oauth_client_id, DEFAULT_CLIENT_ID);
-        assert_eq!(s.refresh_margin_secs, 300);
-        assert_eq!(s.idle_timeout_secs, 300);
-        assert_eq!(s.max_body_bytes, 16 * 1024 * 1024);
-        assert_eq!(s.log_level, LogLevel::Info);
-        assert_eq!(s.reasoning_output, ReasoningOutput::Field);
+        assert_eq!(
+            s.codex_models_url().unwrap(),
+            "https://chatgpt.com/backend-api/codex/models?client_version=0.147.0"
+        );
+        assert_eq!(
+            s.token_url().unwrap(),
+            "https://auth.openai.com/oauth/token"
+        );
+        assert_eq!(s.oauth_client_id().unwrap(), DEFAULT_CLIENT_ID);
+        assert_eq!(s.refresh_margin_secs().unwrap(), 300);
+        assert_eq!(s.idle_timeout_secs().unwrap(), 300);
+        assert_eq!(s.max_body_bytes().unwrap(), 16 * 1024 * 1024);
+        assert_eq!(s.log_level().unwrap(), LogLevel::Info);
+        assert_eq!(s.reasoning_output().unwrap(), ReasoningOutput::Field);
+        assert_eq!(s.upstream_api_key().unwrap(), None);
+        assert_eq!(
+            s.upstream_url("/v1/models").unwrap(),
+            "https://api.openai.com/v1/models"
+        );
+        s.validate_all().unwrap();
         assert!(!format!("{s:?}").contains("sk-secret-123"));
     }
 
     #[test]
+    fn every_default_is_valid_and_every_variable_is_read() {
+        let s = settings(&[("downstream_api_key", "k")]);
+        s.validate_all().unwrap();
+        let mut read = s.names_read();
+        read.sort_unstable();
+        let mut all: Vec<&str> = VARIABLES.iter().map(|(n, _)| *n).collect();
+        all.sort_unstable();
+        assert_eq!(read, all, "validate_all reads every variable, once");
+    }
+
+    #[test]
+    fn each_setting_is_read_once_and_only_when_used() {
+        let calls = RefCell::new(Vec::<String>::new());
+        let s = Settings::new(|k| {
+            calls.borrow_mut().push(k.to_owned());
+            Ok(None)
+        });
+        assert_eq!(s.idle_timeout_secs().unwrap(), 300);
+        assert_eq!(s.idle_timeout_secs().unwrap(), 300);
+        s.codex_responses_url().unwrap();
+        assert_eq!(
+            *calls.borrow(),
+            [
+                "idle_timeout_secs",
+                "codex_base_url",
+                "codex_responses_path"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failing_provider_is_config_invalid_never_unset() {
+        let s = Settings::new(|k| {
+            if k == "upstream_api_key" {
+                Err(LookupError::Provider)
+            } else {
+                Ok(Some("k".into()))
+            }
+        });
+        match s.upstream_api_key() {
+            Err(GatewayError::ConfigInvalid { variable, reason }) => {
+                assert_eq!(variable, "upstream_api_key");
+                assert!(reason.contains("provider failed"), "{reason}");
+            }
+            other => panic!("expected config_invalid, got {other:?}"),
+        }
+        assert_eq!(s.downstream_api_key().unwrap(), "k");
+    }
+
+    #[test]
     fn invalid_values_name_the_variable() {
-        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
-        let cases: &[Case] = &[
-            ("missing key", &[], "downstream_api_key"),
-            (
-                "blank key",
-                &[("downstream_api_key", "  ")],
-                "downstream_api_key",
-            ),
-            (
-                "bad mode",
-                &[("downstream_api_key", "k"), ("upstream_mode", "proxy")],
-                "upstream_mode",
-            ),
-            (
-                "relative url",
-                &[
-                    ("downstream_api_key", "k"),
-                    ("codex_base_url", "chatgpt.com"),
-                ],
-                "codex_base_url",
-            ),
-            (
-                "ftp url",
-                &[
-                    ("downstream_api_key", "k"),
-                    ("upstream_base_url", "ftp://x"),
-                ],
-                "upstream_base_url",
-            ),
-            (
-                "no host",
-                &[("downstream_api_key", "k"), ("oauth_issuer", "http://")],
-                "oauth_issuer",
-            ),
-            (
-                "url with path",
-                &[
-                    ("downstream_api_key", "k"),
-                    ("codex_base_url", "https://x.test/api"),
-                ],
-                "codex_base_url",
-            ),
-            (
-                "bad version",
-                &[
-                    ("downstream_api_key", "k"),
-                    ("codex_client_version", "1 2&x"),
-                ],
-                "codex_client_version",
-            ),
-            (
-                "bad level",
-                &[("downstream_api_key", "k"), ("log_level", "verbose")],
-                "log_level",
-            ),
-            (
-                "bad format",
-                &[("downstream_api_key", "k"), ("log_format", "pretty")],
-                "log_format",
-            ),
-            (
-                "bad reasoning output",
-                &[("downstream_api_key", "k"), ("reasoning_output", "tags")],
-                "reasoning_output",
-            ),
-            (
-                "bad path",
-                &[("downstream_api_key", "k"), ("codex_responses_path", "x")],
-                "codex_responses_path",
-            ),
-            (
-                "bad number",
-                &[("downstream_api_key", "k"), ("idle_timeout_secs", "soon")],
-                "idle_timeout_secs",
-            ),
-            (
-                "zero idle",
-                &[("downstream_api_key", "k"), ("idle_timeout_secs", "0")],
-                "idle_timeout_secs",
-            ),
+        let cases: &[(&str, &str, &str)] = &[
+            ("blank key", "downstream_api_key", "  "),
+            ("bad mode", "upstream_mode", "proxy"),
+            ("relative url", "codex_base_url", "chatgpt.com"),
+            ("ftp url", "upstream_base_url", "ftp://x"),
+            ("no host", "oauth_issuer", "http://"),
+            ("url with path", "codex_base_url", "https://x.test/api"),
+            ("bad version", "codex_client_version", "1 2&x"),
+            ("bad level", "log_level", "verbose"),
+            ("bad format", "log_format", "pretty"),
+            ("bad reasoning output", "reasoning_output", "tags"),
+            ("bad path", "codex_responses_path", "x"),
+            ("bad prefix", "upstream_path_prefix", "api"),
+            ("bad number", "idle_timeout_secs", "soon"),
+            ("zero idle", "idle_timeout_secs", "0"),
+            ("huge body", "max_body_bytes", "99999999999"),
         ];
-        for (name, pairs, variable) in cases {
-            match settings(pairs) {
+        for (name, variable, value) in cases {
+            let s = settings(&[("downstream_api_key", "k"), (variable, value)]);
+            match s.validate_all() {
                 Err(GatewayError::ConfigInvalid { variable: v, .. }) => {
                     assert_eq!(&v, variable, "case {name}")
                 }
                 other => panic!("case {name}: expected config_invalid, got {other:?}"),
             }
+        }
+        match settings(&[]).downstream_api_key() {
+            Err(GatewayError::ConfigInvalid { variable, .. }) => {
+                assert_eq!(variable, "downstream_api_key")
+            }
+            other => panic!("missing key: expected config_invalid, got {other:?}"),
         }
     }
 
@@ -419,10 +511,13 @@ mod tests {
             ("downstream_api_key", "k"),
             ("upstream_mode", "openai_api"),
             ("upstream_base_url", "http://127.0.0.1:9000/"),
-        ])
-        .unwrap();
-        assert_eq!(s.mode, Mode::OpenAiApi);
-        assert_eq!(s.upstream_base_url, "http://127.0.0.1:9000");
+            ("upstream_path_prefix", "/api/"),
+        ]);
+        assert_eq!(s.mode().unwrap(), Mode::OpenAiApi);
+        assert_eq!(
+            s.upstream_url("/v1/models").unwrap(),
+            "http://127.0.0.1:9000/api/v1/models"
+        );
     }
 
     #[test]
@@ -443,8 +538,13 @@ mod tests {
                 "tags",
                 r#""tags" is not one of reasoning_content, think_tags, none"#,
             ),
+            (
+                "upstream_mode",
+                "bogus",
+                r#""bogus" is not one of codex_oauth, openai_api"#,
+            ),
         ] {
-            match settings(&[("downstream_api_key", "k"), (variable, raw)]) {
+            match settings(&[("downstream_api_key", "k"), (variable, raw)]).validate_all() {
                 Err(GatewayError::ConfigInvalid {
                     variable: v,
                     reason: r,
@@ -461,8 +561,8 @@ mod tests {
             ("THINK_TAGS", ReasoningOutput::ThinkTags),
             ("none", ReasoningOutput::Hidden),
         ] {
-            let s = settings(&[("downstream_api_key", "k"), ("reasoning_output", raw)]).unwrap();
-            assert_eq!(s.reasoning_output, want, "{raw}");
+            let s = settings(&[("reasoning_output", raw)]);
+            assert_eq!(s.reasoning_output().unwrap(), want, "{raw}");
         }
     }
 }

@@ -203,6 +203,40 @@ impl GatewayError {
         }
     }
 
+    /// What the log may say about this error. The client may read its own text in the answer,
+    /// but the log never carries it: a serde message quotes the offending value and an
+    /// upstream excerpt can quote the prompt. A bad request keeps its category and position
+    /// (the field path is the `param` field), an upstream failure its status and code.
+    pub fn log_message(&self) -> String {
+        match self {
+            Self::BadRequest { message, .. } => without_client_text(message),
+            Self::Upstream { status, code, .. } => {
+                format!("upstream failure {code} (answered {status})")
+            }
+            Self::PayloadTooLarge { .. }
+            | Self::HeadersTooLarge { .. }
+            | Self::Unauthorized(_)
+            | Self::NotFound(_)
+            | Self::MethodNotAllowed { .. }
+            | Self::ConfigInvalid { .. }
+            | Self::OAuth { .. }
+            | Self::UpstreamUnavailable(_)
+            | Self::UpstreamTimeout { .. }
+            | Self::Kv(_)
+            | Self::Internal(_) => self.to_string(),
+        }
+    }
+
+    /// The fields of a log line about this error: code, param (if any) and [`Self::log_message`].
+    pub fn log_fields(&self) -> Vec<(&'static str, crate::log::Field)> {
+        let mut fields = vec![("code", self.code().into())];
+        if let Some(param) = self.param() {
+            fields.push(("param", param.into()));
+        }
+        fields.push(("message", self.log_message().into()));
+        fields
+    }
+
     /// The OpenAI-style envelope body (`{"error":{...}}`), newline-terminated.
     pub fn envelope_json(&self) -> Vec<u8> {
         let mut body = serde_json::to_vec(&self.envelope()).unwrap_or_default();
@@ -221,6 +255,26 @@ impl GatewayError {
             },
         }
     }
+}
+
+/// A bad-request message up to the first quoted value (the gateway and serde quote what the
+/// client sent in `"…"` or `` `…` ``), plus serde's `line N column M` when it has one.
+fn without_client_text(message: &str) -> String {
+    let cut = message.find(['"', '`', '\'']).unwrap_or(message.len());
+    let mut out = message[..cut].trim_end().trim_end_matches(':').to_owned();
+    if cut < message.len() {
+        out.push_str(" …");
+    }
+    if let Some(at) = message.rfind(" at line ") {
+        let position: String = message[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == ' ')
+            .collect();
+        if !out.ends_with(position.trim_end()) {
+            out.push_str(position.trim_end());
+        }
+    }
+    out
 }
 
 /// `{"error": {...}}` as OpenAI clients parse it.
@@ -257,6 +311,51 @@ mod tests {
             json!({"error":{"message":"messages is required","type":"gateway_error","param":"messages","code":"invalid_request"}})
         );
         assert_eq!(err.status(), 400);
+    }
+
+    #[test]
+    fn log_messages_never_carry_client_text() {
+        let cases = [
+            (
+                GatewayError::bad_param(
+                    "messages",
+                    r#"messages: invalid type: string "MARKER my prompt", expected a sequence"#,
+                ),
+                "messages: invalid type: string …",
+            ),
+            (
+                GatewayError::bad_param(
+                    "reasoning_effort",
+                    "reasoning_effort: unknown variant `MARKER`, expected one of `low`, `high`",
+                ),
+                "reasoning_effort: unknown variant …",
+            ),
+            (
+                GatewayError::bad_request("invalid JSON: expected `,` or `}` at line 1 column 17"),
+                "invalid JSON: expected … at line 1 column 17",
+            ),
+            (
+                GatewayError::bad_request(
+                    "invalid JSON: EOF while parsing a string at line 3 column 9",
+                ),
+                "invalid JSON: EOF while parsing a string at line 3 column 9",
+            ),
+            (
+                GatewayError::Upstream {
+                    status: 400,
+                    code: "invalid_request".into(),
+                    message: "Invalid prompt: MARKER".into(),
+                    retry_after: None,
+                },
+                "upstream failure invalid_request (answered 400)",
+            ),
+        ];
+        for (err, want) in cases {
+            assert_eq!(err.log_message(), want);
+            assert!(!format!("{:?}", err.log_fields()).contains("MARKER"));
+        }
+        let fields = GatewayError::bad_param("messages", "x").log_fields();
+        assert_eq!(fields[1].0, "param");
     }
 
     #[test]

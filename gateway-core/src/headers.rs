@@ -97,16 +97,33 @@ pub const MAX_REQUEST_HEADERS: usize = 100;
 /// Most request header bytes (names plus values) accepted.
 pub const MAX_REQUEST_HEADER_BYTES: usize = 64 * 1024;
 
+/// The request headers Spin itself sets (`trigger-http`'s `compute_default_headers`, for a
+/// route without named wildcards). Spin replaces any client copy, so each is there once.
+pub const SPIN_INJECTED_HEADERS: [&str; 7] = [
+    "spin-path-info",
+    "spin-full-url",
+    "spin-matched-route",
+    "spin-base-path",
+    "spin-raw-component-route",
+    "spin-component-route",
+    "spin-client-addr",
+];
+
 /// Refuse (431) requests whose headers exceed the limits, before anything else reads them.
+/// Everything counts but one copy of each header Spin injects, which the client did not send.
 pub fn check_request_headers<'a>(
     headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
 ) -> Result<(), crate::error::GatewayError> {
     let (mut count, mut bytes) = (0usize, 0usize);
-    // Spin adds its own `spin-*` headers; only what the client sent counts.
-    for (name, value) in headers
-        .into_iter()
-        .filter(|(name, _)| !name.starts_with("spin-"))
-    {
+    let mut exempt = SPIN_INJECTED_HEADERS.map(|name| (name, false));
+    for (name, value) in headers {
+        let injected = exempt
+            .iter_mut()
+            .find(|(n, seen)| !*seen && name.eq_ignore_ascii_case(n));
+        if let Some((_, seen)) = injected {
+            *seen = true;
+            continue;
+        }
         count += 1;
         bytes = bytes.saturating_add(name.len()).saturating_add(value.len());
     }
@@ -175,6 +192,31 @@ mod tests {
             .map(|_| ("x", &b"1"[..]))
             .collect();
         assert_eq!(check_request_headers(many).unwrap_err().status(), 431);
+    }
+
+    #[test]
+    fn only_one_copy_of_each_spin_header_is_free() {
+        let value = vec![b'v'; 1024];
+        let at_limit: Vec<(&str, &[u8])> = (0..MAX_REQUEST_HEADERS)
+            .map(|_| ("x", &b"1"[..]))
+            .chain(SPIN_INJECTED_HEADERS.iter().map(|n| (*n, value.as_slice())))
+            .collect();
+        assert!(
+            check_request_headers(at_limit.clone()).is_ok(),
+            "Spin's own are free"
+        );
+        let mut doubled = at_limit;
+        doubled.push(("spin-full-url", b"again"));
+        assert_eq!(check_request_headers(doubled).unwrap_err().status(), 431);
+        let names: Vec<String> = (0..80).map(|i| format!("spin-x-{i}")).collect();
+        let kib = vec![b'p'; 1024];
+        let lookalikes: Vec<(&str, &[u8])> =
+            names.iter().map(|n| (n.as_str(), kib.as_slice())).collect();
+        assert_eq!(
+            check_request_headers(lookalikes).unwrap_err().status(),
+            431,
+            "spin-* names a client chose count"
+        );
     }
 
     #[test]

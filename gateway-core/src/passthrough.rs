@@ -76,3 +76,131 @@ mod tests {
         }
     }
 }
+
+/// How an `openai_api` relay ends when the upstream breaks off after the answer started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CutRelay {
+    /// A JSON (or other sized) body: abort the connection, so the client never reads a
+    /// truncated answer as complete.
+    Abort,
+    /// An event stream: end it with this error event, as a failed stream of ours ends.
+    ErrorEvent(Vec<u8>),
+}
+
+/// Follows a relayed body just enough to end it honestly if the upstream is cut off: whether it
+/// is an event stream, and the last Responses `sequence_number` seen (the error event goes on
+/// from there, as strict clients require).
+#[derive(Debug, Clone)]
+pub struct RelayWatch {
+    responses: bool,
+    event_stream: bool,
+    last_sequence: Option<u64>,
+}
+
+impl RelayWatch {
+    /// A relay of `path` whose answer has `content_type`.
+    pub fn new(path: &str, content_type: Option<&str>) -> Self {
+        let event_stream = content_type.is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/event-stream")
+        });
+        Self {
+            responses: path == "/v1/responses",
+            event_stream,
+            last_sequence: None,
+        }
+    }
+
+    /// Note one relayed piece of the body.
+    pub fn observe(&mut self, bytes: &[u8]) {
+        if !(self.event_stream && self.responses) {
+            return;
+        }
+        const KEY: &[u8] = b"\"sequence_number\":";
+        if let Some(at) = memchr::memmem::rfind(bytes, KEY) {
+            let digits = bytes[at + KEY.len()..]
+                .iter()
+                .skip_while(|b| b.is_ascii_whitespace())
+                .take_while(|b| b.is_ascii_digit())
+                .fold(Some(0u64), |n, d| {
+                    n?.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+                });
+            if digits.is_some() {
+                self.last_sequence = digits;
+            }
+        }
+    }
+
+    /// What to do now that the upstream failed with `err`.
+    pub fn cut(&self, err: &crate::error::GatewayError) -> CutRelay {
+        if !self.event_stream {
+            return CutRelay::Abort;
+        }
+        if self.responses {
+            let next = self.last_sequence.map_or(0, |n| n + 1);
+            return CutRelay::ErrorEvent(
+                crate::translate::aggregate::responses_stream_error_event(err, next),
+            );
+        }
+        let mut out = Vec::new();
+        crate::translate::stream::ChatFrame::Error(err.clone()).write_sse(&mut out);
+        CutRelay::ErrorEvent(out)
+    }
+}
+
+#[cfg(test)]
+mod relay_tests {
+    use super::*;
+    use crate::error::GatewayError;
+
+    fn err() -> GatewayError {
+        GatewayError::upstream_error("upstream connection failed mid-response")
+    }
+
+    #[test]
+    fn json_bodies_are_aborted() {
+        let watch = RelayWatch::new("/v1/chat/completions", Some("application/json"));
+        assert_eq!(watch.cut(&err()), CutRelay::Abort);
+        let watch = RelayWatch::new("/v1/responses", None);
+        assert_eq!(watch.cut(&err()), CutRelay::Abort);
+    }
+
+    #[test]
+    fn chat_streams_end_with_an_error_data_line() {
+        let watch = RelayWatch::new(
+            "/v1/chat/completions",
+            Some("text/event-stream; charset=utf-8"),
+        );
+        let CutRelay::ErrorEvent(bytes) = watch.cut(&err()) else {
+            panic!("not an event")
+        };
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("data: {\"error\":"), "{text}");
+        assert!(text.ends_with("\n\n"), "{text}");
+    }
+
+    #[test]
+    fn responses_streams_continue_the_sequence() {
+        let mut watch = RelayWatch::new("/v1/responses", Some("Text/Event-Stream"));
+        watch.observe(b"event: a\ndata: {\"type\":\"x\",\"sequence_number\":3}\n\n");
+        watch.observe(b"data: {\"sequence_number\": 41,\"type\":\"y\"}\n\ndata: {\"type\":\"z\"");
+        let CutRelay::ErrorEvent(bytes) = watch.cut(&err()) else {
+            panic!("not an event")
+        };
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("\"sequence_number\":42"), "{text}");
+        assert!(text.contains("\"type\":\"error\""), "{text}");
+    }
+
+    #[test]
+    fn a_stream_with_no_numbers_starts_at_zero() {
+        let watch = RelayWatch::new("/v1/responses", Some("text/event-stream"));
+        let CutRelay::ErrorEvent(bytes) = watch.cut(&err()) else {
+            panic!("not an event")
+        };
+        assert!(String::from_utf8(bytes)
+            .unwrap()
+            .contains("\"sequence_number\":0"));
+    }
+}

@@ -1,15 +1,15 @@
-//! Every setting the component reads is declared in `spin.toml` (as an application variable
-//! and bound into the component) and documented in both configuration pages: a variable missing
-//! from either table is unset on Spin, whatever the operator configures.
+//! Every setting the component reads is declared in `spin.toml` with the core's own default (as
+//! an application variable, and bound into the component) and documented in both configuration
+//! pages: a variable missing from either table is unset on Spin, whatever the operator
+//! configures, and a default written twice drifts.
 #![allow(
     clippy::panic,
     reason = "test helper: a panic is a failed test (clippy only exempts #[test] fns here)"
 )]
 
-use std::cell::RefCell;
 use std::path::Path;
 
-use gateway_core::config::Settings;
+use gateway_core::config::{Settings, VARIABLES};
 
 fn read(rel: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel);
@@ -17,22 +17,11 @@ fn read(rel: &str) -> String {
 }
 
 #[test]
-fn every_setting_is_declared_bound_and_documented() {
-    let asked = RefCell::new(Vec::<String>::new());
-    let _ = Settings::from_lookup(|name| {
-        asked.borrow_mut().push(name.to_owned());
-        // A value for every name, so validation never stops the walk early.
-        Some(
-            if name == "downstream_api_key" {
-                "k"
-            } else {
-                ""
-            }
-            .to_owned(),
-        )
-    });
-    let asked = asked.into_inner();
-    assert!(asked.len() > 20, "{asked:?}");
+fn every_setting_is_declared_with_the_core_default_bound_and_documented() {
+    let settings = Settings::new(|name| Ok((name == "downstream_api_key").then(|| "k".into())));
+    settings.validate_all().unwrap();
+    let asked = settings.names_read();
+    assert_eq!(asked.len(), VARIABLES.len(), "{asked:?}");
     let manifest = read("spin.toml");
     let (declared, bound) = manifest
         .split_once("[component.gateway.variables]")
@@ -41,11 +30,18 @@ fn every_setting_is_declared_bound_and_documented() {
         read("docs/en/configuration.md"),
         read("docs/zh-CN/configuration.md"),
     ];
-    for name in &asked {
-        assert!(
-            declared.contains(&format!("\n{name} = {{")),
-            "spin.toml [variables] lacks {name}"
-        );
+    for (name, default) in VARIABLES {
+        let line = declared
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} = {{")))
+            .unwrap_or_else(|| panic!("spin.toml [variables] lacks {name}"));
+        match default {
+            Some(default) => assert!(
+                line.contains(&format!("default = \"{default}\"")),
+                "spin.toml's default for {name} differs from the core's {default:?}: {line}"
+            ),
+            None => assert!(line.contains("required = true"), "{name}: {line}"),
+        }
         assert!(
             bound.contains(&format!("\n{name} = \"{{{{ {name} }}}}\"")),
             "spin.toml [component.gateway.variables] lacks {name}"

@@ -29,11 +29,11 @@ pub struct CodexCall<'a> {
 
 /// Send `call`; a 2xx response is returned with its body unread.
 pub fn call(ctx: &mut Ctx<'_>, call: &CodexCall<'_>) -> Result<Upstream, GatewayError> {
-    let token = tokens::current(ctx)?;
+    let token = tokens::current(&ctx.settings, ctx.log)?;
     let first = send_once(ctx, call, &token)?;
     let response = if first.status == 401 {
         drop(first);
-        let replaced = tokens::replace(ctx, &token)?;
+        let replaced = tokens::replace(&ctx.settings, ctx.log, &token)?;
         send_once(ctx, call, &replaced)?
     } else {
         first
@@ -52,8 +52,8 @@ fn send_once(
     let headers = codex_request_headers(CodexHeaderArgs {
         access_token: token.access_token.expose(),
         account_id: token.account_id.as_deref(),
-        originator: &ctx.settings.originator,
-        client_version: &ctx.settings.codex_client_version,
+        originator: &ctx.settings.originator()?,
+        client_version: &ctx.settings.codex_client_version()?,
         session_id: call.session_id,
         request_id: &ctx.request_id,
         has_body: call.body.is_some(),
@@ -64,7 +64,7 @@ fn send_once(
         url: &call.url,
         headers: &headers,
         body: call.body,
-        idle_secs: ctx.settings.idle_timeout_secs,
+        idle_secs: ctx.settings.idle_timeout_secs()?,
     });
     let ms = monotonic_ns().saturating_sub(started) / 1_000_000;
     if let Ok(response) = &result {

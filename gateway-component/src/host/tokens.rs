@@ -1,14 +1,14 @@
 //! Token acquisition for one request: import a newer mounted `oauth-token.json`, then the core's
 //! refresh protocol over Spin's key-value store, WASI clocks and an HTTP token endpoint.
 
+use gateway_core::auth::install::install_exclusively;
 use gateway_core::auth::oauth::{
     parse_token_response, refresh_form_body, RefreshError, TokenEndpoint, TokenResponse,
 };
-use gateway_core::auth::refresh::{acquire_token, force_refresh, RefreshPolicy};
-use gateway_core::auth::token::{choose_import, TokenRecord, TOKEN_KEY};
+use gateway_core::auth::refresh::{acquire_token, force_refresh, needs_login, RefreshPolicy};
+use gateway_core::auth::token::{choose_import, TokenRecord};
 use gateway_core::config::Settings;
 use gateway_core::error::GatewayError;
-use gateway_core::ports::Kv;
 use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
 use gateway_core::auth::token::FailureKind;
@@ -18,7 +18,6 @@ use super::clock::{random_u64, WasiClock};
 use super::kv::SpinKv;
 use super::log::Logger;
 use super::upstream::{send, Outgoing};
-use crate::Ctx;
 
 /// Token responses are small; anything bigger is not a token response.
 const TOKEN_BODY_LIMIT: usize = 256 * 1024;
@@ -28,7 +27,10 @@ const TOKEN_TIMEOUT_SECS: u64 = 20;
 /// The issuer's token endpoint over outgoing HTTP. Only the lease winner ever calls it, so its
 /// log lines are the record of every refresh across all instances.
 struct HttpIssuer<'a> {
-    settings: &'a Settings,
+    url: String,
+    client_id: String,
+    /// A refresher must finish well within its lease, or another instance takes over.
+    timeout_secs: u64,
     log: &'a Logger,
 }
 
@@ -56,7 +58,7 @@ impl TokenEndpoint for HttpIssuer<'_> {
 
 impl HttpIssuer<'_> {
     fn call(&self, refresh_token: &str) -> Result<TokenResponse, RefreshError> {
-        let body = refresh_form_body(&self.settings.oauth_client_id, refresh_token);
+        let body = refresh_form_body(&self.client_id, refresh_token);
         let headers = [
             (
                 "content-type",
@@ -64,16 +66,12 @@ impl HttpIssuer<'_> {
             ),
             ("accept", "application/json".to_owned()),
         ];
-        let url = self.settings.token_url();
         let mut response = send(Outgoing {
             method: Method::Post,
-            url: &url,
+            url: &self.url,
             headers: &headers,
             body: Some(body.as_bytes()),
-            // A refresher must finish well within its lease, or another instance takes over.
-            idle_secs: TOKEN_TIMEOUT_SECS
-                .min(self.settings.refresh_lease_ttl_secs.unsigned_abs() / 2)
-                .max(1),
+            idle_secs: self.timeout_secs,
         })
         .map_err(|e| RefreshError::network(e.to_string()))?;
         let bytes = response
@@ -83,66 +81,87 @@ impl HttpIssuer<'_> {
     }
 }
 
-fn policy(settings: &Settings) -> RefreshPolicy {
-    RefreshPolicy {
-        margin_secs: settings.refresh_margin_secs,
-        lease_ttl_secs: settings.refresh_lease_ttl_secs,
-        wait_max_ms: settings.refresh_wait_secs.saturating_mul(1000),
+/// The refresh policy and the issuer, read before any token work so that a bad setting is a
+/// `config_invalid` answer, never a refresh failure recorded in the shared store.
+fn refresher<'a>(
+    settings: &Settings,
+    log: &'a Logger,
+) -> Result<(RefreshPolicy, HttpIssuer<'a>), GatewayError> {
+    let policy = policy(settings)?;
+    let issuer = HttpIssuer {
+        url: settings.token_url()?,
+        client_id: settings.oauth_client_id()?,
+        timeout_secs: TOKEN_TIMEOUT_SECS
+            .min(policy.lease_ttl_secs.unsigned_abs() / 2)
+            .max(1),
+        log,
+    };
+    Ok((policy, issuer))
+}
+
+fn policy(settings: &Settings) -> Result<RefreshPolicy, GatewayError> {
+    Ok(RefreshPolicy {
+        margin_secs: settings.refresh_margin_secs()?,
+        lease_ttl_secs: settings.refresh_lease_ttl_secs()?,
+        wait_max_ms: settings.refresh_wait_secs()?.saturating_mul(1000),
         ..RefreshPolicy::default()
-    }
+    })
+}
+
+/// Install a login from outside (`PUT /admin/token`), exclusively with any refresher of the
+/// stored generation, so neither write is lost.
+pub fn install(settings: &Settings, record: &TokenRecord) -> Result<(), GatewayError> {
+    let policy = policy(settings)?;
+    let kv = open()?;
+    install_exclusively(&kv, &WasiClock, &policy, random_u64(), |_| {
+        Some(record.clone())
+    })
+    .map(drop)
 }
 
 fn open() -> Result<SpinKv, GatewayError> {
     SpinKv::open_default().map_err(|e| GatewayError::Kv(e.0))
 }
 
-/// A usable token, refreshed first if it is about to expire.
-pub fn current(ctx: &Ctx<'_>) -> Result<TokenRecord, GatewayError> {
-    let settings = &ctx.settings;
+/// A usable token, refreshed first if it is about to expire. The mounted token file is read
+/// only when the store has no usable token, so a serving gateway never touches the file system.
+pub fn current(settings: &Settings, log: &Logger) -> Result<TokenRecord, GatewayError> {
+    let (policy, issuer) = refresher(settings, log)?;
     let kv = open()?;
-    import_mounted_file(&kv, settings);
-    let issuer = HttpIssuer {
-        settings,
-        log: ctx.log,
-    };
-    acquire_token(&kv, &WasiClock, &issuer, &policy(settings), random_u64())
+    let acquire = || acquire_token(&kv, &WasiClock, &issuer, &policy, random_u64());
+    match acquire() {
+        Err(err)
+            if needs_login(&err) && import_mounted_file(&kv, &policy, &settings.token_file()?) =>
+        {
+            acquire()
+        }
+        result => result,
+    }
 }
 
 /// A replacement for a token the upstream rejected with 401.
-pub fn replace(ctx: &Ctx<'_>, rejected: &TokenRecord) -> Result<TokenRecord, GatewayError> {
-    let settings = &ctx.settings;
+pub fn replace(
+    settings: &Settings,
+    log: &Logger,
+    rejected: &TokenRecord,
+) -> Result<TokenRecord, GatewayError> {
+    let (policy, issuer) = refresher(settings, log)?;
     let kv = open()?;
-    let issuer = HttpIssuer {
-        settings,
-        log: ctx.log,
-    };
     let token = rejected.access_token.expose();
-    force_refresh(
-        &kv,
-        &WasiClock,
-        &issuer,
-        &policy(settings),
-        token,
-        random_u64(),
-    )
+    force_refresh(&kv, &WasiClock, &issuer, &policy, token, random_u64())
 }
 
-/// A newer login written as a file (Spin `files` mount) replaces the stored record.
-fn import_mounted_file(kv: &SpinKv, settings: &Settings) {
-    let Ok(bytes) = std::fs::read(&settings.token_file) else {
-        return;
+/// A login written as a file (Spin `files` mount) replaces a stored record that cannot serve;
+/// whether anything was imported.
+fn import_mounted_file(kv: &SpinKv, policy: &RefreshPolicy, path: &str) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
     };
     let Ok(file) = TokenRecord::from_json(&bytes) else {
-        return;
+        return false;
     };
-    let stored = kv
-        .get(TOKEN_KEY)
-        .ok()
-        .flatten()
-        .and_then(|b| TokenRecord::from_json(&b).ok());
-    if let Some(newer) = choose_import(stored.as_ref(), Some(&file)) {
-        if let Ok(json) = newer.to_json() {
-            let _ = kv.set(TOKEN_KEY, &json);
-        }
-    }
+    let written = install_exclusively(kv, &WasiClock, policy, random_u64(), |stored| {
+        choose_import(stored, Some(&file))
+    });
+    matches!(written, Ok(Some(_)))
 }

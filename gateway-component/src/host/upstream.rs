@@ -11,6 +11,8 @@ use spin_sdk::wit::wasi::http0_2_0::types::{
 };
 use wasi::io::streams::{InputStream, StreamError};
 
+use super::streams::write_all;
+
 const CONNECT_TIMEOUT_NS: u64 = 30 * 1_000_000_000;
 const READ_SIZE: u64 = 16 * 1024;
 
@@ -104,6 +106,10 @@ pub fn send(req: Outgoing<'_>) -> Result<Upstream, GatewayError> {
     for (name, value) in req.headers {
         let _ = fields.append(name, value.as_bytes());
     }
+    if let Some(body) = req.body {
+        // A sized body, as the Codex CLI and the Go gateway send it, not a chunked one.
+        let _ = fields.append("content-length", body.len().to_string().as_bytes());
+    }
     let outgoing = OutgoingRequest::new(fields);
     let scheme = if url.https {
         Scheme::Https
@@ -125,15 +131,29 @@ pub fn send(req: Outgoing<'_>) -> Result<Upstream, GatewayError> {
     let body = outgoing
         .body()
         .map_err(|()| GatewayError::Internal("outgoing body taken twice".into()))?;
+    let stream = body
+        .write()
+        .map_err(|()| GatewayError::Internal("outgoing body stream taken twice".into()))?;
+    let bytes = req.body.unwrap_or_default();
+    // A body within the host's write budget is queued before the request is handed over, so
+    // head and body leave together; a larger one is written once the host reads it.
+    let early = stream
+        .check_write()
+        .is_ok_and(|budget| budget >= bytes.len() as u64)
+        && (bytes.is_empty() || stream.write(bytes).is_ok());
     let idle_ns = req.idle_secs.saturating_mul(1_000_000_000);
     let options = RequestOptions::new();
     let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT_NS));
     let _ = options.set_first_byte_timeout(Some(idle_ns));
     let _ = options.set_between_bytes_timeout(Some(idle_ns));
-    // Hand the request over before writing the body: a large body would otherwise fill the
-    // host's buffer with no reader and block forever.
     let future = outgoing_handler::handle(outgoing, Some(options)).map_err(map_error_code)?;
-    write_body(body, req.body)?;
+    if !early {
+        write_all(&stream, bytes).map_err(|_| {
+            GatewayError::UpstreamUnavailable("upstream refused the request body".into())
+        })?;
+    }
+    drop(stream);
+    OutgoingBody::finish(body, None).map_err(map_error_code)?;
     future.subscribe().block();
     let response = match future.get() {
         Some(Ok(Ok(response))) => response,
@@ -150,20 +170,6 @@ pub fn send(req: Outgoing<'_>) -> Result<Upstream, GatewayError> {
         }
     };
     into_upstream(response, req.idle_secs)
-}
-
-fn write_body(body: OutgoingBody, bytes: Option<&[u8]>) -> Result<(), GatewayError> {
-    if let Some(bytes) = bytes {
-        let stream = body
-            .write()
-            .map_err(|()| GatewayError::Internal("outgoing body stream taken twice".into()))?;
-        for piece in bytes.chunks(4096) {
-            stream.blocking_write_and_flush(piece).map_err(|_| {
-                GatewayError::UpstreamUnavailable("upstream refused the request body".into())
-            })?;
-        }
-    }
-    OutgoingBody::finish(body, None).map_err(map_error_code)
 }
 
 fn into_upstream(response: IncomingResponse, idle_secs: u64) -> Result<Upstream, GatewayError> {

@@ -24,12 +24,12 @@ pub fn handle(
     req: &IncomingRequest,
     out: &mut Responder,
 ) -> Result<(), GatewayError> {
-    let Some(admin_key) = ctx.settings.admin_api_key.as_deref() else {
+    let Some(admin_key) = ctx.settings.admin_api_key()? else {
         return Err(GatewayError::NotFound("/admin/token".into()));
     };
     let auth = header_values(req, "authorization");
     let auth: Vec<&[u8]> = auth.iter().map(Vec::as_slice).collect();
-    check_bearer(&auth, admin_key)?;
+    check_bearer(&auth, &admin_key)?;
     let kv = SpinKv::open_default().map_err(|e| GatewayError::Kv(e.0))?;
     let kv_err = |e: gateway_core::ports::KvError| GatewayError::Kv(e.0);
     match req.method() {
@@ -37,10 +37,7 @@ pub fn handle(
             let body = read_body(req, RECORD_LIMIT)?;
             let record = TokenRecord::from_json(&body)
                 .map_err(|e| GatewayError::bad_request(format!("not a token record: {e}")))?;
-            let json = record
-                .to_json()
-                .map_err(|e| GatewayError::Internal(e.to_string()))?;
-            kv.set(TOKEN_KEY, &json).map_err(kv_err)?;
+            crate::host::tokens::install(&ctx.settings, &record)?;
             ctx.log.emit(
                 gateway_core::log::LogLevel::Info,
                 "gateway.admin.token_stored",

@@ -6,6 +6,7 @@ use gateway_core::log::LogLevel;
 use gateway_core::ports::Clock;
 use gateway_core::request_id::uuid_v4;
 use gateway_core::translate::aggregate::ChatCompletionBuilder;
+use gateway_core::translate::fold_limit::FoldBudget;
 use gateway_core::translate::request::chat_to_responses;
 use gateway_core::translate::stream::{ChatFrame, ChatStream, StreamEnd, StreamOptions};
 use spin_sdk::http::IncomingRequest;
@@ -25,6 +26,7 @@ pub fn handle(
     let Some(body) = generation_body(ctx, req, out, "/v1/chat/completions")? else {
         return Ok(());
     };
+    let reasoning = ctx.settings.reasoning_output()?;
     let mut translated = chat_to_responses(&body)?;
     report_ignored(out, &translated.ignored);
     let mut upstream = post_codex(ctx, &translated.body, translated.session_id.as_deref())?;
@@ -36,15 +38,23 @@ pub fn handle(
         include_usage: translated.include_usage || !translated.stream,
     })
     .restoring(std::mem::take(&mut translated.tool_names))
-    .reasoning_as(ctx.settings.reasoning_output);
+    .reasoning_as(reasoning);
     let mut headers = super::relayed_headers(&upstream.headers);
     if !translated.stream {
         let mut builder = ChatCompletionBuilder::new();
+        let (mut budget, mut too_large) = (FoldBudget::default(), None);
         let end = pump(&mut upstream, |ev| {
+            if let Err(err) = budget.take(ev.raw.len()) {
+                too_large = Some(err);
+                return Ok(true);
+            }
             chat.on_event(ev).iter().for_each(|f| builder.push(f));
             Ok(chat.end().is_some())
         });
         drop(upstream);
+        if let Some(err) = too_large {
+            return Err(err);
+        }
         finish_frames(&mut chat, end)
             .iter()
             .for_each(|f| builder.push(f));
@@ -54,11 +64,18 @@ pub fn handle(
         return Ok(());
     }
     headers.extend(sse_headers());
-    let mut writer = None;
+    let mut sink = FrameSink {
+        out,
+        headers: &headers,
+        writer: None,
+        held: Vec::new(),
+    };
     let end = pump(&mut upstream, |ev| {
         let frames = chat.on_event(ev);
-        write_frames(out, &headers, &mut writer, &frames)?;
-        Ok(chat.end().is_some())
+        // The closing frames wait for the end of the body, so both leave in one write.
+        let last = chat.end().is_some();
+        sink.push(&frames, last)?;
+        Ok(last)
     });
     drop(upstream);
     if let Pumped::ClientGone = end {
@@ -68,47 +85,78 @@ pub fn handle(
     }
     let frames = finish_frames(&mut chat, end);
     // Before any output the failure becomes the answer's status (logged as a request error).
-    if let (Some(Ok(_)), Some(StreamEnd::Failed(e) | StreamEnd::UpstreamError(e))) =
-        (&writer, chat.end())
-    {
-        super::log_stream_failure(ctx, e);
+    if matches!(sink.writer, Some(Ok(_))) {
+        if let Some(err) = chat.end().and_then(stream_failure) {
+            super::log_stream_failure(ctx, &err);
+        }
     }
-    let _ = write_frames(out, &headers, &mut writer, &frames);
-    match writer {
-        Some(Ok(w)) => w.finish(),
-        Some(Err(err)) => return Err(err),
-        None => {}
-    }
-    Ok(())
+    let _ = sink.push(&frames, true);
+    sink.close()
 }
 
-/// Write frames, starting the 200 stream lazily: a failure before any output (quota, capacity)
-/// is answered with its real status and envelope instead of a 200 stream.
-fn write_frames(
-    out: &mut Responder,
-    headers: &[(String, String)],
-    writer: &mut Option<Result<BodyWriter, GatewayError>>,
-    frames: &[ChatFrame],
-) -> Result<(), ClientGone> {
-    let Some(first) = frames.first() else {
-        return Ok(());
-    };
-    if writer.is_none() {
-        if let ChatFrame::Error(err) = first {
-            *writer = Some(Err(err.clone()));
+/// Why a stream that already started did not complete, if it did not.
+fn stream_failure(end: &StreamEnd) -> Option<GatewayError> {
+    match end {
+        StreamEnd::Failed(e) | StreamEnd::UpstreamError(e) => Some(e.clone()),
+        StreamEnd::UpstreamEof => Some(GatewayError::upstream_error(
+            "upstream closed the stream before it completed",
+        )),
+        StreamEnd::Completed | StreamEnd::Incomplete { .. } | StreamEnd::ClientGone => None,
+    }
+}
+
+/// Chat frames on their way out. The 200 stream starts lazily with its first frames: a failure
+/// before any output (quota, capacity) is answered with its real status and envelope instead.
+struct FrameSink<'a> {
+    out: &'a mut Responder,
+    headers: &'a [(String, String)],
+    writer: Option<Result<BodyWriter, GatewayError>>,
+    /// Closing frames, written together with the end of the body.
+    held: Vec<u8>,
+}
+
+impl FrameSink<'_> {
+    fn push(&mut self, frames: &[ChatFrame], hold: bool) -> Result<(), ClientGone> {
+        let Some(first) = frames.first() else {
+            return Ok(());
+        };
+        if self.writer.is_none() {
+            if let ChatFrame::Error(err) = first {
+                self.writer = Some(Err(err.clone()));
+                return Ok(());
+            }
+        }
+        if matches!(self.writer, Some(Err(_))) {
             return Ok(());
         }
-        match out.start(200, headers) {
-            Some(w) => *writer = Some(Ok(w)),
-            None => return Err(ClientGone),
+        let mut bytes = Vec::new();
+        frames.iter().for_each(|f| f.write_sse(&mut bytes));
+        if hold {
+            self.held.extend_from_slice(&bytes);
+            return Ok(());
+        }
+        match &mut self.writer {
+            Some(Ok(w)) => w.write(&bytes),
+            _ => match self.out.stream(200, self.headers, &bytes) {
+                Some(w) => {
+                    self.writer = Some(Ok(w));
+                    Ok(())
+                }
+                None => Err(ClientGone),
+            },
         }
     }
-    let Some(Ok(w)) = writer.as_mut() else {
-        return Ok(());
-    };
-    let mut bytes = Vec::new();
-    frames.iter().for_each(|f| f.write_sse(&mut bytes));
-    w.write(&bytes)
+
+    fn close(self) -> Result<(), GatewayError> {
+        match self.writer {
+            Some(Ok(w)) => w.finish_with(&self.held),
+            Some(Err(err)) => return Err(err),
+            None if self.held.is_empty() => {}
+            // Everything is known before anything left: one sized answer.
+            None => self.out.full(200, self.headers, &self.held),
+        }
+        Ok(())
+    }
 }
 
 /// Closing frames for an upstream that ended without (or after) its terminal event.

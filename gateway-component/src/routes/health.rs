@@ -2,7 +2,6 @@
 
 use gateway_core::auth::health::token_health_from_store;
 use gateway_core::auth::token::TOKEN_KEY;
-use gateway_core::config::Mode;
 use gateway_core::error::GatewayError;
 use gateway_core::ports::{Clock, Kv};
 use serde_json::json;
@@ -21,10 +20,7 @@ pub fn handle(ctx: &mut Ctx<'_>, out: &mut Responder) -> Result<(), GatewayError
         Ok(bytes) => serde_json::to_value(token_health_from_store(bytes.as_deref(), now)).ok(),
         Err(_) => None,
     };
-    let mode = match ctx.settings.mode {
-        Mode::CodexOauth => "codex_oauth",
-        Mode::OpenAiApi => "openai_api",
-    };
+    let mode = ctx.settings.mode()?.name();
     let body = json!({
         "status": "ok",
         "mode": mode,

@@ -30,9 +30,9 @@ pub fn generation_body(
     out: &mut Responder,
     path: &str,
 ) -> Result<Option<Vec<u8>>, GatewayError> {
-    let body = read_body(req, ctx.settings.max_body_bytes)?;
+    let body = read_body(req, ctx.settings.max_body_bytes()?)?;
     gateway_core::passthrough::check_depth(&body)?;
-    if ctx.settings.mode == Mode::OpenAiApi {
+    if ctx.settings.mode()? == Mode::OpenAiApi {
         gateway_core::passthrough::require_json_object(&body)?;
         proxy::forward(ctx, req, path, Some(&body), out)?;
         return Ok(None);
@@ -46,7 +46,7 @@ pub fn post_codex(
     body: &[u8],
     session_id: Option<&str>,
 ) -> Result<Upstream, GatewayError> {
-    let url = ctx.settings.codex_responses_url();
+    let url = ctx.settings.codex_responses_url()?;
     let request = CodexCall {
         method: Method::Post,
         url,
@@ -59,12 +59,8 @@ pub fn post_codex(
 /// A stream that failed after it started is answered with an error event, not an error
 /// status, so the request log line alone would show a 200: say what happened.
 pub fn log_stream_failure(ctx: &Ctx<'_>, err: &GatewayError) {
-    let fields = [
-        ("code", err.code().into()),
-        ("message", err.to_string().into()),
-    ];
     ctx.log
-        .emit(LogLevel::Warn, "gateway.stream.failed", &fields);
+        .emit(LogLevel::Warn, "gateway.stream.failed", &err.log_fields());
 }
 
 /// Upstream headers worth relaying to the client (rate limits, model etag).

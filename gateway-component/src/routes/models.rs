@@ -24,9 +24,12 @@ pub fn handle(
     req: &IncomingRequest,
     out: &mut Responder,
 ) -> Result<(), GatewayError> {
-    if ctx.settings.mode == Mode::OpenAiApi {
+    if ctx.settings.mode()? == Mode::OpenAiApi {
         return proxy::forward(ctx, req, "/v1/models", None, out);
     }
+    // Settings are checked before the cache, so a bad one is an error, never a fallback.
+    let ttl = ctx.settings.models_cache_ttl_secs()?;
+    let url = ctx.settings.codex_models_url()?;
     let now = WasiClock.now_ms() / 1000;
     let kv = SpinKv::open_default().ok();
     let cached = kv
@@ -34,8 +37,8 @@ pub fn handle(
         .and_then(|kv| kv.get(MODELS_CACHE_KEY).ok().flatten())
         .and_then(|bytes| serde_json::from_slice::<CachedModels>(&bytes).ok());
     let list = match cached {
-        Some(c) if c.is_fresh(now, ctx.settings.models_cache_ttl_secs) => c.list,
-        stale => match fetch(ctx) {
+        Some(c) if c.is_fresh(now, ttl) => c.list,
+        stale => match fetch(ctx, url) {
             Ok(list) => {
                 let entry = CachedModels {
                     fetched_at: now,
@@ -47,14 +50,10 @@ pub fn handle(
                 entry.list
             }
             Err(err) => {
-                let fields = [
-                    ("code", err.code().into()),
-                    ("message", err.to_string().into()),
-                ];
                 ctx.log.emit(
                     gateway_core::log::LogLevel::Warn,
                     "gateway.models.fallback",
-                    &fields,
+                    &err.log_fields(),
                 );
                 stale.map_or_else(models::builtin, |c| c.list)
             }
@@ -64,8 +63,7 @@ pub fn handle(
     Ok(())
 }
 
-fn fetch(ctx: &mut Ctx<'_>) -> Result<ModelList, GatewayError> {
-    let url = ctx.settings.codex_models_url();
+fn fetch(ctx: &mut Ctx<'_>, url: String) -> Result<ModelList, GatewayError> {
     let mut upstream = call(
         ctx,
         &CodexCall {

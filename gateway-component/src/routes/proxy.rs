@@ -5,6 +5,7 @@
 use gateway_core::auth::token::TokenRecord;
 use gateway_core::error::GatewayError;
 use gateway_core::headers::openai_request_headers;
+use gateway_core::passthrough::{CutRelay, RelayWatch};
 use spin_sdk::http::IncomingRequest;
 use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
@@ -40,19 +41,17 @@ pub fn forward(
         .into_iter()
         .next()
         .and_then(|v| String::from_utf8(v).ok());
-    let credential = match &ctx.settings.upstream_api_key {
-        Some(key) => Credential::Static(key.clone()),
-        None => Credential::OAuth(tokens::current(ctx)?),
+    let url = ctx.settings.upstream_url(path)?;
+    // A key that failed to read is an error above, never a reason to send the OAuth token.
+    let credential = match ctx.settings.upstream_api_key()? {
+        Some(key) => Credential::Static(key),
+        None => Credential::OAuth(tokens::current(&ctx.settings, ctx.log)?),
     };
-    let url = format!(
-        "{}{}{}",
-        ctx.settings.upstream_base_url, ctx.settings.upstream_path_prefix, path
-    );
     let mut upstream = send_once(ctx, &url, body, content_type.as_deref(), &credential)?;
     if upstream.status == 401 {
         if let Credential::OAuth(record) = &credential {
             drop(upstream);
-            let fresh = Credential::OAuth(tokens::replace(ctx, record)?);
+            let fresh = Credential::OAuth(tokens::replace(&ctx.settings, ctx.log, record)?);
             upstream = send_once(ctx, &url, body, content_type.as_deref(), &fresh)?;
         }
     }
@@ -62,8 +61,7 @@ pub fn forward(
             upstream.status
         )));
     }
-    relay(upstream, out);
-    Ok(())
+    relay(ctx, path, upstream, out)
 }
 
 fn send_once(
@@ -84,7 +82,7 @@ fn send_once(
         url,
         headers: &headers,
         body,
-        idle_secs: ctx.settings.idle_timeout_secs,
+        idle_secs: ctx.settings.idle_timeout_secs()?,
     })?;
     let ms = crate::host::clock::monotonic_ns().saturating_sub(started) / 1_000_000;
     ctx.upstream = Some((response.status, ms));
@@ -92,19 +90,49 @@ fn send_once(
     Ok(response)
 }
 
-/// Copy status, relayable headers and the body, chunk by chunk, flushing each.
-fn relay(mut upstream: Upstream, out: &mut Responder) {
+/// Copy status, relayable headers and the body, chunk by chunk as it arrives. The first chunk
+/// leaves with the head; a sized answer keeps its `content-length`. An upstream cut off after
+/// the answer started never looks complete: an event stream ends with an error event, any other
+/// body is aborted.
+fn relay(
+    ctx: &Ctx<'_>,
+    path: &str,
+    mut upstream: Upstream,
+    out: &mut Responder,
+) -> Result<(), GatewayError> {
     let mut headers = relayed_headers(&upstream.headers);
-    if let Some(ct) = upstream.header("content-type") {
-        headers.push(("content-type".into(), ct.to_owned()));
+    let content_type = upstream.header("content-type").map(str::to_owned);
+    if let Some(ct) = &content_type {
+        headers.push(("content-type".into(), ct.clone()));
     }
-    let Some(mut writer) = out.start(upstream.status, &headers) else {
-        return;
+    let length = upstream
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let mut watch = RelayWatch::new(path, content_type.as_deref());
+    let first = upstream.next_chunk()?.unwrap_or_default();
+    watch.observe(&first);
+    let Some(mut writer) = out.relay(upstream.status, &headers, length, &first) else {
+        return Ok(());
     };
-    while let Ok(Some(chunk)) = upstream.next_chunk() {
-        if writer.write(&chunk).is_err() {
-            return;
+    loop {
+        match upstream.next_chunk() {
+            Ok(Some(chunk)) => {
+                watch.observe(&chunk);
+                if writer.write(&chunk).is_err() {
+                    return Ok(());
+                }
+            }
+            Ok(None) => break,
+            Err(err) => {
+                super::log_stream_failure(ctx, &err);
+                match watch.cut(&err) {
+                    CutRelay::Abort => writer.abort(),
+                    CutRelay::ErrorEvent(event) => writer.finish_with(&event),
+                }
+                return Ok(());
+            }
         }
     }
     writer.finish();
+    Ok(())
 }

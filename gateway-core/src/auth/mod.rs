@@ -2,6 +2,7 @@
 pub mod api_key;
 pub mod codex_auth;
 pub mod health;
+pub mod install;
 pub mod jwt;
 pub mod lease;
 pub mod mem_kv;

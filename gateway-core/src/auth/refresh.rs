@@ -60,7 +60,7 @@ impl RefreshPolicy {
             .min(self.backoff_max_secs.max(0))
     }
 
-    fn timing(&self) -> LeaseTiming {
+    pub(crate) fn timing(&self) -> LeaseTiming {
         LeaseTiming {
             ttl_ms: self.lease_ttl_secs.max(1).saturating_mul(1000),
             grace_ms: self.holder_grace_ms,
@@ -399,6 +399,12 @@ fn load(kv: &dyn Kv) -> Result<TokenRecord, GatewayError> {
             "the stored OAuth token record is unreadable ({err}); {LOGIN_HINT}"
         ))
     })
+}
+
+/// Whether `err` means no stored token can serve until someone logs in again (none stored,
+/// unreadable, or refused for good), as opposed to a failure that may pass.
+pub fn needs_login(err: &GatewayError) -> bool {
+    err.code() == "oauth_unavailable"
 }
 
 fn no_token_error() -> GatewayError {

@@ -1,5 +1,6 @@
 //! Chat Completions ⇄ Responses translation and Responses pass-through normalisation.
 pub mod aggregate;
+pub mod fold_limit;
 mod messages;
 pub mod request;
 pub mod responses_names;

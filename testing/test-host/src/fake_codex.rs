@@ -36,6 +36,8 @@ pub enum Scenario {
     /// sent (nothing buffered), pausing `delay_ms` between deltas. For benchmarks and soak
     /// tests: model `gpt-5.4@long-<deltas>` or `gpt-5.4@long-<deltas>-<delay_ms>`.
     Long { deltas: usize, delay_ms: u64 },
+    /// The first half of a JSON answer (chunked, no length), then a reset connection.
+    CutJson { body: String },
     /// A complete response.
     Raw {
         status: u16,
@@ -321,6 +323,19 @@ fn from_model(req: &Recorded) -> Option<Scenario> {
             body: String::from_utf8(body).ok()?,
         });
     }
+    if let Some(case) = tag.strip_prefix("cut-") {
+        // Past the first text delta, so the answer has started before the cut.
+        return Some(Scenario::CutAfter {
+            case: case.into(),
+            events: 8,
+        });
+    }
+    if tag == "cutjson" {
+        let path = crate::repo_path("testing/fixtures/stream/text/chat.json");
+        return Some(Scenario::CutJson {
+            body: std::fs::read_to_string(path).ok()?,
+        });
+    }
     if let Some(case) = tag.strip_prefix("slow-") {
         return Some(Scenario::Fixture {
             case: case.into(),
@@ -470,6 +485,16 @@ fn respond(scenario: Scenario) -> hyper::Response<Body> {
             0,
             End::Reset,
         ),
+        Scenario::CutJson { body } => {
+            let half = Bytes::from(body.into_bytes());
+            let half = half.slice(..half.len() / 2);
+            let mut res = stream(vec![half], 0, End::Reset);
+            res.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+            res
+        }
         Scenario::Stall { case, events } => stream(
             fixture_events(&case).into_iter().take(events).collect(),
             0,
@@ -498,6 +523,8 @@ fn stream(events: Vec<Bytes>, delay_ms: u64, end: End) -> hyper::Response<Body> 
         match end {
             End::Close => {}
             End::Reset => {
+                // What was sent reaches the gateway before the reset does.
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 let _ = tx
                     .send(Err(std::io::Error::new(
                         std::io::ErrorKind::ConnectionReset,

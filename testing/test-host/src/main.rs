@@ -106,6 +106,7 @@ async fn main() -> anyhow::Result<()> {
         files_dir: args.files_dir,
         port: args.port,
         logs: GuestLogs::Stderr,
+        ..Default::default()
     })
     .await?;
     let line = serde_json::json!({

@@ -38,6 +38,9 @@ pub struct HostConfig {
     pub port: u16,
     /// Where the guest's stdout/stderr go.
     pub logs: GuestLogs,
+    /// Variables whose provider fails (as an unreachable Vault does on Spin): `get` answers
+    /// `provider` errors for these names.
+    pub failing_variables: Vec<String>,
 }
 
 /// Where the guest's stdout/stderr (the gateway's log) go.
@@ -60,6 +63,7 @@ pub struct HostState {
     hooks: Hooks,
     pub(crate) kv: SharedKv,
     pub(crate) variables: Arc<HashMap<String, String>>,
+    pub(crate) failing_variables: Arc<Vec<String>>,
 }
 
 impl WasiView for HostState {
@@ -247,6 +251,7 @@ struct Shared {
     pre: ProxyPre<HostState>,
     kv: SharedKv,
     variables: Arc<HashMap<String, String>>,
+    failing_variables: Arc<Vec<String>>,
     allowed: Arc<Vec<(String, String, Option<u16>)>>,
     outbound: Outbound,
     logs: Option<MemoryOutputPipe>,
@@ -278,6 +283,7 @@ impl TestHost {
             pre,
             kv: Arc::new(Mutex::new(kv)),
             variables: Arc::new(resolved.variables),
+            failing_variables: Arc::new(config.failing_variables),
             allowed: Arc::new(resolved.allowed),
             outbound: Outbound::default(),
             logs: (config.logs == GuestLogs::Memory).then(|| MemoryOutputPipe::new(256 << 20)),
@@ -408,6 +414,7 @@ async fn run_guest(
         },
         kv: shared.kv.clone(),
         variables: shared.variables.clone(),
+        failing_variables: shared.failing_variables.clone(),
     };
     let mut store = Store::new(shared.pre.engine(), state);
     let (sender, receiver) = tokio::sync::oneshot::channel();

@@ -15,6 +15,11 @@ impl variables::Host for HostState {
         if !valid_name(&name) {
             return Ok(Err(variables::Error::InvalidName(name)));
         }
+        if self.failing_variables.contains(&name) {
+            return Ok(Err(variables::Error::Provider(
+                "vault: connection refused".into(),
+            )));
+        }
         Ok(match self.variables.get(&name) {
             Some(value) => Ok(value.clone()),
             None => Err(variables::Error::Undefined(format!(

@@ -783,3 +783,12 @@ fn store_errors_are_kv_errors() {
     assert!(matches!(err, GatewayError::Kv(_)));
     assert_eq!(err.status(), 503);
 }
+
+#[test]
+fn needs_login_only_for_failures_a_login_cures() {
+    assert!(needs_login(&no_token_error()));
+    assert!(needs_login(&terminal_error("invalid_grant")));
+    assert!(!needs_login(&backoff_error("server_error", 30)));
+    assert!(!needs_login(&in_progress_error()));
+    assert!(!needs_login(&GatewayError::Kv("down".into())));
+}

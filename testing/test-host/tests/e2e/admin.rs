@@ -125,3 +125,58 @@ async fn refreshes_are_logged_without_secrets() {
     assert!(logs.contains("gateway.oauth.refreshed"), "{logs}");
     assert!(!logs.contains("rt-initial") && !logs.contains(&env.oauth.current_refresh()));
 }
+
+/// Issue 13: a login pushed while a refresh of the old generation is running, and then fails,
+/// is what the store keeps and what the gateway serves with; neither write is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_put_during_a_failing_refresh_is_kept_and_served() {
+    let env = Env::start("admin-race", &[("admin_api_key", "adm-secret-key-123")]).await;
+    let old = env.seed_token(-10);
+    env.codex.reject_expired_tokens();
+    env.oauth.set_mode(test_host::fake_oauth::Mode::Down);
+    env.oauth.set_delay_ms(1500);
+    let refreshing = {
+        let request = env.post_json("/v1/chat/completions", &chat_body());
+        tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+    };
+    // The refresh is under way (the issuer answers after 1.5 s) when the new login arrives.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let pushed = gateway_core::auth::token::TokenRecord {
+        access_token: gateway_core::auth::token::Secret::new(test_host::fake_oauth::make_jwt(
+            test_host::fake_oauth::now() + 3600,
+            "acct-pushed",
+            "pushed",
+        )),
+        account_id: Some("acct-pushed".into()),
+        expires_at: Some(test_host::fake_oauth::now() + 3600),
+        last_refresh: test_host::fake_oauth::now(),
+        last_failure: None,
+        ..old
+    };
+    let res = env
+        .client
+        .put(env.url("/admin/token"))
+        .bearer_auth("adm-secret-key-123")
+        .body(pushed.to_json().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(refreshing.await.unwrap(), 503, "the refresh itself failed");
+    assert_eq!(env.oauth.refresh_calls(), 1);
+    let stored = env.stored_token().unwrap();
+    assert_eq!(
+        stored.account_id.as_deref(),
+        Some("acct-pushed"),
+        "the pushed login survived"
+    );
+    assert_eq!(
+        stored.last_failure, None,
+        "no failure mark on the new login"
+    );
+
+    let (status, _, body) = env.post("/v1/chat/completions", &chat_body()).await;
+    assert_eq!(status, 200, "{body}");
+    let req = env.codex.generation_requests().pop().unwrap();
+    assert_eq!(req.header("chatgpt-account-id"), Some("acct-pushed"));
+}

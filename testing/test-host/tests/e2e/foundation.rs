@@ -134,7 +134,9 @@ async fn invalid_variable_gives_config_invalid_not_a_trap() {
         ),
     ] {
         let env = Env::start("config", &[(var, value)]).await;
-        let (status, headers, body) = env.fetch("/v1/models").await;
+        env.seed_token(3600);
+        let chat = serde_json::json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "hi"}]});
+        let (status, headers, body) = env.post("/v1/chat/completions", &chat).await;
         assert_eq!(status, 500, "{var}");
         assert_eq!(envelope_code(&body), "config_invalid");
         let message = body["error"]["message"].as_str().unwrap();
@@ -143,7 +145,57 @@ async fn invalid_variable_gives_config_invalid_not_a_trap() {
             "{body}"
         );
         assert!(headers.get("x-request-id").is_some());
+        assert!(
+            env.codex.generation_requests().is_empty(),
+            "{var}: nothing sent upstream"
+        );
     }
+}
+
+#[tokio::test]
+async fn a_failing_variables_provider_is_config_invalid_never_unset() {
+    crate::test_host_only!("a failing variables provider");
+    let chat =
+        serde_json::json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "hi"}]});
+    let env = Env::start_failing("provider-key", &[], &["downstream_api_key"]).await;
+    let (status, _, body) = env.post("/v1/chat/completions", &chat).await;
+    assert_eq!(status, 500);
+    assert_eq!(envelope_code(&body), "config_invalid");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("downstream_api_key") && message.contains("provider failed"),
+        "{body}"
+    );
+    assert!(
+        !message.contains("required"),
+        "not reported as unset: {body}"
+    );
+
+    // openai_api mode with an unreadable upstream key must not fall back to the OAuth token.
+    let env = Env::start_failing(
+        "provider-upstream",
+        &[("upstream_mode", "openai_api")],
+        &["upstream_api_key"],
+    )
+    .await;
+    let record = env.seed_token(3600);
+    let (status, _, body) = env.post("/v1/chat/completions", &chat).await;
+    assert_eq!(status, 500);
+    assert_eq!(envelope_code(&body), "config_invalid");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("upstream_api_key"));
+    let (status, _, _) = env.fetch("/v1/models").await;
+    assert_eq!(status, 500);
+    for req in env.codex.requests() {
+        assert_ne!(
+            req.header("authorization"),
+            Some(format!("Bearer {}", record.access_token.expose()).as_str()),
+            "the OAuth token went upstream"
+        );
+    }
+    assert!(env.codex.requests().is_empty(), "nothing sent upstream");
 }
 
 #[tokio::test]

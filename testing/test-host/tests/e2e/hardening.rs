@@ -172,6 +172,21 @@ async fn too_many_headers_is_431() {
     assert_eq!(res.status(), 431);
 }
 
+#[tokio::test]
+async fn spin_named_headers_count_toward_the_header_limit() {
+    let env = Env::start("headers-spin", &[]).await;
+    let pad = "p".repeat(1024);
+    for prefix in ["x-pad", "spin-x"] {
+        let mut req = env.get("/v1/models");
+        for i in 0..80 {
+            req = req.header(format!("{prefix}-{i}"), &pad);
+        }
+        let (status, _, body) = json_of(req.send().await.unwrap()).await;
+        assert_eq!(status, 431, "{prefix}-*: {body}");
+        assert_eq!(envelope_code(&body), "headers_too_large", "{body}");
+    }
+}
+
 /// What a chat call answers for a scripted upstream failure: (status, code) non-stream.
 fn fault_cases() -> Vec<(&'static str, Scenario, u16, &'static str)> {
     let big_event = format!(
@@ -363,4 +378,187 @@ async fn responses_stream_reset_mid_stream_appends_an_error_event() {
     let last = body.trim_end().rsplit("\n\n").next().unwrap();
     assert!(last.starts_with("event: error"), "{last}");
     store_is_sane(&env);
+}
+
+/// Issue 13: the client's own text never reaches the log, at any level, whatever fails: bad
+/// input of every kind, upstream errors that quote the prompt, in-stream failures.
+#[tokio::test]
+async fn client_text_never_reaches_the_log() {
+    const MARK: &str = "MARKER-7f3a";
+    let env = Env::start("log-privacy", &[("log_level", "debug")]).await;
+    env.seed_token(3600);
+    let m = |s: &str| format!("{MARK} {s}");
+    let chat = |extra: Value| {
+        let mut body =
+            json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": m("hi")}]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body.to_string()
+    };
+    let bad: Vec<(&str, String)> = vec![
+        (
+            "/v1/chat/completions",
+            json!({"model": m("model"), "messages": m("my secret prompt")}).to_string(),
+        ),
+        (
+            "/v1/chat/completions",
+            json!({"model": "gpt-5.4", "messages": [{"role": m("role"), "content": m("x")}]})
+                .to_string(),
+        ),
+        (
+            "/v1/chat/completions",
+            chat(json!({"reasoning_effort": m("effort")})),
+        ),
+        (
+            "/v1/chat/completions",
+            chat(json!({"tool_choice": m("choice")})),
+        ),
+        (
+            "/v1/chat/completions",
+            chat(json!({"verbosity": m("verbosity")})),
+        ),
+        (
+            "/v1/chat/completions",
+            chat(json!({"n": 3, "stop": m("stop")})),
+        ),
+        (
+            "/v1/chat/completions",
+            chat(json!({"response_format": {"type": m("fmt")}})),
+        ),
+        ("/v1/chat/completions", format!("{{\"model\":\"{MARK}")),
+        (
+            "/v1/chat/completions",
+            format!("{{\"model\":\"x\",\"messages\":[\"{MARK}\"] trailing"),
+        ),
+        (
+            "/v1/responses",
+            json!({"model": 7, "input": m("prompt")}).to_string(),
+        ),
+        (
+            "/v1/responses",
+            json!({"model": "gpt-5.4", "input": [{"type": m("item")}], "stream": m("yes")})
+                .to_string(),
+        ),
+        ("/v1/responses", format!("{{\"input\":\"{MARK}")),
+    ];
+    for (path, body) in &bad {
+        let res = env
+            .client
+            .post(env.url(path))
+            .bearer_auth(KEY)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{path} {body}");
+    }
+    let failures = [
+        Scenario::json(400, &format!(r#"{{"detail":"Invalid prompt: {MARK}"}}"#)),
+        Scenario::json(500, &format!(r#"{{"error":{{"message":"echo {MARK}"}}}}"#)),
+        Scenario::Raw {
+            status: 200,
+            headers: vec![("content-type".into(), "text/event-stream".into())],
+            body: format!(
+                "event: response.failed\ndata: {{\"type\":\"response.failed\",\"response\":{{\"error\":{{\"code\":\"server_error\",\"message\":\"{MARK} quoted\"}}}}}}\n\n"
+            ),
+        },
+    ];
+    for stream in [false, true] {
+        for path in ["/v1/chat/completions", "/v1/responses"] {
+            for failure in failures.clone() {
+                env.codex.push(failure);
+                let body = if path == "/v1/responses" {
+                    json!({"model": "gpt-5.4", "input": m("prompt"), "stream": stream})
+                } else {
+                    json!({"model": "gpt-5.4", "stream": stream, "messages": [{"role": "user", "content": m("prompt")}]})
+                };
+                let res = env.post_json(path, &body).send().await.unwrap();
+                let _ = res.bytes().await;
+            }
+        }
+    }
+    let logs = env.host.logs();
+    assert!(logs.contains("gateway.request.error"), "{logs}");
+    assert!(!logs.contains(MARK), "client text in the log:\n{logs}");
+}
+
+/// Issue 13: a non-stream answer too large to fold is a 502 that says why, not a trap; the
+/// same answer streams.
+#[tokio::test]
+async fn an_answer_too_large_to_fold_is_an_envelope_and_streams_fine() {
+    let env = Env::start("fold-limit", &[]).await;
+    env.seed_token(3600);
+    let delta = "x".repeat(7 << 20);
+    let mut body = String::new();
+    for i in 0..10 {
+        body.push_str(&format!(
+            "event: response.output_text.delta\ndata: {{\"type\":\"response.output_text.delta\",\"sequence_number\":{i},\"item_id\":\"m\",\"output_index\":0,\"content_index\":0,\"delta\":\"{delta}\"}}\n\n"
+        ));
+    }
+    let big = Scenario::Raw {
+        status: 200,
+        headers: vec![("content-type".into(), "text/event-stream".into())],
+        body,
+    };
+    for path in ["/v1/chat/completions", "/v1/responses"] {
+        env.codex.push(big.clone());
+        let request = if path == "/v1/responses" {
+            json!({"model": "gpt-5.4", "input": "hi"})
+        } else {
+            chat_body()
+        };
+        let (status, _, body) = env.post(path, &request).await;
+        assert_eq!(status, 502, "{path}: {body}");
+        assert_eq!(envelope_code(&body), "answer_too_large");
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("stream"));
+    }
+    env.codex.push(big);
+    let streamed = json!({"model": "gpt-5.4", "input": "hi", "stream": true});
+    let res = env
+        .post_json("/v1/responses", &streamed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.len() > 70 << 20, "the stream relays every byte");
+}
+
+/// Issue 13: a body exactly at the largest `max_body_bytes` allowed is served, not a trap.
+#[tokio::test]
+async fn a_body_at_the_largest_limit_is_served() {
+    let cap = gateway_core::config::MAX_BODY_BYTES_CAP;
+    let env = Env::start("body-cap", &[("max_body_bytes", &cap.to_string())]).await;
+    env.seed_token(3600);
+    let head = r#"{"model":"gpt-5.4","messages":[{"role":"user","content":[{"type":"text","text":"describe"},{"type":"image_url","image_url":{"url":"data:image/png;base64,"#;
+    let tail = r#""}}]}]}"#;
+    let mut body = String::with_capacity(cap);
+    body.push_str(head);
+    body.push_str(&"A".repeat(cap - head.len() - tail.len()));
+    body.push_str(tail);
+    assert_eq!(body.len(), cap);
+    let res = env
+        .client
+        .post(env.url("/v1/chat/completions"))
+        .bearer_auth(KEY)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, answer) = json_of(res).await;
+    assert_eq!(status, 200, "{answer}");
+    let over = Env::start(
+        "body-cap-over",
+        &[("max_body_bytes", &(cap + 1).to_string())],
+    )
+    .await;
+    let (status, _, answer) = over.post("/v1/chat/completions", &chat_body()).await;
+    assert_eq!(status, 500);
+    assert_eq!(envelope_code(&answer), "config_invalid");
 }

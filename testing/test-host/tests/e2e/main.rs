@@ -4,7 +4,9 @@
 mod admin;
 mod chat;
 mod foundation;
+mod framing;
 mod hardening;
 mod responses;
+mod runtime;
 mod support;
 mod tokens;

@@ -8,10 +8,12 @@ use test_host::fake_codex::FakeCodex;
 use test_host::fake_oauth::{make_jwt, now, FakeOAuth};
 use test_host::{HostConfig, TestHost};
 
+use crate::runtime::{on_spin, Gateway, SpinGateway, TestKv};
+
 pub const KEY: &str = "sk-e2e-downstream-key-0123456789";
 
 pub struct Env {
-    pub host: TestHost,
+    pub host: Gateway,
     pub codex: FakeCodex,
     pub oauth: FakeOAuth,
     pub dir: PathBuf,
@@ -31,6 +33,11 @@ pub fn temp_dir(name: &str) -> tempfile::TempDir {
 impl Env {
     /// Gateway + fakes, with `extra` variables on top of the wiring to the fakes.
     pub async fn start(name: &str, extra: &[(&str, &str)]) -> Env {
+        Self::start_failing(name, extra, &[]).await
+    }
+
+    /// Like [`Env::start`], with a variables provider that fails for the `failing` names.
+    pub async fn start_failing(name: &str, extra: &[(&str, &str)], failing: &[&str]) -> Env {
         let codex = FakeCodex::start().await.unwrap();
         let oauth = FakeOAuth::start("rt-initial").await.unwrap();
         let scratch = temp_dir(name);
@@ -44,15 +51,27 @@ impl Env {
         for (k, v) in extra {
             variables.insert((*k).into(), (*v).into());
         }
-        let host = TestHost::start(HostConfig {
-            variables,
-            kv_path: dir.join(".spin/sqlite_key_value.db"),
-            files_dir: None,
-            port: 0,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+        let host = if on_spin() {
+            assert!(
+                failing.is_empty(),
+                "a failing provider is staged by the test host only"
+            );
+            let mut variables: Vec<(String, String)> = variables.into_iter().collect();
+            variables.sort();
+            Gateway::Spin(SpinGateway::start(&dir, &variables).await)
+        } else {
+            let host = TestHost::start(HostConfig {
+                variables,
+                kv_path: dir.join(".spin/sqlite_key_value.db"),
+                files_dir: None,
+                port: 0,
+                failing_variables: failing.iter().map(|v| (*v).to_owned()).collect(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+            Gateway::Host(host)
+        };
         Env {
             host,
             codex,
@@ -67,8 +86,8 @@ impl Env {
         format!("{}{}", self.host.base_url(), path)
     }
 
-    pub fn kv(&self) -> kv_sqlite::SqliteKv {
-        kv_sqlite::SqliteKv::open(&self.dir.join(".spin/sqlite_key_value.db"), "default").unwrap()
+    pub fn kv(&self) -> TestKv {
+        TestKv::open(&self.dir.join(".spin/sqlite_key_value.db"), &self.host)
     }
 
     /// Seed a token record that the fake OAuth server's current refresh token matches.
@@ -163,4 +182,9 @@ pub fn answer_with_shortened_names() -> test_host::fake_codex::Scenario {
         headers: vec![("content-type".into(), "text/event-stream".into())],
         body,
     }
+}
+
+/// A minimal chat request.
+pub fn chat_body() -> serde_json::Value {
+    serde_json::json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "hi"}]})
 }

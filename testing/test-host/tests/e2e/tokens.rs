@@ -11,10 +11,6 @@ use test_host::fake_oauth::{make_jwt, now, Mode};
 
 use crate::support::*;
 
-fn chat_body() -> serde_json::Value {
-    json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "hi"}]})
-}
-
 async fn concurrent_chats(env: &Env, n: usize) -> Vec<u16> {
     let futures = (0..n).map(|_| async {
         env.post_json("/v1/chat/completions", &chat_body())
@@ -69,6 +65,7 @@ async fn thirty_two_requests_with_an_expired_token_wait_for_one_refresh() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_host_processes_sharing_one_store_refresh_once() {
+    crate::test_host_only!("two test-host processes");
     let env = Env::start("two-procs", &[]).await;
     env.codex.reject_expired_tokens();
     env.oauth.set_delay_ms(300);
@@ -277,10 +274,31 @@ async fn codex_calls_carry_identity_headers() {
     assert!(req.header("x-request-id").is_some());
 }
 
+/// A gateway over `env`'s store and fakes with `files` mounted at `/`.
+async fn host_with_files(env: &Env, files: &std::path::Path) -> test_host::TestHost {
+    test_host::TestHost::start(test_host::HostConfig {
+        variables: [
+            ("downstream_api_key", KEY.to_owned()),
+            ("codex_base_url", env.codex.base_url()),
+            ("oauth_issuer", env.oauth.base_url()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+        kv_path: env.dir.join(".spin/sqlite_key_value.db"),
+        files_dir: Some(files.to_path_buf()),
+        port: 0,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
-async fn a_newer_mounted_token_file_is_imported() {
+async fn a_mounted_token_file_is_imported_only_when_the_store_cannot_serve() {
+    crate::test_host_only!("a second gateway over the same store with a files mount");
     let codex_env = Env::start("import", &[]).await;
-    codex_env.seed_token(3600); // older record in the store
+    let stored = codex_env.seed_token(3600);
     let files = temp_dir("import-files");
     let newer = TokenRecord {
         access_token: gateway_core::auth::token::Secret::new(make_jwt(
@@ -290,43 +308,59 @@ async fn a_newer_mounted_token_file_is_imported() {
         )),
         account_id: Some("acct-file".into()),
         last_refresh: now(),
-        ..codex_env.stored_token().unwrap()
+        ..stored.clone()
     };
     std::fs::write(
         files.path().join("oauth-token.json"),
         newer.to_json_pretty().unwrap(),
     )
     .unwrap();
-    let host = test_host::TestHost::start(test_host::HostConfig {
-        variables: [
-            ("downstream_api_key", KEY.to_owned()),
-            ("codex_base_url", codex_env.codex.base_url()),
-            ("oauth_issuer", codex_env.oauth.base_url()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect(),
-        kv_path: codex_env.dir.join(".spin/sqlite_key_value.db"),
-        files_dir: Some(files.path().to_path_buf()),
-        port: 0,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let res = codex_env
-        .client
-        .post(format!("{}/v1/chat/completions", host.base_url()))
-        .bearer_auth(KEY)
-        .json(&chat_body())
-        .send()
-        .await
+    let host = host_with_files(&codex_env, files.path()).await;
+    let chat = |host: &test_host::TestHost| {
+        codex_env
+            .client
+            .post(format!("{}/v1/chat/completions", host.base_url()))
+            .bearer_auth(KEY)
+            .json(&chat_body())
+            .send()
+    };
+    let stored_account = || {
+        let bytes = codex_env.kv().get(TOKEN_KEY).unwrap().unwrap();
+        serde_json::from_slice::<TokenRecord>(&bytes)
+            .unwrap()
+            .account_id
+    };
+
+    // A usable stored token serves; the file is not read on the hot path.
+    assert_eq!(chat(&host).await.unwrap().status(), 200);
+    let req = codex_env.codex.generation_requests().pop().unwrap();
+    assert_eq!(req.header("chatgpt-account-id"), Some("acct-test"));
+    assert_eq!(stored_account().as_deref(), Some("acct-test"));
+
+    // The stored session was refused for good: the mounted login takes over.
+    let dead = TokenRecord {
+        last_refresh: now() - 600,
+        last_failure: Some(gateway_core::auth::token::RefreshFailure {
+            kind: gateway_core::auth::token::FailureKind::Terminal,
+            code: "invalid_grant".into(),
+            at: now() - 60,
+            attempts: 1,
+        }),
+        ..stored
+    };
+    codex_env
+        .kv()
+        .set(TOKEN_KEY, &serde_json::to_vec(&dead).unwrap())
         .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(chat(&host).await.unwrap().status(), 200);
     let req = codex_env.codex.generation_requests().pop().unwrap();
     assert_eq!(req.header("chatgpt-account-id"), Some("acct-file"));
-    let stored: TokenRecord =
-        serde_json::from_slice(&codex_env.kv().get(TOKEN_KEY).unwrap().unwrap()).unwrap();
-    assert_eq!(stored.account_id.as_deref(), Some("acct-file"));
+    assert_eq!(stored_account().as_deref(), Some("acct-file"));
+
+    // No token at all: the file is imported too.
+    codex_env.kv().delete(TOKEN_KEY).unwrap();
+    assert_eq!(chat(&host).await.unwrap().status(), 200);
+    assert_eq!(stored_account().as_deref(), Some("acct-file"));
 }
 
 #[tokio::test]

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""The gateway on Spin itself, against floors measured in the same run; called by bench/run.sh
+when `spin` is on PATH (or $SPIN names it). Read run.sh first.
+
+Processes (all on 127.0.0.1, stopped at the end):
+  backend  the release test host's fake Codex backend (`test-host --fakes`), the upstream of all
+  gateway  `spin up` of the shipped spin.toml (the component built as `spin build` builds it),
+           a seeded token in its SQLite store, wired to the backend by variables
+  floor    `spin up` of testing/spin-floor: spin-sdk's high-level API forwarding the body to the
+           backend and returning the whole answer with a content-length. The floor for any Spin
+           gateway
+  events   `spin up` of testing/spin-events: small events at a fixed pace, nothing else
+
+Every figure is reported next to the direct-upstream and floor figures of the same run, and as a
+ratio to them. Nothing here asserts a time: it measures and writes bench/results/<date>-spin.md.
+"""
+import argparse
+import datetime
+import http.client
+import json
+import os
+import pathlib
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from bench import CHAT, CHAT_STREAM, RESPONSES, ROOT, TEST_HOST, UPSTREAM, Host, Target, log, machine, summary, wrk  # noqa: E402
+
+SPIN = os.environ.get("SPIN", "spin")
+RELEASE = ROOT / "target/wasm32-wasip2/release"
+KEY = "sk-bench-downstream-key"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SpinApp:
+    """One `spin up`, serving until stop()."""
+
+    def __init__(self, manifest, work, name, variables):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.state = work / f"{name}-state"
+        args = [SPIN, "up", "--from", str(manifest), "--listen", f"127.0.0.1:{self.port}",
+                "--state-dir", str(self.state)]
+        for k, v in variables.items():
+            args += ["--variable", f"{k}={v}"]
+        self.log = open(work / f"{name}.log", "w")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+
+    def wait(self, probe="/healthz"):
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", probe)
+                conn.getresponse().read()
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit(f"spin up on {self.url} did not answer; see its log")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def seed_token(db):
+    """A token record the fake backend accepts, written as `login-cli` writes Spin's store."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    now = int(time.time())
+    record = {"version": 1, "access_token": "bench-access", "refresh_token": "rt-initial",
+              "account_id": "acct-bench", "plan_type": "plus", "expires_at": now + 86400, "last_refresh": now}
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE IF NOT EXISTS spin_key_value (store TEXT NOT NULL, key TEXT NOT NULL, "
+                "value BLOB NOT NULL, PRIMARY KEY (store, key))")
+    con.execute("INSERT OR REPLACE INTO spin_key_value VALUES ('default', 'codex-gateway/token', ?)",
+                (sqlite3.Binary(json.dumps(record).encode()),))
+    con.commit()
+    con.close()
+
+
+def sequential(target, n, method="POST"):
+    """n requests one after another on one keep-alive connection (what the SDKs do): time to the
+    response head, to the first body byte, and to the end of the body, in ms."""
+    host, port = target.hostport
+    conn = http.client.HTTPConnection(host, port)
+    body = json.dumps(target.body) if target.body else None
+    headers = {"Authorization": target.auth or "Bearer x"}
+    if body:
+        headers["Content-Type"] = "application/json"
+    head, first, whole = [], [], []
+    for i in range(n + 20):
+        t0 = time.perf_counter()
+        conn.request(method, target.path, body, headers)
+        resp = conn.getresponse()
+        t1 = time.perf_counter()
+        b = resp.read(1)
+        t2 = time.perf_counter()
+        resp.read()
+        t3 = time.perf_counter()
+        if resp.status != 200 or not b:
+            raise SystemExit(f"{target.url}: HTTP {resp.status}")
+        if i >= 20:
+            head.append((t1 - t0) * 1e3)
+            first.append((t2 - t0) * 1e3)
+            whole.append((t3 - t0) * 1e3)
+    conn.close()
+    return {"n": n, "head": summary(head), "first_byte": summary(first), "whole": summary(whole)}
+
+
+def pacing(host, port, path, body, auth, events):
+    """Arrival times (ms after the request) of the first `events` SSE events of one stream."""
+    s = socket.create_connection((host, port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    method = "POST" if body else "GET"
+    payload = json.dumps(body).encode() if body else b""
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {len(payload)}\r\n"
+    if body:
+        head += "Content-Type: application/json\r\n"
+    if auth:
+        head += f"Authorization: {auth}\r\n"
+    t0 = time.perf_counter()
+    s.sendall(head.encode() + b"\r\n" + payload)
+    arrivals, buf = [], b""
+    while len(arrivals) < events:
+        data = s.recv(65536)
+        if not data:
+            break
+        now = (time.perf_counter() - t0) * 1e3
+        buf += data
+        while b"\n\n" in buf:
+            event, buf = buf.split(b"\n\n", 1)
+            if b"data:" in event:
+                arrivals.append(now)
+    s.close()
+    return arrivals
+
+
+def pacing_summary(arrivals, gap):
+    # The first events of an answer (created, in progress, role) are not paced.
+    arrivals = arrivals[5:]
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    together = sum(1 for g in gaps if g < 1.0)
+    late = [g - gap for g in gaps]
+    return {"gap_ms": gap, "events": len(arrivals), "arrived_together": together,
+            "interarrival_p50_ms": statistics.median(gaps) if gaps else 0,
+            "interarrival_max_ms": max(gaps) if gaps else 0,
+            "worst_extra_delay_ms": max(late) if late else 0}
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def write_report(r, path):
+    L = [f"# Benchmark on Spin, {r['date']}\n"]
+    m = r["machine"]
+    L.append(f"Produced by `bench/run.sh` (commit `{r['commit']}`) with `{r['spin_version']}`. Machine: {m['cpu']}, "
+             f"{m['cores']} cores, {m['mem_gib']} GiB, Linux {m['kernel']}; load before the run "
+             f"{', '.join(f'{x:.2f}' for x in m['load_before'])}. Upstream: the fake Codex backend (release test host), "
+             "answering the 52-event text fixture. The floor is `testing/spin-floor` (spin-sdk `Request`/`Response`, "
+             "`spin_sdk::http::send`, whole answer with a `content-length`) on the same Spin.\n")
+    L.append("## One keep-alive connection, sequential (what the SDKs do)\n")
+    L.append("| route | head p50 / p99 ms | first byte p50 / p99 ms | whole p50 / p99 ms |")
+    L.append("|---|---|---|---|")
+    for name, s in r["sequential"].items():
+        L.append(f"| {name} | {s['head']['p50']:.2f} / {s['head']['p99']:.2f} | {s['first_byte']['p50']:.2f} / "
+                 f"{s['first_byte']['p99']:.2f} | {s['whole']['p50']:.2f} / {s['whole']['p99']:.2f} |")
+    seq = r["sequential"]
+    d = seq["direct upstream, SSE"]
+    L.append("")
+    for name in ("gateway chat, non-stream", "gateway chat, stream", "gateway responses, stream"):
+        g = seq[name]
+        L.append(f"- {name}: whole p99 {g['whole']['p99'] - d['whole']['p99']:+.2f} ms over the upstream's own; "
+                 f"first byte p99 {g['first_byte']['p99'] - d['first_byte']['p99']:+.2f} ms")
+    L.append("")
+    L.append("## Throughput, 32 connections (wrk, 2 threads, keep-alive; best of two rounds)\n")
+    L.append("| route | req/s | × floor | × direct | p50 / p99 ms | non-2xx |")
+    L.append("|---|---|---|---|---|---|")
+    t = r["throughput"]
+    floor, direct = t["floor: trivial Spin forwarder"]["rps"], t["direct upstream, SSE"]["rps"]
+    for name, w in t.items():
+        L.append(f"| {name} | {w['rps']:.0f} | {ratio(w['rps'], floor):.2f} | {ratio(w['rps'], direct):.3f} | "
+                 f"{w['p50_ms']:.2f} / {w['p99_ms']:.2f} | {w['non_2xx']} |")
+    L.append("")
+    L.append("## Small events spaced apart (Spin's own batching)\n")
+    L.append("Arrival of 40 events (after the first five of the answer) written `gap` ms apart, each its own write; 'together' counts events that "
+             "arrived less than 1 ms after the one before (held back, then sent in one segment).\n")
+    L.append("| source | gap ms | together | inter-arrival p50 / max ms | worst extra delay ms |")
+    L.append("|---|---|---|---|---|")
+    for name, rows in r["pacing"].items():
+        for p in rows:
+            L.append(f"| {name} | {p['gap_ms']} | {p['arrived_together']} / {p['events'] - 1} | "
+                     f"{p['interarrival_p50_ms']:.1f} / {p['interarrival_max_ms']:.1f} | {p['worst_extra_delay_ms']:.1f} |")
+    L.append("")
+    path.write_text("\n".join(L) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    secs, n = (5, 100) if args.quick else (15, 300)
+    work = pathlib.Path(tempfile.mkdtemp(prefix="cgw-spin-bench-"))
+    r = {"date": datetime.date.today().isoformat(), "machine": machine()}
+    r["commit"] = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                 capture_output=True, text=True).stdout.strip()
+    r["spin_version"] = subprocess.run([SPIN, "--version"], capture_output=True, text=True).stdout.strip()
+
+    backend = Host(["--fakes", "--kv", str(work / "backend.db")], work / "backend.log")
+    codex = backend.info["codex_url"]
+    manifest = (ROOT / "spin.toml").read_text().replace(
+        'source = "target/', f'source = "{ROOT}/target/')
+    (work / "spin.toml").write_text(manifest)
+    seed_token(work / "gateway-state" / "sqlite_key_value.db")
+    apps = []
+    try:
+        gateway = SpinApp(work / "spin.toml", work, "gateway", {
+            "downstream_api_key": KEY, "codex_base_url": codex, "upstream_base_url": codex,
+            "oauth_issuer": backend.info["oauth_url"]})
+        apps.append(gateway)
+        floor = SpinApp(ROOT / "testing/spin-floor/spin.toml", work, "floor", {
+            "upstream_url": codex + "/backend-api/codex/responses", "upstream_origin": codex})
+        apps.append(floor)
+        events = SpinApp(ROOT / "testing/spin-events/spin.toml", work, "events", {})
+        apps.append(events)
+        for app in apps:
+            app.wait()
+        auth = "Bearer " + KEY
+        direct = Target(codex, "/backend-api/codex/responses", UPSTREAM, "Bearer direct")
+        floor_t = Target(floor.url, "/", UPSTREAM, None)
+        chat = Target(gateway.url, "/v1/chat/completions", CHAT, auth)
+        chat_stream = Target(gateway.url, "/v1/chat/completions", CHAT_STREAM, auth)
+        responses = Target(gateway.url, "/v1/responses", RESPONSES, auth)
+        responses_stream = Target(gateway.url, "/v1/responses", dict(RESPONSES, stream=True), auth)
+        healthz = Target(gateway.url, "/healthz", None, None)
+        models = Target(gateway.url, "/v1/models", None, auth)
+
+        log("warm-up")
+        for t in (chat, chat_stream, floor_t, responses_stream):
+            sequential(t, 20)
+        wrk(chat, 8, 3)
+        wrk(floor_t, 8, 3)
+
+        log("one keep-alive connection")
+        r["sequential"] = {
+            "direct upstream, SSE": sequential(direct, n),
+            "floor: trivial Spin forwarder": sequential(floor_t, n),
+            "gateway chat, non-stream": sequential(chat, n),
+            "gateway chat, stream": sequential(chat_stream, n),
+            "gateway responses, non-stream": sequential(responses, n),
+            "gateway responses, stream": sequential(responses_stream, n),
+            "gateway GET /healthz": sequential(healthz, n, "GET"),
+            "gateway GET /v1/models": sequential(models, n, "GET"),
+        }
+        for name, s in r["sequential"].items():
+            log(f"  {name}: whole p50 {s['whole']['p50']:.2f} p99 {s['whole']['p99']:.2f} ms")
+
+        log("throughput, 32 connections")
+        targets = {
+            "direct upstream, SSE": direct,
+            "floor: trivial Spin forwarder": floor_t,
+            "gateway chat, non-stream": chat,
+            "gateway chat, stream": chat_stream,
+            "gateway responses, non-stream": responses,
+            "gateway responses, stream": responses_stream,
+            "gateway GET /healthz": healthz,
+        }
+        r["throughput"] = {}
+        for _round in range(2):
+            for name, target in targets.items():
+                w = wrk(target, 32, secs)
+                w.pop("raw", None)
+                best = r["throughput"].get(name)
+                if best is None or w["rps"] > best["rps"]:
+                    r["throughput"][name] = w
+                log(f"  {name}: {w['rps']:.0f}/s")
+
+        log("event pacing")
+        r["pacing"] = {"spin-events (no gateway)": [], "gateway chat stream": [], "direct upstream": []}
+        host, port = "127.0.0.1", events.port
+        ghost, gport = Target(gateway.url, "/", None, None).hostport
+        chost, cport = Target(codex, "/", None, None).hostport
+        for gap in (10, 20, 50):
+            arr = pacing(host, port, f"/?n=45&gap_ms={gap}", None, None, 45)
+            r["pacing"]["spin-events (no gateway)"].append(pacing_summary(arr, gap))
+            body = dict(CHAT_STREAM, model=f"gpt-5.4@long-50-{gap}")
+            arr = pacing(ghost, gport, "/v1/chat/completions", body, auth, 45)
+            r["pacing"]["gateway chat stream"].append(pacing_summary(arr, gap))
+            arr = pacing(chost, cport, "/backend-api/codex/responses",
+                         dict(UPSTREAM, model=f"gpt-5.4@long-50-{gap}"), "Bearer direct", 45)
+            r["pacing"]["direct upstream"].append(pacing_summary(arr, gap))
+            log(f"  gap {gap} ms: {r['pacing']['spin-events (no gateway)'][-1]}")
+    finally:
+        for app in apps:
+            app.stop()
+        backend.stop()
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_report(r, out)
+    out.with_suffix(".json").write_text(json.dumps(r, indent=1) + "\n")
+    log(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

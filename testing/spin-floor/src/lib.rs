@@ -1,0 +1,35 @@
+//! The floor for any Spin gateway: forward the request body to one upstream URL with spin-sdk's
+//! high-level API and return the whole answer with a `content-length`. No key check, no
+//! translation, no store: what is left is Spin's own per-request cost.
+
+#![expect(
+    unsafe_code,
+    reason = "spin-sdk's #[http_component] expands to unsafe export glue"
+)]
+
+use spin_sdk::http::{IntoResponse, Method, Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
+    let url = spin_sdk::variables::get("upstream_url")?;
+    let outgoing = Request::builder()
+        .method(Method::Post)
+        .uri(url)
+        .header("content-type", "application/json")
+        .body(req.body().to_vec())
+        .build();
+    let answer: Response = spin_sdk::http::send(outgoing).await?;
+    let content_type = answer
+        .header("content-type")
+        .and_then(|v| v.as_str())
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    let body = answer.body().to_vec();
+    Ok(Response::builder()
+        .status(*answer.status())
+        .header("content-type", content_type)
+        .header("content-length", body.len().to_string())
+        .body(body)
+        .build())
+}

@@ -1,0 +1,247 @@
+//! The gateway under test. By default the test host; with `E2E_RUNTIME=spin`, Spin itself
+//! (`$SPIN`, else `spin` from PATH) serving the shipped `spin.toml`, and with `E2E_KV=redis`
+//! also Spin's Redis key-value store on a private `redis-server`. Scenarios that need the test
+//! host's fault injection return early on Spin, saying so.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use test_host::TestHost;
+
+/// Whether this run serves the gateway with Spin.
+pub fn on_spin() -> bool {
+    std::env::var("E2E_RUNTIME").is_ok_and(|v| v == "spin")
+}
+
+fn on_redis() -> bool {
+    on_spin() && std::env::var("E2E_KV").is_ok_and(|v| v == "redis")
+}
+
+/// Return early from a scenario that only the test host can stage.
+#[macro_export]
+macro_rules! test_host_only {
+    ($why:expr) => {
+        if $crate::runtime::on_spin() {
+            eprintln!("skipped on Spin: {}", $why);
+            return;
+        }
+    };
+}
+
+/// A served gateway.
+pub enum Gateway {
+    Host(TestHost),
+    Spin(SpinGateway),
+}
+
+impl Gateway {
+    pub fn base_url(&self) -> String {
+        match self {
+            Self::Host(h) => h.base_url(),
+            Self::Spin(s) => s.url.clone(),
+        }
+    }
+
+    /// Everything the guest logged so far.
+    pub fn logs(&self) -> String {
+        match self {
+            Self::Host(h) => h.logs(),
+            Self::Spin(s) => ["stdout", "stderr"]
+                .iter()
+                .map(|stream| {
+                    let file = s.state_dir.join(format!("logs/gateway_{stream}.txt"));
+                    std::fs::read_to_string(file).unwrap_or_default()
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `spin up` on the shipped manifest (only the component's `source` points at the tested build).
+pub struct SpinGateway {
+    child: Child,
+    url: String,
+    state_dir: PathBuf,
+    redis: Option<RedisServer>,
+}
+
+impl Drop for SpinGateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SpinGateway {
+    pub async fn start(dir: &Path, variables: &[(String, String)]) -> SpinGateway {
+        let spin = std::env::var("SPIN").unwrap_or_else(|_| "spin".into());
+        let manifest = std::fs::read_to_string(test_host::repo_path("spin.toml")).unwrap();
+        let source = format!("source = {:?}", test_host::GATEWAY_WASM);
+        let manifest: String = manifest
+            .lines()
+            .map(|l| {
+                if l.starts_with("source = ") {
+                    source.as_str()
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(dir.join("spin.toml"), manifest).unwrap();
+        let state_dir = dir.join(".spin");
+        let port = free_port();
+        let mut command = Command::new(spin);
+        command
+            .arg("up")
+            .arg("--from")
+            .arg(dir.join("spin.toml"))
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--state-dir")
+            .arg(&state_dir)
+            .arg("--quiet");
+        let redis = on_redis().then(RedisServer::start);
+        if let Some(redis) = &redis {
+            let config = dir.join("runtime-config.toml");
+            std::fs::write(
+                &config,
+                format!(
+                    "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:{}\"\n",
+                    redis.port
+                ),
+            )
+            .unwrap();
+            command.arg("--runtime-config-file").arg(config);
+        }
+        for (k, v) in variables {
+            command.arg("--variable").arg(format!("{k}={v}"));
+        }
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("E2E_RUNTIME=spin needs spin on PATH or $SPIN");
+        let url = format!("http://127.0.0.1:{port}");
+        let gateway = SpinGateway {
+            child,
+            url,
+            state_dir,
+            redis,
+        };
+        gateway.wait_ready().await;
+        gateway
+    }
+
+    async fn wait_ready(&self) {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            let probe = client.get(format!("{}/healthz", self.url)).send().await;
+            if probe.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("spin up did not serve {} within 120 s", self.url);
+    }
+
+    pub fn redis_port(&self) -> Option<u16> {
+        self.redis.as_ref().map(|r| r.port)
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A throw-away `redis-server` without persistence, for one test.
+pub struct RedisServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl RedisServer {
+    fn start() -> RedisServer {
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("E2E_KV=redis needs redis-server on PATH");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        RedisServer { child, port }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The store the gateway under test reads: Spin's SQLite file, or its Redis.
+pub enum TestKv {
+    Sqlite(kv_sqlite::SqliteKv),
+    Redis(std::cell::RefCell<redis::Connection>),
+}
+
+impl TestKv {
+    pub fn open(sqlite: &Path, gateway: &Gateway) -> TestKv {
+        if let Gateway::Spin(spin) = gateway {
+            if let Some(port) = spin.redis_port() {
+                let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+                return TestKv::Redis(client.get_connection().unwrap().into());
+            }
+        }
+        TestKv::Sqlite(kv_sqlite::SqliteKv::open(sqlite, "default").unwrap())
+    }
+
+    pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        match self {
+            Self::Sqlite(kv) => kv.get(key).map_err(|e| e.0),
+            Self::Redis(c) => redis::cmd("GET")
+                .arg(key)
+                .query(&mut *c.borrow_mut())
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    pub fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        match self {
+            Self::Sqlite(kv) => kv.set(key, value).map_err(|e| e.0),
+            Self::Redis(c) => redis::cmd("SET")
+                .arg(key)
+                .arg(value)
+                .query(&mut *c.borrow_mut())
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    pub fn delete(&self, key: &str) -> Result<(), String> {
+        match self {
+            Self::Sqlite(kv) => kv.delete(key).map_err(|e| e.0),
+            Self::Redis(c) => redis::cmd("DEL")
+                .arg(key)
+                .query(&mut *c.borrow_mut())
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
