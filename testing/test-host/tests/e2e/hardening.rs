@@ -412,7 +412,9 @@ async fn client_text_never_reaches_the_log() {
         ),
         (
             "/v1/chat/completions",
-            chat(json!({"tool_choice": m("choice")})),
+            chat(
+                json!({"tool_choice": m("choice"), "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}),
+            ),
         ),
         (
             "/v1/chat/completions",
@@ -452,7 +454,10 @@ async fn client_text_never_reaches_the_log() {
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), 400, "{path} {body}");
+        // /v1/responses relays what it need not read: only its unreadable bodies are 400s.
+        if *path == "/v1/chat/completions" || !body.ends_with('}') {
+            assert_eq!(res.status(), 400, "{path} {body}");
+        }
     }
     let failures = [
         Scenario::json(400, &format!(r#"{{"detail":"Invalid prompt: {MARK}"}}"#)),

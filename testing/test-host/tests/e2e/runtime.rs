@@ -216,7 +216,7 @@ impl TestKv {
 
     pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
         match self {
-            Self::Sqlite(kv) => kv.get(key).map_err(|e| e.0),
+            Self::Sqlite(kv) => kv.get(key).map_err(|e| e.to_string()),
             Self::Redis(c) => redis::cmd("GET")
                 .arg(key)
                 .query(&mut *c.borrow_mut())
@@ -226,7 +226,7 @@ impl TestKv {
 
     pub fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
         match self {
-            Self::Sqlite(kv) => kv.set(key, value).map_err(|e| e.0),
+            Self::Sqlite(kv) => kv.set(key, value).map_err(|e| e.to_string()),
             Self::Redis(c) => redis::cmd("SET")
                 .arg(key)
                 .arg(value)
@@ -235,9 +235,19 @@ impl TestKv {
         }
     }
 
+    pub fn keys(&self) -> Result<Vec<String>, String> {
+        match self {
+            Self::Sqlite(kv) => kv.keys().map_err(|e| e.to_string()),
+            Self::Redis(c) => redis::cmd("KEYS")
+                .arg("*")
+                .query(&mut *c.borrow_mut())
+                .map_err(|e| e.to_string()),
+        }
+    }
+
     pub fn delete(&self, key: &str) -> Result<(), String> {
         match self {
-            Self::Sqlite(kv) => kv.delete(key).map_err(|e| e.0),
+            Self::Sqlite(kv) => kv.delete(key).map_err(|e| e.to_string()),
             Self::Redis(c) => redis::cmd("DEL")
                 .arg(key)
                 .query(&mut *c.borrow_mut())
