@@ -19,7 +19,7 @@ use gateway_core::router::{route, Route};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
-use host::downstream::{header_values, Responder};
+use host::downstream::{RequestHeaders, Responder};
 use host::log::Logger;
 
 /// Everything a route handler needs about this request.
@@ -30,6 +30,8 @@ pub struct Ctx<'a> {
     pub settings: Settings<'static>,
     /// Per-request logger.
     pub log: &'a Logger,
+    /// The request's headers.
+    pub headers: RequestHeaders,
     /// Upstream status and latency (ms), for the access log.
     pub upstream: Option<(u16, u64)>,
     /// Upstream headers worth relaying (rate limits), also on error answers.
@@ -39,9 +41,9 @@ pub struct Ctx<'a> {
 #[http_component]
 fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let started = host::clock::monotonic_ns();
-    let client_id = header_values(&req, "x-request-id").into_iter().next();
-    let request_id =
-        gateway_core::request_id::choose(client_id.as_deref(), host::clock::random_16());
+    let headers = RequestHeaders::of(&req);
+    let client_id = headers.values("x-request-id").first().copied();
+    let request_id = gateway_core::request_id::choose(client_id, host::clock::random_16());
     let method = method_name(&req);
     let path = req.path_with_query().unwrap_or_default();
     let mut responder = Responder::new(out, request_id.clone());
@@ -60,12 +62,11 @@ fn handle(req: IncomingRequest, out: ResponseOutparam) {
             request_id,
             settings,
             log: &log,
+            headers,
             upstream: None,
             relayed: Vec::new(),
         };
-        let entries = req.headers().entries();
-        let sizes = entries.iter().map(|(k, v)| (k.as_str(), v.as_slice()));
-        let result = gateway_core::headers::check_request_headers(sizes)
+        let result = gateway_core::headers::check_request_headers(ctx.headers.entries())
             .and_then(|()| route_for(&ctx.settings, &method, &path))
             .and_then(|route| dispatch(&mut ctx, route, req, &mut responder));
         upstream = ctx.upstream;
@@ -115,11 +116,10 @@ fn dispatch(
     if route == Route::AdminToken {
         return routes::admin::handle(ctx, &req, out);
     }
-    let auth: Vec<Vec<u8>> = header_values(&req, "authorization");
-    let auth: Vec<&[u8]> = auth.iter().map(Vec::as_slice).collect();
+    let auth = ctx.headers.values("authorization");
     gateway_core::auth::api_key::check_bearer(&auth, &ctx.settings.downstream_api_key()?)?;
     match route {
-        Route::Models => routes::models::handle(ctx, &req, out),
+        Route::Models => routes::models::handle(ctx, out),
         Route::ChatCompletions => routes::chat::handle(ctx, &req, out),
         Route::Responses => routes::responses::handle(ctx, &req, out),
         Route::Health | Route::AdminToken => Ok(()),

@@ -13,11 +13,45 @@ use wasi::io::streams::{OutputStream, StreamError};
 
 use super::streams::write_all;
 
+/// The request's headers, fetched from the host once (each lookup would be a host call).
+pub struct RequestHeaders(Vec<(String, Vec<u8>)>);
+
+impl RequestHeaders {
+    /// Every header of `req`.
+    pub fn of(req: &IncomingRequest) -> Self {
+        Self(req.headers().entries())
+    }
+
+    /// Every header, as the client (and Spin) sent them.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    /// All values of `name` (case-insensitive).
+    pub fn values(&self, name: &str) -> Vec<&[u8]> {
+        self.entries()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+            .collect()
+    }
+
+    /// The first value of `name` as text.
+    pub fn first(&self, name: &str) -> Option<&str> {
+        self.values(name)
+            .first()
+            .and_then(|v| std::str::from_utf8(v).ok())
+    }
+}
+
 /// Read the request body, refusing (413) anything over `limit` without reading the rest.
-pub fn read_body(req: &IncomingRequest, limit: usize) -> Result<Vec<u8>, GatewayError> {
-    let declared = header_values(req, "content-length")
-        .first()
-        .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<u64>().ok());
+pub fn read_body(
+    req: &IncomingRequest,
+    headers: &RequestHeaders,
+    limit: usize,
+) -> Result<Vec<u8>, GatewayError> {
+    let declared = headers
+        .first("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(GatewayError::PayloadTooLarge { limit });
     }
@@ -39,11 +73,6 @@ pub fn read_body(req: &IncomingRequest, limit: usize) -> Result<Vec<u8>, Gateway
     }
     drop(stream);
     Ok(out)
-}
-
-/// All values of a request header.
-pub fn header_values(req: &IncomingRequest, name: &str) -> Vec<Vec<u8>> {
-    req.headers().get(name)
 }
 
 /// Answers the client exactly once; remembers the status for the access log.

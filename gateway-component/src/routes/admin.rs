@@ -11,7 +11,7 @@ use spin_sdk::http::{IncomingRequest, Method};
 
 use super::json_header;
 use crate::host::clock::WasiClock;
-use crate::host::downstream::{header_values, read_body, Responder};
+use crate::host::downstream::{read_body, Responder};
 use crate::host::kv::SpinKv;
 use crate::Ctx;
 
@@ -27,14 +27,12 @@ pub fn handle(
     let Some(admin_key) = ctx.settings.admin_api_key()? else {
         return Err(GatewayError::NotFound("/admin/token".into()));
     };
-    let auth = header_values(req, "authorization");
-    let auth: Vec<&[u8]> = auth.iter().map(Vec::as_slice).collect();
-    check_bearer(&auth, &admin_key)?;
+    check_bearer(&ctx.headers.values("authorization"), &admin_key)?;
     let kv = SpinKv::open_default().map_err(|e| GatewayError::Kv(e.0))?;
     let kv_err = |e: gateway_core::ports::KvError| GatewayError::Kv(e.0);
     match req.method() {
         Method::Put => {
-            let body = read_body(req, RECORD_LIMIT)?;
+            let body = read_body(req, &ctx.headers, RECORD_LIMIT)?;
             let record = TokenRecord::from_json(&body)
                 .map_err(|e| GatewayError::bad_request(format!("not a token record: {e}")))?;
             crate::host::tokens::install(&ctx.settings, &record)?;

@@ -30,11 +30,11 @@ pub fn generation_body(
     out: &mut Responder,
     path: &str,
 ) -> Result<Option<Vec<u8>>, GatewayError> {
-    let body = read_body(req, ctx.settings.max_body_bytes()?)?;
+    let body = read_body(req, &ctx.headers, ctx.settings.max_body_bytes()?)?;
     gateway_core::passthrough::check_depth(&body)?;
     if ctx.settings.mode()? == Mode::OpenAiApi {
         gateway_core::passthrough::require_json_object(&body)?;
-        proxy::forward(ctx, req, path, Some(&body), out)?;
+        proxy::forward(ctx, path, Some(&body), out)?;
         return Ok(None);
     }
     Ok(Some(body))

@@ -6,7 +6,6 @@ use gateway_core::config::Mode;
 use gateway_core::error::GatewayError;
 use gateway_core::openai::models::{self, CachedModels, ModelList, MODELS_CACHE_KEY};
 use gateway_core::ports::{Clock, Kv};
-use spin_sdk::http::IncomingRequest;
 use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
 use super::{json_header, proxy};
@@ -19,13 +18,9 @@ use crate::Ctx;
 const CATALOG_LIMIT: usize = 4 * 1024 * 1024;
 
 /// Serve the model list.
-pub fn handle(
-    ctx: &mut Ctx<'_>,
-    req: &IncomingRequest,
-    out: &mut Responder,
-) -> Result<(), GatewayError> {
+pub fn handle(ctx: &mut Ctx<'_>, out: &mut Responder) -> Result<(), GatewayError> {
     if ctx.settings.mode()? == Mode::OpenAiApi {
-        return proxy::forward(ctx, req, "/v1/models", None, out);
+        return proxy::forward(ctx, "/v1/models", None, out);
     }
     // Settings are checked before the cache, so a bad one is an error, never a fallback.
     let ttl = ctx.settings.models_cache_ttl_secs()?;

@@ -6,11 +6,10 @@ use gateway_core::auth::token::TokenRecord;
 use gateway_core::error::GatewayError;
 use gateway_core::headers::openai_request_headers;
 use gateway_core::passthrough::{CutRelay, RelayWatch};
-use spin_sdk::http::IncomingRequest;
 use spin_sdk::wit::wasi::http0_2_0::types::Method;
 
 use super::relayed_headers;
-use crate::host::downstream::{header_values, Responder};
+use crate::host::downstream::Responder;
 use crate::host::tokens;
 use crate::host::upstream::{send, Outgoing, Upstream};
 use crate::Ctx;
@@ -32,15 +31,11 @@ impl Credential {
 /// Relay this request upstream and its answer back.
 pub fn forward(
     ctx: &mut Ctx<'_>,
-    req: &IncomingRequest,
     path: &str,
     body: Option<&[u8]>,
     out: &mut Responder,
 ) -> Result<(), GatewayError> {
-    let content_type = header_values(req, "content-type")
-        .into_iter()
-        .next()
-        .and_then(|v| String::from_utf8(v).ok());
+    let content_type = ctx.headers.first("content-type").map(str::to_owned);
     let url = ctx.settings.upstream_url(path)?;
     // A key that failed to read is an error above, never a reason to send the OAuth token.
     let credential = match ctx.settings.upstream_api_key()? {

@@ -144,6 +144,19 @@ async fn a_cut_openai_api_json_answer_is_aborted_not_finished() {
     assert!(logs.contains("gateway.stream.failed"), "{logs}");
 }
 
+/// A 200 stream's whole text and its last event.
+async fn stream_and_last_event(
+    env: &Env,
+    path: &str,
+    body: &serde_json::Value,
+) -> (String, String) {
+    let (status, _, bytes) = raw(env.post_json(path, body).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{path}");
+    let text = String::from_utf8(bytes).unwrap();
+    let last = text.trim_end().rsplit("\n\n").next().unwrap().to_owned();
+    (text, last)
+}
+
 #[tokio::test]
 async fn a_cut_openai_api_stream_ends_with_an_error_event() {
     let env = Env::start(
@@ -155,27 +168,11 @@ async fn a_cut_openai_api_stream_ends_with_an_error_event() {
     )
     .await;
     let chat = json!({"model": "gpt-5.4@cut-text", "stream": true, "messages": [{"role": "user", "content": "hi"}]});
-    let (status, _, body) = raw(env
-        .post_json("/v1/chat/completions", &chat)
-        .send()
-        .await
-        .unwrap())
-    .await;
-    assert_eq!(status, 200);
-    let text = String::from_utf8(body).unwrap();
-    let last = text.trim_end().rsplit("\n\n").next().unwrap();
+    let (text, last) = stream_and_last_event(&env, "/v1/chat/completions", &chat).await;
     assert!(last.starts_with("data: {\"error\":"), "{text}");
 
     let responses = json!({"model": "gpt-5.4@cut-text", "stream": true, "input": "hi"});
-    let (status, _, body) = raw(env
-        .post_json("/v1/responses", &responses)
-        .send()
-        .await
-        .unwrap())
-    .await;
-    assert_eq!(status, 200);
-    let text = String::from_utf8(body).unwrap();
-    let last = text.trim_end().rsplit("\n\n").next().unwrap();
+    let (text, last) = stream_and_last_event(&env, "/v1/responses", &responses).await;
     assert!(last.starts_with("event: error\n"), "{text}");
     let data: serde_json::Value =
         serde_json::from_str(last.split_once("data: ").unwrap().1).unwrap();
