@@ -118,17 +118,20 @@ impl RelayWatch {
             return;
         }
         const KEY: &[u8] = b"\"sequence_number\":";
-        if let Some(at) = memchr::memmem::rfind(bytes, KEY) {
-            let digits = bytes[at + KEY.len()..]
-                .iter()
-                .skip_while(|b| b.is_ascii_whitespace())
-                .take_while(|b| b.is_ascii_digit())
-                .fold(Some(0u64), |n, d| {
-                    n?.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-                });
-            if digits.is_some() {
-                self.last_sequence = digits;
-            }
+        let Some(at) = memchr::memmem::rfind(bytes, KEY) else {
+            return;
+        };
+        let digits = bytes
+            .get(at + KEY.len()..)
+            .unwrap_or_default()
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace())
+            .take_while(|b| b.is_ascii_digit())
+            .try_fold(0u64, |n, d| {
+                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+            });
+        if digits.is_some() {
+            self.last_sequence = digits;
         }
     }
 
