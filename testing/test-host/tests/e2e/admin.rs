@@ -93,7 +93,7 @@ async fn admin_endpoint_stores_inspects_and_deletes_the_token() {
     assert_eq!(status, 200);
     assert_eq!(body["present"], false);
     assert!(env.stored_token().is_none());
-    assert!(!env.host.logs().contains("adm-secret-key-123"));
+    assert!(!env.logs().await.contains("adm-secret-key-123"));
 }
 
 #[tokio::test]
@@ -121,7 +121,7 @@ async fn refreshes_are_logged_without_secrets() {
     let body = json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "hi"}]});
     let (status, _, _) = env.post("/v1/chat/completions", &body).await;
     assert_eq!(status, 200);
-    let logs = env.host.logs();
+    let logs = env.logs().await;
     assert!(logs.contains("gateway.oauth.refreshed"), "{logs}");
     assert!(!logs.contains("rt-initial") && !logs.contains(&env.oauth.current_refresh()));
 }

@@ -606,5 +606,5 @@ async fn a_client_leaving_mid_stream_causes_no_trap() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let (status, _, _) = env.fetch("/v1/models").await;
     assert_eq!(status, 200);
-    assert!(!env.host.logs().contains("guest trapped"));
+    assert!(!env.logs().await.contains("guest trapped"));
 }

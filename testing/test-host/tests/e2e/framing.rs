@@ -140,7 +140,7 @@ async fn a_cut_openai_api_json_answer_is_aborted_not_finished() {
         res.bytes().await.is_err(),
         "a truncated JSON body must not end cleanly"
     );
-    let logs = env.host.logs();
+    let logs = env.logs().await;
     assert!(logs.contains("gateway.stream.failed"), "{logs}");
 }
 
@@ -189,7 +189,7 @@ async fn a_cut_openai_api_stream_ends_with_an_error_event() {
         .collect();
     let (error_seq, relayed) = before.split_last().unwrap();
     assert_eq!(*error_seq, relayed.iter().max().unwrap() + 1, "{text}");
-    let logs = env.host.logs();
+    let logs = env.logs().await;
     assert_eq!(logs.matches("gateway.stream.failed").count(), 2, "{logs}");
 }
 
@@ -206,6 +206,6 @@ async fn a_chat_stream_cut_after_it_started_is_logged() {
     .await;
     assert_eq!(status, 200);
     assert!(String::from_utf8_lossy(&body).contains("data: {\"error\":"));
-    let logs = env.host.logs();
+    let logs = env.logs().await;
     assert!(logs.contains("gateway.stream.failed"), "{logs}");
 }

@@ -98,7 +98,7 @@ async fn bad_input_matrix() {
         env.codex.generation_requests().is_empty(),
         "bad input never reaches upstream"
     );
-    assert_no_secrets(&env, &env.host.logs());
+    assert_no_secrets(&env, &env.logs().await);
 }
 
 /// An oversized body is refused from its declared length alone: the gateway answers 413 while
@@ -156,8 +156,8 @@ async fn authorization_matrix() {
         assert_eq!(status, *want, "{name}: {text}");
         assert_no_secrets(&env, &text);
     }
-    assert_no_secrets(&env, &env.host.logs());
-    assert!(!env.host.logs().contains("sk-nope"));
+    assert_no_secrets(&env, &env.logs().await);
+    assert!(!env.logs().await.contains("sk-nope"));
 }
 
 #[tokio::test]
@@ -484,7 +484,7 @@ async fn client_text_never_reaches_the_log() {
             }
         }
     }
-    let logs = env.host.logs();
+    let logs = env.logs().await;
     assert!(logs.contains("gateway.request.error"), "{logs}");
     assert!(!logs.contains(MARK), "client text in the log:\n{logs}");
 }

@@ -358,5 +358,5 @@ async fn openai_api_mode_uses_the_static_upstream_key_when_set() {
         env.codex.requests()[0].header("authorization"),
         Some("Bearer sk-upstream-static")
     );
-    assert!(!env.host.logs().contains("sk-upstream-static"));
+    assert!(!env.logs().await.contains("sk-upstream-static"));
 }

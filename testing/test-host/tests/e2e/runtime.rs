@@ -138,8 +138,13 @@ impl SpinGateway {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
-            let probe = client.get(format!("{}/healthz", self.url)).send().await;
-            if probe.is_ok_and(|r| r.status().is_success()) {
+            // Any answer means Spin serves (a bad setting under test answers 500).
+            if client
+                .get(format!("{}/healthz", self.url))
+                .send()
+                .await
+                .is_ok()
+            {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

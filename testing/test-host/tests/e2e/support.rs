@@ -82,6 +82,21 @@ impl Env {
         }
     }
 
+    /// The guest's log once it has settled: a line is written after the answer it describes
+    /// has left, and Spin appends to its log files on its own time.
+    pub async fn logs(&self) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let mut last = self.host.logs();
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let now = self.host.logs();
+            if now == last || std::time::Instant::now() > deadline {
+                return now;
+            }
+            last = now;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.host.base_url(), path)
     }
