@@ -278,7 +278,11 @@ def machine():
     except (OSError, StopIteration):
         pass
     mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
-    run = lambda *a: subprocess.run(a, capture_output=True, text=True).stdout.strip()
+    def run(*a):
+        try:
+            return subprocess.run(a, capture_output=True, text=True).stdout.strip()
+        except FileNotFoundError:
+            return ""
     return {
         "cpu": cpu, "cores": os.cpu_count(), "mem_gib": round(int(mem) / 1048576, 1),
         "kernel": platform.release(), "rustc": run("rustc", "--version"),

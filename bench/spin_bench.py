@@ -11,6 +11,9 @@ Processes (all on 127.0.0.1, stopped at the end):
            gateway
   events   `spin up` of testing/spin-events: small events at a fixed pace, nothing else
 
+BENCH_BASELINE_WASM=<path to another build of gateway_component.wasm> adds that build as a second
+gateway ("gateway before"), served the same way, to compare two versions in one run.
+
 Every figure is reported next to the direct-upstream and floor figures of the same run, and as a
 ratio to them. Nothing here asserts a time: it measures and writes bench/results/<date>-spin.md.
 """
@@ -121,22 +124,26 @@ def sequential(target, n, method="POST"):
     return {"n": n, "head": summary(head), "first_byte": summary(first), "whole": summary(whole)}
 
 
-def pacing(host, port, path, body, auth, events):
-    """Arrival times (ms after the request) of the first `events` SSE events of one stream."""
-    s = socket.create_connection((host, port))
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+def pacing(target, path, body, events, warm):
+    """Arrival times (ms after the request) of the first `events` SSE events of one stream, read
+    on a keep-alive connection that has served `warm` requests first: by then the client's
+    kernel has left quick-ACK mode and delays its ACKs, as it does for any SDK's connection."""
+    host, port = target.hostport
+    conn = http.client.HTTPConnection(host, port)
     method = "POST" if body else "GET"
-    payload = json.dumps(body).encode() if body else b""
-    head = f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {len(payload)}\r\n"
+    headers = {"Authorization": target.auth or "Bearer x"}
     if body:
-        head += "Content-Type: application/json\r\n"
-    if auth:
-        head += f"Authorization: {auth}\r\n"
+        headers["Content-Type"] = "application/json"
+    warm_path, warm_body = warm
+    for _ in range(20):
+        conn.request(method, warm_path, json.dumps(warm_body) if warm_body else None, headers)
+        conn.getresponse().read()
     t0 = time.perf_counter()
-    s.sendall(head.encode() + b"\r\n" + payload)
+    conn.request(method, path, json.dumps(body) if body else None, headers)
+    resp = conn.getresponse()
     arrivals, buf = [], b""
     while len(arrivals) < events:
-        data = s.recv(65536)
+        data = resp.read1(65536)
         if not data:
             break
         now = (time.perf_counter() - t0) * 1e3
@@ -145,7 +152,7 @@ def pacing(host, port, path, body, auth, events):
             event, buf = buf.split(b"\n\n", 1)
             if b"data:" in event:
                 arrivals.append(now)
-    s.close()
+    conn.close()
     return arrivals
 
 
@@ -173,6 +180,8 @@ def write_report(r, path):
              f"{', '.join(f'{x:.2f}' for x in m['load_before'])}. Upstream: the fake Codex backend (release test host), "
              "answering the 52-event text fixture. The floor is `testing/spin-floor` (spin-sdk `Request`/`Response`, "
              "`spin_sdk::http::send`, whole answer with a `content-length`) on the same Spin.\n")
+    if r.get("baseline"):
+        L.append(f"'gateway before' is another build of the gateway served the same way: `{r['baseline']}`.\n")
     L.append("## One keep-alive connection, sequential (what the SDKs do)\n")
     L.append("| route | head p50 / p99 ms | first byte p50 / p99 ms | whole p50 / p99 ms |")
     L.append("|---|---|---|---|")
@@ -219,20 +228,29 @@ def main():
     r = {"date": datetime.date.today().isoformat(), "machine": machine()}
     r["commit"] = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                  capture_output=True, text=True).stdout.strip()
+    r["baseline"] = os.environ.get("BENCH_BASELINE_WASM")
     r["spin_version"] = subprocess.run([SPIN, "--version"], capture_output=True, text=True).stdout.strip()
 
     backend = Host(["--fakes", "--kv", str(work / "backend.db")], work / "backend.log")
     codex = backend.info["codex_url"]
-    manifest = (ROOT / "spin.toml").read_text().replace(
-        'source = "target/', f'source = "{ROOT}/target/')
-    (work / "spin.toml").write_text(manifest)
-    seed_token(work / "gateway-state" / "sqlite_key_value.db")
+    shipped = (ROOT / "spin.toml").read_text()
+    (work / "spin.toml").write_text(shipped.replace('source = "target/', f'source = "{ROOT}/target/'))
+    baseline = os.environ.get("BENCH_BASELINE_WASM")
+    if baseline:
+        (work / "before.toml").write_text(shipped.replace(
+            'source = "target/wasm32-wasip2/release/gateway_component.wasm"', f'source = "{baseline}"'))
+    wiring = {"downstream_api_key": KEY, "codex_base_url": codex, "upstream_base_url": codex,
+              "oauth_issuer": backend.info["oauth_url"]}
     apps = []
     try:
-        gateway = SpinApp(work / "spin.toml", work, "gateway", {
-            "downstream_api_key": KEY, "codex_base_url": codex, "upstream_base_url": codex,
-            "oauth_issuer": backend.info["oauth_url"]})
+        seed_token(work / "gateway-state" / "sqlite_key_value.db")
+        gateway = SpinApp(work / "spin.toml", work, "gateway", wiring)
         apps.append(gateway)
+        before = None
+        if baseline:
+            seed_token(work / "before-state" / "sqlite_key_value.db")
+            before = SpinApp(work / "before.toml", work, "before", wiring)
+            apps.append(before)
         floor = SpinApp(ROOT / "testing/spin-floor/spin.toml", work, "floor", {
             "upstream_url": codex + "/backend-api/codex/responses", "upstream_origin": codex})
         apps.append(floor)
@@ -267,6 +285,13 @@ def main():
             "gateway GET /healthz": sequential(healthz, n, "GET"),
             "gateway GET /v1/models": sequential(models, n, "GET"),
         }
+        if before:
+            b = lambda path, body: Target(before.url, path, body, auth)
+            r["sequential"].update({
+                "gateway before, chat non-stream": sequential(b("/v1/chat/completions", CHAT), n),
+                "gateway before, chat stream": sequential(b("/v1/chat/completions", CHAT_STREAM), n),
+                "gateway before, GET /healthz": sequential(Target(before.url, "/healthz", None, None), n, "GET"),
+            })
         for name, s in r["sequential"].items():
             log(f"  {name}: whole p50 {s['whole']['p50']:.2f} p99 {s['whole']['p99']:.2f} ms")
 
@@ -280,6 +305,9 @@ def main():
             "gateway responses, stream": responses_stream,
             "gateway GET /healthz": healthz,
         }
+        if before:
+            targets["gateway before, chat non-stream"] = Target(before.url, "/v1/chat/completions", CHAT, auth)
+            targets["gateway before, chat stream"] = Target(before.url, "/v1/chat/completions", CHAT_STREAM, auth)
         r["throughput"] = {}
         for _round in range(2):
             for name, target in targets.items():
@@ -292,17 +320,15 @@ def main():
 
         log("event pacing")
         r["pacing"] = {"spin-events (no gateway)": [], "gateway chat stream": [], "direct upstream": []}
-        host, port = "127.0.0.1", events.port
-        ghost, gport = Target(gateway.url, "/", None, None).hostport
-        chost, cport = Target(codex, "/", None, None).hostport
-        for gap in (10, 20, 50):
-            arr = pacing(host, port, f"/?n=45&gap_ms={gap}", None, None, 45)
+        events_t = Target(events.url, "/", None, None)
+        for gap in (0, 1, 2, 5, 10, 20, 50):
+            arr = pacing(events_t, f"/?n=45&gap_ms={gap}", None, 45, ("/?n=1", None))
             r["pacing"]["spin-events (no gateway)"].append(pacing_summary(arr, gap))
             body = dict(CHAT_STREAM, model=f"gpt-5.4@long-50-{gap}")
-            arr = pacing(ghost, gport, "/v1/chat/completions", body, auth, 45)
+            arr = pacing(chat_stream, "/v1/chat/completions", body, 45, ("/v1/chat/completions", CHAT))
             r["pacing"]["gateway chat stream"].append(pacing_summary(arr, gap))
-            arr = pacing(chost, cport, "/backend-api/codex/responses",
-                         dict(UPSTREAM, model=f"gpt-5.4@long-50-{gap}"), "Bearer direct", 45)
+            arr = pacing(direct, "/backend-api/codex/responses", dict(UPSTREAM, model=f"gpt-5.4@long-50-{gap}"),
+                         45, ("/backend-api/codex/responses", UPSTREAM))
             r["pacing"]["direct upstream"].append(pacing_summary(arr, gap))
             log(f"  gap {gap} ms: {r['pacing']['spin-events (no gateway)'][-1]}")
     finally:

@@ -104,10 +104,7 @@ impl Responder {
 
     /// Send a complete response: `content-length`, head and body handed over together.
     pub fn full<H: AsRef<str>>(&mut self, status: u16, headers: &[(H, String)], body: &[u8]) {
-        let length = body.len() as u64;
-        if let Some(writer) = self.open(status, headers, Some(length), body) {
-            writer.finish();
-        }
+        self.open(status, headers, Some(body.len() as u64), body, true);
     }
 
     /// Send an error envelope (with `Retry-After`/`Allow`/`WWW-Authenticate` as the error needs).
@@ -134,7 +131,18 @@ impl Responder {
         headers: &[(H, String)],
         first: &[u8],
     ) -> Option<BodyWriter> {
-        self.open(status, headers, None, first)
+        self.open(status, headers, None, first, false)
+    }
+
+    /// A stream whose every byte is known before anything left: head, body and end are all
+    /// handed over at once.
+    pub fn whole_stream<H: AsRef<str>>(
+        &mut self,
+        status: u16,
+        headers: &[(H, String)],
+        body: &[u8],
+    ) {
+        self.open(status, headers, None, body, true);
     }
 
     /// Start a relayed body of `length` bytes (when the upstream said) with its first bytes.
@@ -145,15 +153,17 @@ impl Responder {
         length: Option<u64>,
         first: &[u8],
     ) -> Option<BodyWriter> {
-        self.open(status, headers, length, first)
+        self.open(status, headers, length, first, false)
     }
 
+    /// Answer with `first` as the start of the body, or as all of it when `whole`.
     fn open<H: AsRef<str>>(
         &mut self,
         status: u16,
         headers: &[(H, String)],
         length: Option<u64>,
         first: &[u8],
+        whole: bool,
     ) -> Option<BodyWriter> {
         let out = self.out.take()?;
         let fields = Fields::new();
@@ -178,15 +188,29 @@ impl Responder {
                 .is_ok_and(|budget| budget >= first.len() as u64)
                 && (first.is_empty() || s.write(first).is_ok())
         });
+        if early && whole {
+            // Finished before the head is released: head, body and end leave in one write.
+            drop(stream);
+            if let Some(body) = body {
+                let _ = OutgoingBody::finish(body, None);
+            }
+            types::ResponseOutparam::set(out.into_inner(), Ok(response));
+            return None;
+        }
         types::ResponseOutparam::set(out.into_inner(), Ok(response));
         let (stream, body) = (stream?, body?);
         if !early && write_all(&stream, first).is_err() {
             return None;
         }
-        Some(BodyWriter {
+        let writer = BodyWriter {
             stream: Some(stream),
             body: Some(body),
-        })
+        };
+        if whole {
+            writer.finish();
+            return None;
+        }
+        Some(writer)
     }
 }
 

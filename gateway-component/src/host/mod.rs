@@ -5,6 +5,7 @@ pub mod downstream;
 pub mod kv;
 pub mod log;
 pub mod pump;
+pub mod stream_out;
 pub mod streams;
 pub mod tokens;
 pub mod upstream;

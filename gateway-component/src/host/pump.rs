@@ -21,14 +21,43 @@ pub enum Pumped {
     ClientGone,
 }
 
-/// Feed every event to `on_event` until it returns `Ok(true)` (terminal) or the body ends.
-pub fn pump(
-    upstream: &mut Upstream,
-    mut on_event: impl FnMut(&SseEvent) -> Result<bool, ClientGone>,
-) -> Pumped {
+/// Where pumped events go.
+pub trait EventSink {
+    /// One upstream event; `Ok(true)` when it ends the answer.
+    fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone>;
+
+    /// Every event of one upstream read has been seen: what they produced may leave now, in
+    /// one write (a second small write would wait for the client's delayed ACK on Spin).
+    fn read_done(&mut self) -> Result<(), ClientGone> {
+        Ok(())
+    }
+
+    /// Whether to take what the upstream sent meanwhile before [`Self::read_done`]; only a
+    /// sink that writes as it goes gains from it.
+    fn coalesces(&self) -> bool {
+        false
+    }
+}
+
+/// A closure as a sink that needs no per-read step (folds).
+pub struct Each<F>(pub F);
+
+impl<F: FnMut(&SseEvent) -> Result<bool, ClientGone>> EventSink for Each<F> {
+    fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone> {
+        (self.0)(ev)
+    }
+}
+
+/// Most bytes taken from the upstream without handing what they produced to the client.
+const COALESCE_BYTES: usize = 64 * 1024;
+
+/// Feed every event to `sink` until it reports the terminal one or the body ends. Whatever the
+/// upstream has already sent when a read returns is read too before the sink may write: a
+/// burst of events leaves in one write, not in many small ones.
+pub fn pump(upstream: &mut Upstream, sink: &mut impl EventSink) -> Pumped {
     let mut decoder = SseDecoder::new(MAX_EVENT_BYTES);
     loop {
-        let chunk = match upstream.next_chunk() {
+        let mut chunk = match upstream.next_chunk() {
             Ok(Some(chunk)) => chunk,
             Ok(None) => {
                 return match decoder.finish() {
@@ -38,16 +67,31 @@ pub fn pump(
             }
             Err(e) => return Pumped::Failed(e),
         };
-        let events = match decoder.push(&chunk) {
-            Ok(events) => events,
-            Err(e) => return Pumped::Failed(e.into()),
-        };
-        for event in &events {
-            match on_event(event) {
-                Ok(true) => return Pumped::Terminal,
-                Ok(false) => {}
-                Err(ClientGone) => return Pumped::ClientGone,
+        let mut taken = 0;
+        loop {
+            taken += chunk.len();
+            let events = match decoder.push(&chunk) {
+                Ok(events) => events,
+                Err(e) => return Pumped::Failed(e.into()),
+            };
+            for event in &events {
+                match sink.event(event) {
+                    Ok(true) => return Pumped::Terminal,
+                    Ok(false) => {}
+                    Err(ClientGone) => return Pumped::ClientGone,
+                }
             }
+            if taken >= COALESCE_BYTES || !sink.coalesces() {
+                break;
+            }
+            match upstream.chunk_if_ready() {
+                Ok(Some(more)) => chunk = more,
+                Ok(None) => break,
+                Err(e) => return Pumped::Failed(e),
+            }
+        }
+        if sink.read_done().is_err() {
+            return Pumped::ClientGone;
         }
     }
 }

@@ -54,7 +54,29 @@ impl Upstream {
         let Some((stream, _)) = self.body.as_ref() else {
             return Ok(None);
         };
-        match stream.blocking_read(READ_SIZE) {
+        let read = stream.blocking_read(READ_SIZE);
+        self.settle(read)
+    }
+
+    /// The next piece of body if the upstream has sent it already, without waiting: `None`
+    /// when nothing is there yet (or at the end, which the next [`Self::next_chunk`] reports).
+    pub fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+        let Some((stream, _)) = self.body.as_ref() else {
+            return Ok(None);
+        };
+        // One non-blocking read: what is there, or nothing (a pollable would cost two more
+        // host calls per read, and every host call costs on Spin).
+        match stream.read(READ_SIZE) {
+            Err(StreamError::Closed) => Ok(None),
+            read => self.settle(read).map(|c| c.filter(|c| !c.is_empty())),
+        }
+    }
+
+    fn settle(
+        &mut self,
+        read: Result<Vec<u8>, StreamError>,
+    ) -> Result<Option<Vec<u8>>, GatewayError> {
+        match read {
             Ok(bytes) => Ok(Some(bytes)),
             Err(StreamError::Closed) => {
                 self.body = None;

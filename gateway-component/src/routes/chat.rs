@@ -5,6 +5,7 @@ use gateway_core::error::GatewayError;
 use gateway_core::log::LogLevel;
 use gateway_core::ports::Clock;
 use gateway_core::request_id::uuid_v4;
+use gateway_core::sse::decode::SseEvent;
 use gateway_core::translate::aggregate::ChatCompletionBuilder;
 use gateway_core::translate::fold_limit::FoldBudget;
 use gateway_core::translate::request::chat_to_responses;
@@ -13,8 +14,9 @@ use spin_sdk::http::IncomingRequest;
 
 use super::{generation_body, post_codex, report_ignored, sse_headers};
 use crate::host::clock::{random_16, WasiClock};
-use crate::host::downstream::{BodyWriter, ClientGone, Responder};
-use crate::host::pump::{pump, Pumped};
+use crate::host::downstream::{ClientGone, Responder};
+use crate::host::pump::{pump, Each, EventSink, Pumped};
+use crate::host::stream_out::StreamOut;
 use crate::Ctx;
 
 /// Serve one chat completion.
@@ -43,14 +45,17 @@ pub fn handle(
     if !translated.stream {
         let mut builder = ChatCompletionBuilder::new();
         let (mut budget, mut too_large) = (FoldBudget::default(), None);
-        let end = pump(&mut upstream, |ev| {
-            if let Err(err) = budget.take(ev.raw.len()) {
-                too_large = Some(err);
-                return Ok(true);
-            }
-            chat.on_event(ev).iter().for_each(|f| builder.push(f));
-            Ok(chat.end().is_some())
-        });
+        let end = pump(
+            &mut upstream,
+            &mut Each(|ev: &SseEvent| {
+                if let Err(err) = budget.take(ev.raw.len()) {
+                    too_large = Some(err);
+                    return Ok(true);
+                }
+                chat.on_event(ev).iter().for_each(|f| builder.push(f));
+                Ok(chat.end().is_some())
+            }),
+        );
         drop(upstream);
         if let Some(err) = too_large {
             return Err(err);
@@ -65,33 +70,31 @@ pub fn handle(
     }
     headers.extend(sse_headers());
     let mut sink = FrameSink {
-        out,
-        headers: &headers,
-        writer: None,
+        chat,
+        out: StreamOut::new(out, &headers),
+        failed_first: None,
         held: Vec::new(),
     };
-    let end = pump(&mut upstream, |ev| {
-        let frames = chat.on_event(ev);
-        // The closing frames wait for the end of the body, so both leave in one write.
-        let last = chat.end().is_some();
-        sink.push(&frames, last)?;
-        Ok(last)
-    });
+    let end = pump(&mut upstream, &mut sink);
     drop(upstream);
     if let Pumped::ClientGone = end {
         ctx.log
             .emit(LogLevel::Info, "gateway.stream.client_gone", &[]);
         return Ok(());
     }
-    let frames = finish_frames(&mut chat, end);
+    let frames = finish_frames(&mut sink.chat, end);
     // Before any output the failure becomes the answer's status (logged as a request error).
-    if matches!(sink.writer, Some(Ok(_))) {
-        if let Some(err) = chat.end().and_then(stream_failure) {
+    if sink.out.started() {
+        if let Some(err) = sink.chat.end().and_then(stream_failure) {
             super::log_stream_failure(ctx, &err);
         }
     }
-    let _ = sink.push(&frames, true);
-    sink.close()
+    sink.take(&frames, true);
+    if let Some(err) = sink.failed_first {
+        return Err(err);
+    }
+    sink.out.close(&sink.held);
+    Ok(())
 }
 
 /// Why a stream that already started did not complete, if it did not.
@@ -105,57 +108,49 @@ fn stream_failure(end: &StreamEnd) -> Option<GatewayError> {
     }
 }
 
-/// Chat frames on their way out. The 200 stream starts lazily with its first frames: a failure
-/// before any output (quota, capacity) is answered with its real status and envelope instead.
+/// Upstream events translated to chat frames on their way out. A failure before any output
+/// (quota, capacity) is answered with its real status and envelope instead of a 200 stream.
 struct FrameSink<'a> {
-    out: &'a mut Responder,
-    headers: &'a [(String, String)],
-    writer: Option<Result<BodyWriter, GatewayError>>,
+    chat: ChatStream,
+    out: StreamOut<'a>,
+    failed_first: Option<GatewayError>,
     /// Closing frames, written together with the end of the body.
     held: Vec<u8>,
 }
 
 impl FrameSink<'_> {
-    fn push(&mut self, frames: &[ChatFrame], hold: bool) -> Result<(), ClientGone> {
-        let Some(first) = frames.first() else {
-            return Ok(());
-        };
-        if self.writer.is_none() {
-            if let ChatFrame::Error(err) = first {
-                self.writer = Some(Err(err.clone()));
-                return Ok(());
-            }
+    fn take(&mut self, frames: &[ChatFrame], hold: bool) {
+        if self.failed_first.is_some() {
+            return;
         }
-        if matches!(self.writer, Some(Err(_))) {
-            return Ok(());
+        if let (Some(ChatFrame::Error(err)), false) = (frames.first(), self.out.started()) {
+            self.failed_first = Some(err.clone());
+            return;
         }
         let mut bytes = Vec::new();
         frames.iter().for_each(|f| f.write_sse(&mut bytes));
         if hold {
             self.held.extend_from_slice(&bytes);
-            return Ok(());
-        }
-        match &mut self.writer {
-            Some(Ok(w)) => w.write(&bytes),
-            _ => match self.out.stream(200, self.headers, &bytes) {
-                Some(w) => {
-                    self.writer = Some(Ok(w));
-                    Ok(())
-                }
-                None => Err(ClientGone),
-            },
+        } else {
+            self.out.queue(&bytes);
         }
     }
+}
 
-    fn close(self) -> Result<(), GatewayError> {
-        match self.writer {
-            Some(Ok(w)) => w.finish_with(&self.held),
-            Some(Err(err)) => return Err(err),
-            None if self.held.is_empty() => {}
-            // Everything is known before anything left: one sized answer.
-            None => self.out.full(200, self.headers, &self.held),
-        }
-        Ok(())
+impl EventSink for FrameSink<'_> {
+    fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone> {
+        let frames = self.chat.on_event(ev);
+        let last = self.chat.end().is_some();
+        self.take(&frames, last);
+        Ok(last)
+    }
+
+    fn read_done(&mut self) -> Result<(), ClientGone> {
+        self.out.flush()
+    }
+
+    fn coalesces(&self) -> bool {
+        true
     }
 }
 

@@ -12,11 +12,13 @@ use gateway_core::translate::fold_limit::FoldBudget;
 use gateway_core::translate::responses_names::restore_event_names;
 use gateway_core::translate::responses_request::normalize_responses;
 use gateway_core::translate::stream::StreamEnd;
+use gateway_core::translate::tool_names::ToolNames;
 use spin_sdk::http::IncomingRequest;
 
 use super::{generation_body, post_codex, report_ignored, sse_headers};
-use crate::host::downstream::{BodyWriter, ClientGone, Responder};
-use crate::host::pump::{pump, Pumped};
+use crate::host::downstream::{ClientGone, Responder};
+use crate::host::pump::{pump, Each, EventSink, Pumped};
+use crate::host::stream_out::StreamOut;
 use crate::Ctx;
 
 /// Serve one Responses call.
@@ -35,16 +37,19 @@ pub fn handle(
     if !normalized.stream {
         let mut acc = ResponseAccumulator::new();
         let (mut terminal, mut budget, mut too_large) = (None, FoldBudget::default(), None);
-        let end = pump(&mut upstream, |ev| {
-            if let Err(err) = budget.take(ev.raw.len()) {
-                too_large = Some(err);
-                return Ok(true);
-            }
-            let restored = restore_event_names(ev, &normalized.tool_names);
-            acc.push(restored.as_ref().unwrap_or(ev));
-            terminal = observe_terminal(ev);
-            Ok(terminal.is_some())
-        });
+        let end = pump(
+            &mut upstream,
+            &mut Each(|ev: &SseEvent| {
+                if let Err(err) = budget.take(ev.raw.len()) {
+                    too_large = Some(err);
+                    return Ok(true);
+                }
+                let restored = restore_event_names(ev, &normalized.tool_names);
+                acc.push(restored.as_ref().unwrap_or(ev));
+                terminal = observe_terminal(ev);
+                Ok(terminal.is_some())
+            }),
+        );
         drop(upstream);
         if let Some(err) = too_large {
             return Err(err);
@@ -60,29 +65,14 @@ pub fn handle(
         return Ok(());
     }
     headers.extend(sse_headers());
-    let mut writer = None;
-    // The terminal event waits for the end of the body, so both leave in one write.
-    let mut held = Vec::new();
-    // Only the last event is kept (buffer reused): its number is needed only if the stream dies.
-    let (mut last, mut count) = (SseEvent::default(), 0u64);
-    let end = pump(&mut upstream, |ev| {
-        let restored = restore_event_names(ev, &normalized.tool_names);
-        let bytes = &restored.as_ref().unwrap_or(ev).raw;
-        let terminal = observe_terminal(ev).is_some();
-        if terminal {
-            held.extend_from_slice(bytes);
-        } else {
-            match &mut writer {
-                Some(w) => BodyWriter::write(w, bytes)?,
-                // Headers leave with the first event.
-                None => writer = Some(out.stream(200, &headers, bytes).ok_or(ClientGone)?),
-            }
-        }
-        last.data.clear();
-        last.data.push_str(&ev.data);
-        count += 1;
-        Ok(terminal)
-    });
+    let mut relay = EventRelay {
+        names: &normalized.tool_names,
+        out: StreamOut::new(out, &headers),
+        held: Vec::new(),
+        last: SseEvent::default(),
+        count: 0,
+    };
+    let end = pump(&mut upstream, &mut relay);
     drop(upstream);
     let failure = match end {
         Pumped::Terminal => None,
@@ -98,13 +88,48 @@ pub fn handle(
     };
     if let Some(err) = failure {
         super::log_stream_failure(ctx, &err);
-        let next = sequence_number(&last).map_or(count, |n| n + 1);
-        held.extend_from_slice(&responses_stream_error_event(&err, next));
+        let next = sequence_number(&relay.last).map_or(relay.count, |n| n + 1);
+        relay
+            .held
+            .extend_from_slice(&responses_stream_error_event(&err, next));
     }
-    match writer {
-        Some(w) => w.finish_with(&held),
-        // Everything is known before anything left: one sized answer.
-        None => out.full(200, &headers, &held),
-    }
+    relay.out.close(&relay.held);
     Ok(())
+}
+
+/// Upstream events relayed byte for byte (but for restored function names).
+struct EventRelay<'a> {
+    names: &'a ToolNames,
+    out: StreamOut<'a>,
+    /// The terminal event, written together with the end of the body.
+    held: Vec<u8>,
+    /// Only the last event is kept (buffer reused): its number is needed only if the stream
+    /// dies.
+    last: SseEvent,
+    count: u64,
+}
+
+impl EventSink for EventRelay<'_> {
+    fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone> {
+        let restored = restore_event_names(ev, self.names);
+        let bytes = &restored.as_ref().unwrap_or(ev).raw;
+        let terminal = observe_terminal(ev).is_some();
+        if terminal {
+            self.held.extend_from_slice(bytes);
+        } else {
+            self.out.queue(bytes);
+        }
+        self.last.data.clear();
+        self.last.data.push_str(&ev.data);
+        self.count += 1;
+        Ok(terminal)
+    }
+
+    fn read_done(&mut self) -> Result<(), ClientGone> {
+        self.out.flush()
+    }
+
+    fn coalesces(&self) -> bool {
+        true
+    }
 }
