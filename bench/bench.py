@@ -474,15 +474,6 @@ def main():
 
         log("memory per in-flight stream")
         r["memory"] = memory(gateway, chat_stream, args.quick)
-        gateway.stop()
-
-        log("time to first byte without TCP_NODELAY (as Spin serves)")
-        gateway = Host(gateway_args + ["--kv", str(work / "gateway2.db")], work / "gateway2.log")
-        gw = gateway.info["gateway_url"]
-        r["ttfb_spin_like"] = {
-            "gateway_chat": ttfb(Target(gw, "/v1/chat/completions", CHAT_STREAM, key), n // 4),
-            "gateway_responses": ttfb(Target(gw, "/v1/responses", dict(RESPONSES, stream=True), key), n // 4),
-        }
     finally:
         gateway.stop()
         backend.stop()

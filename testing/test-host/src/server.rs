@@ -310,9 +310,10 @@ impl TestHost {
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    // Spin does not set TCP_NODELAY on accepted connections, and neither do we by default; the
-    // benchmarks set TEST_HOST_TCP_NODELAY=1 to measure the gateway without Nagle's algorithm
-    // (which can hold a small streamed write up to 40 ms on a keep-alive connection).
+    // Spin does not set TCP_NODELAY on accepted connections, and neither do we, so an answer
+    // split into small writes stalls here as it does on Spin (Nagle's algorithm holds a small
+    // write behind unacknowledged data until the client's delayed ACK, up to 40 ms).
+    // TEST_HOST_TCP_NODELAY=1 turns it on for experiments; no test or benchmark sets it.
     let nodelay = std::env::var_os("TEST_HOST_TCP_NODELAY").is_some_and(|v| v == "1");
     while let Ok((stream, peer)) = listener.accept().await {
         if nodelay {
