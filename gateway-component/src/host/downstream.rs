@@ -7,10 +7,11 @@
 //! data waits for the client's delayed ACK (40 ms on Linux).
 
 use gateway_core::error::GatewayError;
-use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
+use spin_sdk::http::{IncomingRequest, OutgoingResponse, ResponseOutparam};
 use spin_sdk::wit::wasi::http0_2_0::types::{self, OutgoingBody};
 use wasi::io::streams::{OutputStream, StreamError};
 
+use super::fields::fields;
 use super::streams::write_all;
 
 /// The request's headers, fetched from the host once (each lookup would be a host call).
@@ -166,17 +167,14 @@ impl Responder {
         whole: bool,
     ) -> Option<BodyWriter> {
         let out = self.out.take()?;
-        let fields = Fields::new();
-        let named = headers.iter().map(|(n, v)| (n.as_ref(), v.as_str()));
-        let extra = self.extra.iter().map(|(n, v)| (n.as_str(), v.as_str()));
-        for (name, value) in named.chain(extra) {
-            let _ = fields.append(name, value.as_bytes());
-        }
-        let _ = fields.append("x-request-id", self.request_id.as_bytes());
-        if let Some(length) = length {
-            let _ = fields.append("content-length", length.to_string().as_bytes());
-        }
-        let response = OutgoingResponse::new(fields);
+        let length = length.map(|n| n.to_string());
+        let named = headers.iter().map(|(n, v)| (n.as_ref(), v.as_bytes()));
+        let extra = self.extra.iter().map(|(n, v)| (n.as_str(), v.as_bytes()));
+        let own = [("x-request-id", Some(self.request_id.as_bytes()))]
+            .into_iter()
+            .chain([("content-length", length.as_deref().map(str::as_bytes))])
+            .filter_map(|(n, v)| Some((n, v?)));
+        let response = OutgoingResponse::new(fields(named.chain(extra).chain(own)));
         let _ = response.set_status_code(status);
         self.status = status;
         let body = response.body().ok();

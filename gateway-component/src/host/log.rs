@@ -40,9 +40,9 @@ impl Logger {
             &self.request_id,
             fields,
         );
-        let mut out = std::io::stdout().lock();
-        // A log line that cannot be written is not worth failing the request over.
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
+        // One write per line: stdout is line-buffered, so the newline hands it to the host, and
+        // each further call (an explicit flush) would be another host call. A line that cannot
+        // be written is not worth failing the request over.
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
     }
 }

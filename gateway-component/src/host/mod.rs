@@ -2,6 +2,7 @@
 pub mod clock;
 pub mod codex;
 pub mod downstream;
+pub mod fields;
 pub mod kv;
 pub mod log;
 pub mod pump;

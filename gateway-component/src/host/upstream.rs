@@ -6,11 +6,12 @@ use gateway_core::error::GatewayError;
 use gateway_core::url::Url;
 use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
 use spin_sdk::wit::wasi::http0_2_0::types::{
-    http_error_code, ErrorCode, Fields, IncomingBody, IncomingResponse, Method, OutgoingBody,
+    http_error_code, ErrorCode, IncomingBody, IncomingResponse, Method, OutgoingBody,
     OutgoingRequest, RequestOptions, Scheme,
 };
 use wasi::io::streams::{InputStream, StreamError};
 
+use super::fields::fields;
 use super::streams::write_all;
 
 const CONNECT_TIMEOUT_NS: u64 = 30 * 1_000_000_000;
@@ -124,15 +125,11 @@ fn stream_error(timed_out: bool, idle_secs: u64) -> GatewayError {
 pub fn send(req: Outgoing<'_>) -> Result<Upstream, GatewayError> {
     let url = Url::parse(req.url)
         .ok_or_else(|| GatewayError::Internal(format!("bad upstream URL {}", req.url)))?;
-    let fields = Fields::new();
-    for (name, value) in req.headers {
-        let _ = fields.append(name, value.as_bytes());
-    }
-    if let Some(body) = req.body {
-        // A sized body, as the Codex CLI and the Go gateway send it, not a chunked one.
-        let _ = fields.append("content-length", body.len().to_string().as_bytes());
-    }
-    let outgoing = OutgoingRequest::new(fields);
+    // A sized body, as the Codex CLI and the Go gateway send it, not a chunked one.
+    let length = req.body.map(|b| b.len().to_string());
+    let named = req.headers.iter().map(|(n, v)| (*n, v.as_bytes()));
+    let sized = length.as_deref().map(|n| ("content-length", n.as_bytes()));
+    let outgoing = OutgoingRequest::new(fields(named.chain(sized)));
     let scheme = if url.https {
         Scheme::Https
     } else {
