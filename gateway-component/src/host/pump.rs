@@ -2,6 +2,7 @@
 
 use gateway_core::error::GatewayError;
 use gateway_core::sse::decode::{SseDecoder, SseEvent};
+use gateway_core::translate::fold_limit::FoldBudget;
 
 use super::downstream::ClientGone;
 use super::upstream::Upstream;
@@ -39,13 +40,33 @@ pub trait EventSink {
     }
 }
 
-/// A closure as a sink that needs no per-read step (folds).
-pub struct Each<F>(pub F);
-
-impl<F: FnMut(&SseEvent) -> Result<bool, ClientGone>> EventSink for Each<F> {
-    fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone> {
-        (self.0)(ev)
+/// A fold: every event to `on_event` (`true` ends it) until the answer ends, within the
+/// [`FoldBudget`]; an answer past it is the budget's error, and the upstream is left unread.
+pub fn fold(
+    upstream: &mut Upstream,
+    mut on_event: impl FnMut(&SseEvent) -> bool,
+) -> Result<Pumped, GatewayError> {
+    struct Fold<F> {
+        on_event: F,
+        budget: FoldBudget,
+        too_large: Option<GatewayError>,
     }
+    impl<F: FnMut(&SseEvent) -> bool> EventSink for Fold<F> {
+        fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone> {
+            if let Err(err) = self.budget.take(ev.raw.len()) {
+                self.too_large = Some(err);
+                return Ok(true);
+            }
+            Ok((self.on_event)(ev))
+        }
+    }
+    let mut sink = Fold {
+        on_event: &mut on_event,
+        budget: FoldBudget::default(),
+        too_large: None,
+    };
+    let end = pump(upstream, &mut sink);
+    sink.too_large.map_or(Ok(end), Err)
 }
 
 /// Most bytes taken from the upstream without handing what they produced to the client.

@@ -7,7 +7,6 @@ use gateway_core::ports::Clock;
 use gateway_core::request_id::uuid_v4;
 use gateway_core::sse::decode::SseEvent;
 use gateway_core::translate::aggregate::ChatCompletionBuilder;
-use gateway_core::translate::fold_limit::FoldBudget;
 use gateway_core::translate::request::chat_to_responses;
 use gateway_core::translate::stream::{ChatFrame, ChatStream, StreamEnd, StreamOptions};
 use spin_sdk::http::IncomingRequest;
@@ -15,7 +14,7 @@ use spin_sdk::http::IncomingRequest;
 use super::{generation_body, post_codex, report_ignored, sse_headers};
 use crate::host::clock::{random_16, WasiClock};
 use crate::host::downstream::{ClientGone, Responder};
-use crate::host::pump::{pump, Each, EventSink, Pumped};
+use crate::host::pump::{fold, pump, EventSink, Pumped};
 use crate::host::stream_out::StreamOut;
 use crate::Ctx;
 
@@ -44,22 +43,11 @@ pub fn handle(
     let mut headers = super::relayed_headers(&upstream.headers);
     if !translated.stream {
         let mut builder = ChatCompletionBuilder::new();
-        let (mut budget, mut too_large) = (FoldBudget::default(), None);
-        let end = pump(
-            &mut upstream,
-            &mut Each(|ev: &SseEvent| {
-                if let Err(err) = budget.take(ev.raw.len()) {
-                    too_large = Some(err);
-                    return Ok(true);
-                }
-                chat.on_event(ev).iter().for_each(|f| builder.push(f));
-                Ok(chat.end().is_some())
-            }),
-        );
+        let end = fold(&mut upstream, |ev| {
+            chat.on_event(ev).iter().for_each(|f| builder.push(f));
+            chat.end().is_some()
+        })?;
         drop(upstream);
-        if let Some(err) = too_large {
-            return Err(err);
-        }
         finish_frames(&mut chat, end)
             .iter()
             .for_each(|f| builder.push(f));

@@ -8,7 +8,6 @@ use gateway_core::sse::decode::SseEvent;
 use gateway_core::translate::aggregate::{
     observe_terminal, responses_stream_error_event, sequence_number, ResponseAccumulator,
 };
-use gateway_core::translate::fold_limit::FoldBudget;
 use gateway_core::translate::responses_names::restore_event_names;
 use gateway_core::translate::responses_request::normalize_responses;
 use gateway_core::translate::stream::StreamEnd;
@@ -17,7 +16,7 @@ use spin_sdk::http::IncomingRequest;
 
 use super::{generation_body, post_codex, report_ignored, sse_headers};
 use crate::host::downstream::{ClientGone, Responder};
-use crate::host::pump::{pump, Each, EventSink, Pumped};
+use crate::host::pump::{fold, pump, EventSink, Pumped};
 use crate::host::stream_out::StreamOut;
 use crate::Ctx;
 
@@ -36,24 +35,14 @@ pub fn handle(
     let mut headers = super::relayed_headers(&upstream.headers);
     if !normalized.stream {
         let mut acc = ResponseAccumulator::new();
-        let (mut terminal, mut budget, mut too_large) = (None, FoldBudget::default(), None);
-        let end = pump(
-            &mut upstream,
-            &mut Each(|ev: &SseEvent| {
-                if let Err(err) = budget.take(ev.raw.len()) {
-                    too_large = Some(err);
-                    return Ok(true);
-                }
-                let restored = restore_event_names(ev, &normalized.tool_names);
-                acc.push(restored.as_ref().unwrap_or(ev));
-                terminal = observe_terminal(ev);
-                Ok(terminal.is_some())
-            }),
-        );
+        let mut terminal = None;
+        let end = fold(&mut upstream, |ev| {
+            let restored = restore_event_names(ev, &normalized.tool_names);
+            acc.push(restored.as_ref().unwrap_or(ev));
+            terminal = observe_terminal(ev);
+            terminal.is_some()
+        })?;
         drop(upstream);
-        if let Some(err) = too_large {
-            return Err(err);
-        }
         let end = match end {
             Pumped::Terminal => terminal,
             Pumped::Eof | Pumped::ClientGone => Some(StreamEnd::UpstreamEof),
