@@ -5,7 +5,9 @@ use gateway_core::auth::install::install_exclusively;
 use gateway_core::auth::oauth::{
     parse_token_response, refresh_form_body, RefreshError, TokenEndpoint, TokenResponse,
 };
-use gateway_core::auth::refresh::{acquire_token, force_refresh, needs_login, RefreshPolicy};
+use gateway_core::auth::refresh::{
+    acquire_token, force_refresh, needs_login, ready_token, RefreshPolicy,
+};
 use gateway_core::auth::token::{choose_import, TokenRecord};
 use gateway_core::config::Settings;
 use gateway_core::error::GatewayError;
@@ -126,8 +128,11 @@ fn open() -> Result<SpinKv, GatewayError> {
 /// A usable token, refreshed first if it is about to expire. The mounted token file is read
 /// only when the store has no usable token, so a serving gateway never touches the file system.
 pub fn current(settings: &Settings, log: &Logger) -> Result<TokenRecord, GatewayError> {
-    let (policy, issuer) = refresher(settings, log)?;
     let kv = open()?;
+    if let Some(record) = ready_token(&kv, &WasiClock, settings.refresh_margin_secs()?)? {
+        return Ok(record);
+    }
+    let (policy, issuer) = refresher(settings, log)?;
     let acquire = || acquire_token(&kv, &WasiClock, &issuer, &policy, random_u64());
     match acquire() {
         Err(err)

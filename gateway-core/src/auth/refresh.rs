@@ -154,6 +154,27 @@ pub fn acquire_token(
     obtain(&ctx, Want::Fresh)
 }
 
+/// The stored record when it serves as it is: readable, outside the refresh margin, no failure
+/// recorded. That is the hot path, and it needs none of the refresh settings (each one a host
+/// call to read); `None` leaves the decision to [`acquire_token`].
+pub fn ready_token(
+    kv: &dyn Kv,
+    clock: &dyn Clock,
+    margin_secs: i64,
+) -> Result<Option<TokenRecord>, GatewayError> {
+    let Some(bytes) = kv.get(TOKEN_KEY).map_err(kv_error)? else {
+        return Ok(None);
+    };
+    let Ok(record) = TokenRecord::from_json(&bytes) else {
+        return Ok(None);
+    };
+    let now = clock.now_ms() / 1000;
+    Ok(
+        (record.last_failure.is_none() && !record.needs_refresh(now, margin_secs))
+            .then_some(record),
+    )
+}
+
 /// A replacement for `rejected_access_token` after the upstream answered 401.
 ///
 /// If the store already holds a different access token, another instance refreshed: that one is

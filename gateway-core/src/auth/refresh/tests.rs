@@ -792,3 +792,50 @@ fn needs_login_only_for_failures_a_login_cures() {
     assert!(!needs_login(&in_progress_error()));
     assert!(!needs_login(&GatewayError::Kv("down".into())));
 }
+
+#[test]
+fn ready_token_only_when_the_protocol_would_use_it_untouched() {
+    let clock = RealClock::at(NOW_MS);
+    let kv = MemKv::new();
+    assert!(
+        ready_token(&kv, &clock, 300).unwrap().is_none(),
+        "nothing stored"
+    );
+    kv.set(TOKEN_KEY, b"not json").unwrap();
+    assert!(
+        ready_token(&kv, &clock, 300).unwrap().is_none(),
+        "unreadable"
+    );
+    store(&kv, &record(Some(NOW + 3_600), NOW - 60));
+    let ready = ready_token(&kv, &clock, 300)
+        .unwrap()
+        .expect("fresh record");
+    assert_eq!(ready.access_token.expose(), "at-0");
+    assert_eq!(
+        access(&Ok(ready)),
+        access(&acquire_token(
+            &kv,
+            &clock,
+            &FakeIssuer::new(),
+            &policy(),
+            1
+        ))
+    );
+    store(&kv, &record(Some(NOW + 200), NOW - 60));
+    assert!(
+        ready_token(&kv, &clock, 300).unwrap().is_none(),
+        "inside the margin"
+    );
+    let mut failed = record(Some(NOW + 3_600), NOW - 60);
+    failed.last_failure = Some(RefreshFailure::after(
+        None,
+        FailureKind::Transient,
+        "http_502",
+        NOW - 5,
+    ));
+    store(&kv, &failed);
+    assert!(
+        ready_token(&kv, &clock, 300).unwrap().is_none(),
+        "a failure is recorded"
+    );
+}
