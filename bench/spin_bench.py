@@ -23,6 +23,7 @@ import http.client
 import json
 import os
 import pathlib
+import signal
 import socket
 import sqlite3
 import statistics
@@ -57,7 +58,8 @@ class SpinApp:
         for k, v in variables.items():
             args += ["--variable", f"{k}={v}"]
         self.log = open(work / f"{name}.log", "w")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        # Its own session: `spin up` runs the trigger as a child, and stop() ends both.
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, start_new_session=True)
 
     def wait(self, probe="/healthz"):
         deadline = time.monotonic() + 180
@@ -72,11 +74,13 @@ class SpinApp:
         raise SystemExit(f"spin up on {self.url} did not answer; see its log")
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+                self.proc.wait(10)
+                break
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                continue
         self.log.close()
 
 

@@ -3,6 +3,7 @@
 //! also Spin's Redis key-value store on a private `redis-server`. Scenarios that need the test
 //! host's fault injection return early on Spin, saying so.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -68,6 +69,11 @@ pub struct SpinGateway {
 
 impl Drop for SpinGateway {
     fn drop(&mut self) {
+        // `spin up` runs the trigger as a child process: end the whole process group.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &group])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -119,6 +125,7 @@ impl SpinGateway {
             command.arg("--variable").arg(format!("{k}={v}"));
         }
         let child = command
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
