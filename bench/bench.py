@@ -386,17 +386,6 @@ def write_report(r, path):
             L.append(f"| {count} ({label}) | {s['t']} s | {s['events_per_stream']:,.0f} | {s['rss_kib'] / 1024:.1f} | {per:.0f} |")
     s64, s256 = mem["slow_64"][-1]["rss_kib"], mem["slow_256"][-1]["rss_kib"]
     L.append(f"\nMarginal cost of a stream (256 vs 64 open): {(s256 - s64) / 192:.0f} KiB.\n")
-    nagle = r.get("ttfb_spin_like")
-    if nagle:
-        L.append("## Streams without TCP_NODELAY (as Spin serves them)\n")
-        L.append("The figures above run the gateway's test host with `TEST_HOST_TCP_NODELAY=1`. Spin does not set "
-                 "TCP_NODELAY on accepted connections; the same TTFB run without it:\n")
-        L.append("| | head p50 / p99 ms | first body byte p50 / p90 / p99 ms | complete p50 / p99 ms |")
-        L.append("|---|---|---|---|")
-        for name, t in nagle.items():
-            L.append(f"| {name} | {t['head']['p50']:.2f} / {t['head']['p99']:.2f} | {t['first_byte']['p50']:.2f} / "
-                     f"{t['first_byte']['p90']:.2f} / {t['first_byte']['p99']:.2f} | {t['complete']['p50']:.2f} / {t['complete']['p99']:.2f} |")
-        L.append("")
     h = r["healthz"]
     L.append("## A trivial route: guest vs native (wrk, 1 connection)\n")
     L.append(f"- gateway `GET /healthz` (instantiate + run the guest): {h['gateway']['rps']:.0f} req/s, p50 {h['gateway']['p50_ms']:.3f} ms, p99 {h['gateway']['p99_ms']:.3f} ms")

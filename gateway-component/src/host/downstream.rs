@@ -132,7 +132,7 @@ impl Responder {
         headers: &[(H, String)],
         first: &[u8],
     ) -> Option<BodyWriter> {
-        self.open(status, headers, None, first, false)
+        self.relay(status, headers, None, first)
     }
 
     /// A stream whose every byte is known before anything left: head, body and end are all
