@@ -453,9 +453,11 @@ async fn failures_map_to_statuses_and_streams_end_without_a_fake_stop() {
 
 #[tokio::test]
 async fn unreachable_upstream_is_502_upstream_unavailable() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // Bound but never listening: the port stays ours, so no server started by a
+    // concurrent test can take it, and a connect to it is refused.
+    let closed = tokio::net::TcpSocket::new_v4().unwrap();
+    closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
     let env = Env::start("chat-down", &[("codex_base_url", &url)]).await;
     env.seed_token(3600);
     let (status, _, v) = env
