@@ -153,3 +153,51 @@ async fn push_needs_a_local_token_and_a_safe_url() {
         .await;
     missing_key.assert_code(2);
 }
+
+/// The store lost its token (a Redis `FLUSHALL`, an evicting `maxmemory-policy`): the running
+/// gateway asks for a login, and one `auth push` brings it back, with no restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_restores_a_gateway_whose_store_lost_the_token() {
+    let oauth = FakeOAuth::start("rt").await.unwrap();
+    let codex = FakeCodex::start().await.unwrap();
+    let remote = tempfile::tempdir().unwrap();
+    let kv_path = remote.path().join(".spin/sqlite_key_value.db");
+    let host = gateway(
+        kv_path.clone(),
+        &codex,
+        &oauth,
+        &[("admin_api_key", ADMIN_KEY)],
+    )
+    .await;
+    let work = Work::new();
+    let record = local_record(&work);
+    codex.accept_tokens(vec![record.access_token.expose().to_owned()]);
+    let url = host.base_url();
+    let push = ["auth", "push", "--url", &url, "--admin-key", ADMIN_KEY];
+    work.run(&push).await.assert_code(0);
+    assert_eq!(chat(&host, false).await.0, 200);
+
+    let kv = kv_sqlite::SqliteKv::open(&kv_path, "default").unwrap();
+    for key in kv.keys().unwrap() {
+        kv.delete(&key).unwrap();
+    }
+    let (status, body) = chat(&host, false).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("login-cli auth login"), "{body}");
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let health: serde_json::Value = client
+        .get(format!("{url}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["token"]["needs_login"], true, "{health}");
+
+    work.run(&push).await.assert_code(0);
+    let (status, body) = chat(&host, true).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.ends_with("data: [DONE]\n\n"), "{body}");
+    assert_eq!(oauth.refresh_calls(), 0);
+}

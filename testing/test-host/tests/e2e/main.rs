@@ -8,5 +8,6 @@ mod framing;
 mod hardening;
 mod responses;
 mod runtime;
+mod store_loss;
 mod support;
 mod tokens;

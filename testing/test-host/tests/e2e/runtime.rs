@@ -15,7 +15,8 @@ pub fn on_spin() -> bool {
     std::env::var("E2E_RUNTIME").is_ok_and(|v| v == "spin")
 }
 
-fn on_redis() -> bool {
+/// Whether this run serves the gateway with Spin on its Redis key-value store.
+pub fn on_redis() -> bool {
     on_spin() && std::env::var("E2E_KV").is_ok_and(|v| v == "redis")
 }
 
@@ -25,6 +26,20 @@ macro_rules! test_host_only {
     ($why:expr) => {
         if $crate::runtime::on_spin() {
             eprintln!("skipped on Spin: {}", $why);
+            return;
+        }
+    };
+}
+
+/// Return early from a scenario that needs Spin on Redis, unless this run is one.
+#[macro_export]
+macro_rules! spin_redis_only {
+    ($why:expr) => {
+        if !$crate::runtime::on_redis() {
+            eprintln!(
+                "skipped: runs only on Spin with Redis (E2E_RUNTIME=spin E2E_KV=redis): {}",
+                $why
+            );
             return;
         }
     };
@@ -62,6 +77,8 @@ impl Gateway {
 /// `spin up` on the shipped manifest (only the component's `source` points at the tested build).
 pub struct SpinGateway {
     child: Child,
+    /// What `spin up` was given, to start it again.
+    args: Vec<std::ffi::OsString>,
     url: String,
     state_dir: PathBuf,
     redis: Option<RedisServer>,
@@ -69,19 +86,12 @@ pub struct SpinGateway {
 
 impl Drop for SpinGateway {
     fn drop(&mut self) {
-        // `spin up` runs the trigger as a child process: end the whole process group.
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &group])
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
 impl SpinGateway {
     pub async fn start(dir: &Path, variables: &[(String, String)]) -> SpinGateway {
-        let spin = std::env::var("SPIN").unwrap_or_else(|_| "spin".into());
         let manifest = std::fs::read_to_string(test_host::repo_path("spin.toml")).unwrap();
         let source = format!("source = {:?}", test_host::GATEWAY_WASM);
         let manifest: String = manifest
@@ -98,17 +108,17 @@ impl SpinGateway {
         std::fs::write(dir.join("spin.toml"), manifest).unwrap();
         let state_dir = dir.join(".spin");
         let port = free_port();
-        let mut command = Command::new(spin);
-        command
-            .arg("up")
-            .arg("--from")
-            .arg(dir.join("spin.toml"))
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--state-dir")
-            .arg(&state_dir)
-            .arg("--quiet");
-        let redis = on_redis().then(RedisServer::start);
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "up".into(),
+            "--from".into(),
+            dir.join("spin.toml").into(),
+            "--listen".into(),
+            format!("127.0.0.1:{port}").into(),
+            "--state-dir".into(),
+            state_dir.clone().into(),
+            "--quiet".into(),
+        ];
+        let redis = on_redis().then(|| RedisServer::start(&dir.join("redis")));
         if let Some(redis) = &redis {
             let config = dir.join("runtime-config.toml");
             std::fs::write(
@@ -119,26 +129,42 @@ impl SpinGateway {
                 ),
             )
             .unwrap();
-            command.arg("--runtime-config-file").arg(config);
+            args.extend(["--runtime-config-file".into(), config.into()]);
         }
         for (k, v) in variables {
-            command.arg("--variable").arg(format!("{k}={v}"));
+            args.extend(["--variable".into(), format!("{k}={v}").into()]);
         }
-        let child = command
-            .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("E2E_RUNTIME=spin needs spin on PATH or $SPIN");
-        let url = format!("http://127.0.0.1:{port}");
         let gateway = SpinGateway {
-            child,
-            url,
+            child: spawn_spin(&args),
+            args,
+            url: format!("http://127.0.0.1:{port}"),
             state_dir,
             redis,
         };
         gateway.wait_ready().await;
         gateway
+    }
+
+    /// End `spin up` (as an operator's supervisor would) and start it again, same settings.
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.child = spawn_spin(&self.args);
+        self.wait_ready().await;
+    }
+
+    fn kill(&mut self) {
+        // `spin up` runs the trigger as a child process: end the whole process group.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &group])
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The private Redis behind the store, when this run uses one.
+    pub fn redis(&mut self) -> Option<&mut RedisServer> {
+        self.redis.as_mut()
     }
 
     async fn wait_ready(&self) {
@@ -164,6 +190,17 @@ impl SpinGateway {
     }
 }
 
+fn spawn_spin(args: &[std::ffi::OsString]) -> Child {
+    let spin = std::env::var("SPIN").unwrap_or_else(|_| "spin".into());
+    Command::new(spin)
+        .args(args)
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("E2E_RUNTIME=spin needs spin on PATH or $SPIN")
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -172,40 +209,60 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A throw-away `redis-server` without persistence, for one test.
+/// A private `redis-server` for one test, persisting to an append-only file in its scenario's
+/// directory (the setting docs/en/deployment.md asks for), so it can be stopped and started again.
 pub struct RedisServer {
-    child: Child,
+    child: Option<Child>,
     pub port: u16,
+    dir: PathBuf,
 }
 
 impl RedisServer {
-    fn start() -> RedisServer {
-        let port = free_port();
+    fn start(dir: &Path) -> RedisServer {
+        std::fs::create_dir_all(dir).unwrap();
+        let mut redis = RedisServer {
+            child: None,
+            port: free_port(),
+            dir: dir.to_path_buf(),
+        };
+        redis.resume();
+        redis
+    }
+
+    /// Start it (again) on the same port and data directory.
+    pub fn resume(&mut self) {
         let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+            .args(["--port", &self.port.to_string(), "--save", ""])
+            .args(["--appendonly", "yes", "--dir"])
+            .arg(&self.dir)
             .stdout(Stdio::null())
             .spawn()
             .expect("E2E_KV=redis needs redis-server on PATH");
+        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        RedisServer { child, port }
+    }
+
+    /// Stop it the way a restart or a crash-free shutdown does: it writes its data and exits.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-s", "TERM", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
     }
 }
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -264,6 +321,27 @@ impl TestKv {
                 .arg(key)
                 .query(&mut *c.borrow_mut())
                 .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Remove every key, as a `FLUSHALL`, an evicting Redis or a lost volume does.
+    pub fn wipe(&self) {
+        for key in self.keys().unwrap() {
+            self.delete(&key).unwrap();
+        }
+    }
+
+    /// Seconds `key` has left to live on Redis (`-1`: no expiry); `None` on SQLite, which has
+    /// no expiry at all.
+    pub fn ttl_secs(&self, key: &str) -> Option<i64> {
+        match self {
+            Self::Sqlite(_) => None,
+            Self::Redis(c) => Some(
+                redis::cmd("TTL")
+                    .arg(key)
+                    .query(&mut *c.borrow_mut())
+                    .unwrap(),
+            ),
         }
     }
 }

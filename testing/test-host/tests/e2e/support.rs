@@ -107,7 +107,16 @@ impl Env {
 
     /// Seed a token record that the fake OAuth server's current refresh token matches.
     pub fn seed_token(&self, expires_in: i64) -> TokenRecord {
-        let record = TokenRecord {
+        let record = self.login_record(expires_in);
+        self.kv()
+            .set(TOKEN_KEY, &serde_json::to_vec(&record).unwrap())
+            .unwrap();
+        record
+    }
+
+    /// A token record as a fresh login writes it, matching the fake OAuth server's refresh token.
+    pub fn login_record(&self, expires_in: i64) -> TokenRecord {
+        TokenRecord {
             version: RECORD_VERSION,
             access_token: Secret::new(make_jwt(now() + expires_in, "acct-test", "seed")),
             refresh_token: Secret::new(self.oauth.current_refresh()),
@@ -118,11 +127,7 @@ impl Env {
             expires_at: Some(now() + expires_in),
             last_refresh: now() - 60,
             last_failure: None,
-        };
-        self.kv()
-            .set(TOKEN_KEY, &serde_json::to_vec(&record).unwrap())
-            .unwrap();
-        record
+        }
     }
 
     pub fn stored_token(&self) -> Option<TokenRecord> {
