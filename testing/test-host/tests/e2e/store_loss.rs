@@ -25,6 +25,18 @@ async fn healthz(env: &Env) -> Result<(u16, Value), reqwest::Error> {
     Ok((status, res.json().await?))
 }
 
+/// Whether docs/examples/systemd/healthcheck, which the systemd example runs, finds the
+/// gateway alive.
+async fn documented_check_passes(env: &Env) -> bool {
+    tokio::process::Command::new(test_host::repo_path("docs/examples/systemd/healthcheck"))
+        .arg(env.url("/healthz"))
+        .env("HEALTHCHECK_TIMEOUT", "2")
+        .status()
+        .await
+        .unwrap()
+        .success()
+}
+
 async fn chat_status(env: &Env) -> (u16, Value) {
     let (status, _, body) = env.post("/v1/chat/completions", &chat_body()).await;
     (status, body)
@@ -101,6 +113,7 @@ async fn a_redis_outage_fails_healthz_and_a_restarted_spin_serves_the_same_token
     assert_keys_never_expire(&env).await;
     let record = env.stored_token().unwrap();
     let refreshes = env.oauth.refresh_calls();
+    assert!(documented_check_passes(&env).await);
 
     let Gateway::Spin(spin) = &mut env.host else {
         unreachable!("spin_redis_only")
@@ -110,6 +123,10 @@ async fn a_redis_outage_fails_healthz_and_a_restarted_spin_serves_the_same_token
         Ok((status, body)) => assert_ne!(status, 200, "{body}"),
         Err(e) => assert!(e.is_timeout(), "{e}"),
     }
+    assert!(
+        !documented_check_passes(&env).await,
+        "the systemd example restarts this Spin"
+    );
 
     let Gateway::Spin(spin) = &mut env.host else {
         unreachable!("spin_redis_only")
@@ -119,6 +136,7 @@ async fn a_redis_outage_fails_healthz_and_a_restarted_spin_serves_the_same_token
     let (status, health) = healthz(&env).await.unwrap();
     assert_eq!(status, 200, "{health}");
     assert_eq!(health["token"]["needs_login"], false, "{health}");
+    assert!(documented_check_passes(&env).await);
     let (status, body) = chat_status(&env).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
