@@ -38,6 +38,19 @@ PY
 python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read())' python_client.py && echo "ok python python_client.py"
 for f in *.mjs; do node --check "$f" && echo "ok node $f"; done
 bash -n curl.sh && echo "ok bash curl.sh"
+sh -n systemd/healthcheck && echo "ok sh systemd/healthcheck"
+if command -v systemd-analyze >/dev/null; then
+  # `verify` exits 0 on parse warnings, so any output fails. It also checks that ExecStart's
+  # binary exists; Spin need not be installed where this runs.
+  units=$(mktemp -d)
+  cp systemd/*.service systemd/*.timer "$units/"
+  out=$(cd "$units" && systemd-analyze verify --man=no ./*.service ./*.timer 2>&1 | grep -v "/usr/local/bin/spin" || true)
+  rm -rf "$units"
+  if [[ -n "$out" ]]; then echo "FAILED systemd units: $out" >&2; exit 1; fi
+  echo "ok systemd units (systemd-analyze verify)"
+else
+  echo "skipped systemd units (no systemd-analyze)"
+fi
 
 # Runs below count failures instead of stopping (a failing `cmd && echo` would not stop `set -e`).
 failures=0
