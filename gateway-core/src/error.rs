@@ -257,6 +257,12 @@ impl GatewayError {
     }
 }
 
+impl From<crate::ports::KvError> for GatewayError {
+    fn from(err: crate::ports::KvError) -> Self {
+        Self::Kv(err.0)
+    }
+}
+
 /// A bad-request message up to the first quoted value (the gateway and serde quote what the
 /// client sent in `"…"` or `` `…` ``), plus serde's `line N column M` when it has one.
 fn without_client_text(message: &str) -> String {

@@ -17,6 +17,7 @@ pub mod passthrough;
 pub mod ports;
 pub mod request_id;
 pub mod router;
+pub mod serve;
 mod spelling;
 pub mod sse;
 pub mod translate;

@@ -3,10 +3,9 @@
 use gateway_core::ports::Clock;
 use wasi::clocks::{monotonic_clock, wall_clock};
 
-/// WASI clocks as the core's `Clock`.
-pub struct WasiClock;
+use super::Spin;
 
-impl Clock for WasiClock {
+impl Clock for Spin {
     fn now_ms(&self) -> i64 {
         let now = wall_clock::now();
         i64::try_from(now.seconds)
@@ -20,11 +19,6 @@ impl Clock for WasiClock {
     }
 }
 
-/// Monotonic nanoseconds, for durations.
-pub fn monotonic_ns() -> u64 {
-    monotonic_clock::now()
-}
-
 /// 16 bytes from the host's secure random source.
 pub fn random_16() -> [u8; 16] {
     let mut out = [0u8; 16];
@@ -35,9 +29,4 @@ pub fn random_16() -> [u8; 16] {
         *dst = src;
     }
     out
-}
-
-/// A random u64 (lease nonces).
-pub fn random_u64() -> u64 {
-    wasi::random::random::get_random_u64()
 }

@@ -1,182 +1,74 @@
-//! The client side of a request: reading its body with a limit, and answering exactly once.
-//!
-//! Spin serves without `TCP_NODELAY`, so every answer is shaped to leave in as few TCP writes
-//! as possible: a complete answer carries `content-length` and is handed over with its head,
-//! a stream's first bytes are queued before its head is released, and a stream's last bytes
-//! are followed at once by the end of the body. A second small write behind unacknowledged
-//! data waits for the client's delayed ACK (40 ms on Linux).
+//! The client side of a request over WASI HTTP: its body in pieces, and the answer's head and
+//! body. Which bytes go out, and when, is decided by `gateway_core::serve::responder`.
 
-use gateway_core::error::GatewayError;
+use gateway_core::serve::host::{BodyOut, ClientGone, Reply, RequestBody, Unreadable};
 use spin_sdk::http::{IncomingRequest, OutgoingResponse, ResponseOutparam};
-use spin_sdk::wit::wasi::http0_2_0::types::{self, OutgoingBody};
-use wasi::io::streams::{OutputStream, StreamError};
+use spin_sdk::wit::wasi::http0_2_0::types::{self, IncomingBody, OutgoingBody};
+use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
 use super::fields::fields;
 use super::streams::write_all;
 
-/// The request's headers, fetched from the host once (each lookup would be a host call).
-pub struct RequestHeaders(Vec<(String, Vec<u8>)>);
-
-impl RequestHeaders {
-    /// Every header of `req`.
-    pub fn of(req: &IncomingRequest) -> Self {
-        Self(req.headers().entries())
-    }
-
-    /// Every header, as the client (and Spin) sent them.
-    pub fn entries(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
-    }
-
-    /// All values of `name` (case-insensitive).
-    pub fn values(&self, name: &str) -> Vec<&[u8]> {
-        self.entries()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-            .collect()
-    }
-
-    /// The first value of `name` as text.
-    pub fn first(&self, name: &str) -> Option<&str> {
-        self.values(name)
-            .first()
-            .and_then(|v| std::str::from_utf8(v).ok())
-    }
+/// The request body, opened on the first read.
+pub struct RequestStream {
+    request: Option<IncomingRequest>,
+    /// The stream before its body: a child resource is dropped before its parent.
+    body: Option<(InputStream, IncomingBody)>,
 }
 
-/// Read the request body, refusing (413) anything over `limit` without reading the rest.
-pub fn read_body(
-    req: &IncomingRequest,
-    headers: &RequestHeaders,
-    limit: usize,
-) -> Result<Vec<u8>, GatewayError> {
-    let declared = headers
-        .first("content-length")
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(GatewayError::PayloadTooLarge { limit });
-    }
-    let unreadable = || GatewayError::bad_request("request body could not be read");
-    let body = req.consume().map_err(|()| unreadable())?;
-    let stream = body.stream().map_err(|()| unreadable())?;
-    let mut out = Vec::with_capacity(declared.map_or(0, |n| n as usize));
-    loop {
-        match stream.blocking_read(64 * 1024) {
-            Ok(chunk) => {
-                out.extend_from_slice(&chunk);
-                if out.len() > limit {
-                    return Err(GatewayError::PayloadTooLarge { limit });
-                }
-            }
-            Err(StreamError::Closed) => break,
-            Err(StreamError::LastOperationFailed(_)) => return Err(unreadable()),
-        }
-    }
-    drop(stream);
-    Ok(out)
-}
-
-/// Answers the client exactly once; remembers the status for the access log.
-pub struct Responder {
-    out: Option<ResponseOutparam>,
-    request_id: String,
-    /// Status sent (0 while unanswered).
-    pub status: u16,
-    /// Headers every answer to this request carries (ignored params, relayed rate limits).
-    pub extra: Vec<(String, String)>,
-}
-
-impl Responder {
-    /// Wrap the outparam of this request. A `HEAD` answer is written like a `GET` one: the
-    /// host's HTTP server sends its head (with the `content-length`) and drops the body.
-    pub fn new(out: ResponseOutparam, request_id: String) -> Self {
+impl RequestStream {
+    /// The body of `request`, unread.
+    pub fn of(request: IncomingRequest) -> Self {
         Self {
-            out: Some(out),
-            request_id,
-            status: 0,
-            extra: Vec::new(),
+            request: Some(request),
+            body: None,
         }
     }
+}
 
-    /// Whether a response was already started.
-    pub fn answered(&self) -> bool {
-        self.out.is_none()
-    }
-
-    /// Send a complete response: `content-length`, head and body handed over together.
-    pub fn full<H: AsRef<str>>(&mut self, status: u16, headers: &[(H, String)], body: &[u8]) {
-        self.open(status, headers, Some(body.len() as u64), body, true);
-    }
-
-    /// Send an error envelope (with `Retry-After`/`Allow`/`WWW-Authenticate` as the error needs).
-    pub fn error(&mut self, err: &GatewayError) {
-        let mut headers = vec![("content-type", "application/json".to_owned())];
-        if let Some(secs) = err.retry_after() {
-            // Ours is computed from the failure itself; an upstream copy would contradict it.
-            self.extra
-                .retain(|(name, _)| !name.eq_ignore_ascii_case("retry-after"));
-            headers.push(("retry-after", secs.to_string()));
+impl RequestBody for RequestStream {
+    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Unreadable> {
+        if let Some(request) = self.request.take() {
+            let body = request.consume().map_err(|()| Unreadable)?;
+            self.body = Some((body.stream().map_err(|()| Unreadable)?, body));
         }
-        match err {
-            GatewayError::MethodNotAllowed { allow } => headers.push(("allow", (*allow).into())),
-            GatewayError::Unauthorized(_) => headers.push(("www-authenticate", "Bearer".into())),
-            _ => {}
+        let Some((stream, _)) = &self.body else {
+            return Ok(None);
+        };
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => Ok(Some(chunk)),
+            Err(StreamError::Closed) => {
+                self.body = None;
+                Ok(None)
+            }
+            Err(StreamError::LastOperationFailed(_)) => Err(Unreadable),
         }
-        self.full(err.status(), &headers, &err.envelope_json());
     }
+}
 
-    /// Start a body of unknown length whose first bytes leave together with the head.
-    pub fn stream<H: AsRef<str>>(
+/// The answer, through Spin's response outparam.
+pub struct SpinReply(Option<ResponseOutparam>);
+
+impl SpinReply {
+    /// Answer through `out`.
+    pub fn new(out: ResponseOutparam) -> Self {
+        Self(Some(out))
+    }
+}
+
+impl Reply for SpinReply {
+    type Body = BodyWriter;
+
+    fn open(
         &mut self,
         status: u16,
-        headers: &[(H, String)],
-        first: &[u8],
-    ) -> Option<BodyWriter> {
-        self.relay(status, headers, None, first)
-    }
-
-    /// A stream whose every byte is known before anything left: head, body and end are all
-    /// handed over at once.
-    pub fn whole_stream<H: AsRef<str>>(
-        &mut self,
-        status: u16,
-        headers: &[(H, String)],
-        body: &[u8],
-    ) {
-        self.open(status, headers, None, body, true);
-    }
-
-    /// Start a relayed body of `length` bytes (when the upstream said) with its first bytes.
-    pub fn relay<H: AsRef<str>>(
-        &mut self,
-        status: u16,
-        headers: &[(H, String)],
-        length: Option<u64>,
-        first: &[u8],
-    ) -> Option<BodyWriter> {
-        self.open(status, headers, length, first, false)
-    }
-
-    /// Answer with `first` as the start of the body, or as all of it when `whole`.
-    fn open<H: AsRef<str>>(
-        &mut self,
-        status: u16,
-        headers: &[(H, String)],
-        length: Option<u64>,
+        headers: &[(&str, &[u8])],
         first: &[u8],
         whole: bool,
     ) -> Option<BodyWriter> {
-        let out = self.out.take()?;
-        let length = length.map(|n| n.to_string());
-        let named = headers.iter().map(|(n, v)| (n.as_ref(), v.as_bytes()));
-        let extra = self.extra.iter().map(|(n, v)| (n.as_str(), v.as_bytes()));
-        let own = [("x-request-id", Some(self.request_id.as_bytes()))]
-            .into_iter()
-            .chain([("content-length", length.as_deref().map(str::as_bytes))])
-            .filter_map(|(n, v)| Some((n, v?)));
-        let response = OutgoingResponse::new(fields(named.chain(extra).chain(own)));
+        let out = self.0.take()?;
+        let response = OutgoingResponse::new(fields(headers.iter().copied()));
         let _ = response.set_status_code(status);
-        self.status = status;
         let body = response.body().ok();
         let stream = body.as_ref().and_then(|b| b.write().ok());
         // Bytes queued before the head is released go out in the head's own write; the host
@@ -205,16 +97,12 @@ impl Responder {
             body: Some(body),
         };
         if whole {
-            writer.finish();
+            writer.finish_with(&[]);
             return None;
         }
         Some(writer)
     }
 }
-
-/// The client went away; stop producing.
-#[derive(Debug)]
-pub struct ClientGone;
 
 /// A response body being streamed to the client.
 pub struct BodyWriter {
@@ -222,9 +110,8 @@ pub struct BodyWriter {
     body: Option<OutgoingBody>,
 }
 
-impl BodyWriter {
-    /// Hand `bytes` to the host now (the client sees them before we read more upstream).
-    pub fn write(&mut self, bytes: &[u8]) -> Result<(), ClientGone> {
+impl BodyOut for BodyWriter {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), ClientGone> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -234,13 +121,7 @@ impl BodyWriter {
             .map_err(|_| ClientGone)
     }
 
-    /// End the body cleanly.
-    pub fn finish(self) {
-        self.finish_with(&[]);
-    }
-
-    /// Write the last bytes and end the body at once, so both can leave in one write.
-    pub fn finish_with(mut self, last: &[u8]) {
+    fn finish_with(mut self, last: &[u8]) {
         if let Some(stream) = self.stream.take() {
             let _ = write_all(&stream, last);
         }
@@ -249,8 +130,7 @@ impl BodyWriter {
         }
     }
 
-    /// End the body as failed: the client sees a cut connection, never a clean end.
-    pub fn abort(mut self) {
+    fn abort(mut self) {
         drop(self.stream.take());
         // Dropping an unfinished outgoing body aborts it on the host.
         drop(self.body.take());

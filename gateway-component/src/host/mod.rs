@@ -1,13 +1,66 @@
-//! Adapters from the core's ports to Spin/WASI: the only code that touches the host.
+//! Spin as the core's [`Host`]: the only code that touches the runtime.
+
 pub mod clock;
-pub mod codex;
 pub mod downstream;
-pub mod fields;
+mod fields;
 pub mod kv;
-pub mod log;
-pub mod pump;
-pub mod stream_out;
-pub mod streams;
-pub mod tokens;
+mod streams;
 pub mod upstream;
-pub mod vars;
+
+use std::io::Write;
+
+use gateway_core::config::LookupError;
+use gateway_core::error::GatewayError;
+use gateway_core::ports::KvError;
+use gateway_core::serve::host::{Host, LineOut, Outgoing, Received};
+
+/// The Spin runtime serving this request.
+pub struct Spin;
+
+impl LineOut for Spin {
+    fn write_line(&self, line: &str) {
+        // Spin captures stdout into the log. One write per line: stdout is line-buffered, so
+        // the newline hands it to the host, and an explicit flush would be another host call.
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
+}
+
+impl Host for Spin {
+    type Kv = kv::SpinKv;
+    type Body = upstream::WasiBody;
+
+    fn kv(&self) -> Result<kv::SpinKv, KvError> {
+        kv::SpinKv::open_default()
+    }
+
+    fn send(&self, req: &Outgoing<'_>) -> Result<Received<upstream::WasiBody>, GatewayError> {
+        upstream::send(req)
+    }
+
+    fn monotonic_ns(&self) -> u64 {
+        wasi::clocks::monotonic_clock::now()
+    }
+
+    fn random_16(&self) -> [u8; 16] {
+        clock::random_16()
+    }
+
+    fn random_u64(&self) -> u64 {
+        wasi::random::random::get_random_u64()
+    }
+
+    fn read_file(&self, path: &str) -> Option<Vec<u8>> {
+        std::fs::read(path).ok()
+    }
+
+    fn variable(&self, name: &str) -> Result<Option<String>, LookupError> {
+        use spin_sdk::variables::Error;
+        match spin_sdk::variables::get(name) {
+            Ok(value) => Ok(Some(value)),
+            Err(Error::Undefined(_)) => Ok(None),
+            Err(Error::InvalidName(_) | Error::Provider(_) | Error::Other(_)) => {
+                Err(LookupError::Provider)
+            }
+        }
+    }
+}

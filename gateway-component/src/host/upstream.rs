@@ -3,10 +3,11 @@
 //! stream. There is deliberately no total timeout: long reasoning streams must survive.
 
 use gateway_core::error::GatewayError;
+use gateway_core::serve::host::{Method, Outgoing, Received, UpstreamBody};
 use gateway_core::url::Url;
 use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
 use spin_sdk::wit::wasi::http0_2_0::types::{
-    http_error_code, ErrorCode, IncomingBody, IncomingResponse, Method, OutgoingBody,
+    http_error_code, ErrorCode, IncomingBody, IncomingResponse, Method as WasiMethod, OutgoingBody,
     OutgoingRequest, RequestOptions, Scheme,
 };
 use wasi::io::streams::{InputStream, StreamError};
@@ -17,41 +18,15 @@ use super::streams::write_all;
 const CONNECT_TIMEOUT_NS: u64 = 30 * 1_000_000_000;
 const READ_SIZE: u64 = 16 * 1024;
 
-/// What to send.
-pub struct Outgoing<'a> {
-    /// `GET` or `POST`.
-    pub method: Method,
-    /// Absolute URL.
-    pub url: &'a str,
-    /// Header pairs.
-    pub headers: &'a [(&'a str, String)],
-    /// Request body, if any.
-    pub body: Option<&'a [u8]>,
-    /// Idle timeout (also the first-byte timeout), seconds.
-    pub idle_secs: u64,
-}
-
-/// An upstream response whose body is read incrementally.
-pub struct Upstream {
-    /// HTTP status.
-    pub status: u16,
-    /// Response headers (lower-case names).
-    pub headers: Vec<(String, Vec<u8>)>,
+/// An upstream response body, read as it arrives.
+pub struct WasiBody {
+    /// The stream before its body: a child resource is dropped before its parent.
     body: Option<(InputStream, IncomingBody)>,
     idle_secs: u64,
 }
 
-impl Upstream {
-    /// First value of a header as text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .and_then(|(_, v)| std::str::from_utf8(v).ok())
-    }
-
-    /// The next piece of body as soon as the upstream sends it; `None` at the end.
-    pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+impl UpstreamBody for WasiBody {
+    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         let Some((stream, _)) = self.body.as_ref() else {
             return Ok(None);
         };
@@ -59,9 +34,7 @@ impl Upstream {
         self.settle(read)
     }
 
-    /// The next piece of body if the upstream has sent it already, without waiting: `None`
-    /// when nothing is there yet (or at the end, which the next [`Self::next_chunk`] reports).
-    pub fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+    fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         let Some((stream, _)) = self.body.as_ref() else {
             return Ok(None);
         };
@@ -72,7 +45,9 @@ impl Upstream {
             read => self.settle(read).map(|c| c.filter(|c| !c.is_empty())),
         }
     }
+}
 
+impl WasiBody {
     fn settle(
         &mut self,
         read: Result<Vec<u8>, StreamError>,
@@ -98,18 +73,6 @@ impl Upstream {
             }
         }
     }
-
-    /// The whole body, refusing more than `limit` bytes (error bodies, catalogs, tokens).
-    pub fn read_all(&mut self, limit: usize) -> Result<Vec<u8>, GatewayError> {
-        let mut out = Vec::new();
-        while let Some(chunk) = self.next_chunk()? {
-            out.extend_from_slice(&chunk);
-            if out.len() > limit {
-                return Err(GatewayError::upstream_error("upstream body too large"));
-            }
-        }
-        Ok(out)
-    }
 }
 
 /// A body read that timed out is the idle timeout; anything else is a broken upstream.
@@ -122,7 +85,7 @@ fn stream_error(timed_out: bool, idle_secs: u64) -> GatewayError {
 }
 
 /// Send a request and wait for the response head.
-pub fn send(req: Outgoing<'_>) -> Result<Upstream, GatewayError> {
+pub fn send(req: &Outgoing<'_>) -> Result<Received<WasiBody>, GatewayError> {
     let url = Url::parse(req.url)
         .ok_or_else(|| GatewayError::Internal(format!("bad upstream URL {}", req.url)))?;
     // A sized body, as the Codex CLI and the Go gateway send it, not a chunked one.
@@ -135,8 +98,12 @@ pub fn send(req: Outgoing<'_>) -> Result<Upstream, GatewayError> {
     } else {
         Scheme::Http
     };
+    let method = match req.method {
+        Method::Get => WasiMethod::Get,
+        Method::Post => WasiMethod::Post,
+    };
     let setup = [
-        outgoing.set_method(&req.method),
+        outgoing.set_method(&method),
         outgoing.set_scheme(Some(&scheme)),
         outgoing.set_authority(Some(url.authority)),
         outgoing.set_path_with_query(Some(url.path_and_query)),
@@ -191,7 +158,10 @@ pub fn send(req: Outgoing<'_>) -> Result<Upstream, GatewayError> {
     into_upstream(response, req.idle_secs)
 }
 
-fn into_upstream(response: IncomingResponse, idle_secs: u64) -> Result<Upstream, GatewayError> {
+fn into_upstream(
+    response: IncomingResponse,
+    idle_secs: u64,
+) -> Result<Received<WasiBody>, GatewayError> {
     let status = response.status();
     let headers = response.headers().entries();
     let body = response
@@ -200,11 +170,13 @@ fn into_upstream(response: IncomingResponse, idle_secs: u64) -> Result<Upstream,
     let stream = body
         .stream()
         .map_err(|()| GatewayError::Internal("upstream body stream taken twice".into()))?;
-    Ok(Upstream {
+    Ok(Received {
         status,
         headers,
-        body: Some((stream, body)),
-        idle_secs,
+        body: WasiBody {
+            body: Some((stream, body)),
+            idle_secs,
+        },
     })
 }
 

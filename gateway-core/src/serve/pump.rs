@@ -1,11 +1,11 @@
 //! Reading an upstream SSE body event by event, as it arrives, and reporting how it ended.
 
-use gateway_core::error::GatewayError;
-use gateway_core::sse::decode::{SseDecoder, SseEvent};
-use gateway_core::translate::fold_limit::FoldBudget;
+use crate::error::GatewayError;
+use crate::sse::decode::{SseDecoder, SseEvent};
+use crate::translate::fold_limit::FoldBudget;
+use crate::translate::stream::StreamEnd;
 
-use super::downstream::ClientGone;
-use super::upstream::Upstream;
+use super::host::{ClientGone, UpstreamBody};
 
 /// Largest single SSE event accepted from upstream (one event, not the whole stream).
 pub const MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
@@ -20,6 +20,30 @@ pub enum Pumped {
     Failed(GatewayError),
     /// The client went away; the upstream body is dropped.
     ClientGone,
+}
+
+impl Pumped {
+    /// How the answer ended if the upstream stopped before its terminal event (`None` when it
+    /// reached it): the one mapping every route uses.
+    pub fn unfinished(self) -> Option<StreamEnd> {
+        match self {
+            Self::Terminal => None,
+            Self::Eof => Some(StreamEnd::UpstreamEof),
+            Self::Failed(e) => Some(StreamEnd::UpstreamError(e)),
+            Self::ClientGone => Some(StreamEnd::ClientGone),
+        }
+    }
+}
+
+/// Why an answer that already started did not complete, if it did not.
+pub fn failure_of(end: &StreamEnd) -> Option<GatewayError> {
+    match end {
+        StreamEnd::Failed(e) | StreamEnd::UpstreamError(e) => Some(e.clone()),
+        StreamEnd::UpstreamEof => Some(GatewayError::upstream_error(
+            "upstream closed the stream before it completed",
+        )),
+        StreamEnd::Completed | StreamEnd::Incomplete { .. } | StreamEnd::ClientGone => None,
+    }
 }
 
 /// Where pumped events go.
@@ -43,7 +67,7 @@ pub trait EventSink {
 /// A fold: every event to `on_event` (`true` ends it) until the answer ends, within the
 /// [`FoldBudget`]; an answer past it is the budget's error, and the upstream is left unread.
 pub fn fold(
-    upstream: &mut Upstream,
+    upstream: &mut impl UpstreamBody,
     mut on_event: impl FnMut(&SseEvent) -> bool,
 ) -> Result<Pumped, GatewayError> {
     struct Fold<F> {
@@ -75,7 +99,7 @@ const COALESCE_BYTES: usize = 64 * 1024;
 /// Feed every event to `sink` until it reports the terminal one or the body ends. Whatever the
 /// upstream has already sent when a read returns is read too before the sink may write: a
 /// burst of events leaves in one write, not in many small ones.
-pub fn pump(upstream: &mut Upstream, sink: &mut impl EventSink) -> Pumped {
+pub fn pump(upstream: &mut impl UpstreamBody, sink: &mut impl EventSink) -> Pumped {
     let mut decoder = SseDecoder::new(MAX_EVENT_BYTES);
     loop {
         let mut chunk = match upstream.next_chunk() {
@@ -114,5 +138,76 @@ pub fn pump(upstream: &mut Upstream, sink: &mut impl EventSink) -> Pumped {
         if sink.read_done().is_err() {
             return Pumped::ClientGone;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::testkit::body;
+
+    /// Records which events arrived before each `read_done`.
+    #[derive(Default)]
+    struct Batches {
+        current: Vec<String>,
+        batches: Vec<Vec<String>>,
+        coalesce: bool,
+    }
+
+    impl EventSink for Batches {
+        fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone> {
+            self.current.push(ev.data.clone());
+            Ok(ev.data == "end")
+        }
+        fn read_done(&mut self) -> Result<(), ClientGone> {
+            self.batches.push(std::mem::take(&mut self.current));
+            Ok(())
+        }
+        fn coalesces(&self) -> bool {
+            self.coalesce
+        }
+    }
+
+    #[test]
+    fn what_has_arrived_is_taken_before_the_sink_writes() {
+        let reads: &[&[u8]] = &[
+            b"data: a\n\n",
+            b"data: b\n\nda",
+            b"ta: c\n\n",
+            b"data: end\n\n",
+        ];
+        let mut sink = Batches {
+            coalesce: true,
+            ..Batches::default()
+        };
+        assert!(matches!(
+            pump(&mut body(reads), &mut sink),
+            Pumped::Terminal
+        ));
+        // The scripted body has every read ready at once: one batch up to the terminal event.
+        assert!(sink.batches.is_empty());
+        assert_eq!(sink.current, ["a", "b", "c", "end"]);
+
+        let mut one_by_one = Batches::default();
+        let end = pump(&mut body(reads), &mut one_by_one);
+        assert!(matches!(end, Pumped::Terminal));
+        assert_eq!(one_by_one.batches, [vec!["a"], vec!["b"], vec!["c"]]);
+    }
+
+    #[test]
+    fn how_a_body_ends_maps_to_one_stream_end() {
+        let mut sink = Batches::default();
+        let eof = pump(&mut body(&[b"data: a\n\n"]), &mut sink);
+        assert!(matches!(eof.unfinished(), Some(StreamEnd::UpstreamEof)));
+        let cut = pump(&mut body(&[b"data: a"]), &mut sink);
+        assert!(matches!(cut, Pumped::Eof | Pumped::Failed(_)));
+        assert!(Pumped::Terminal.unfinished().is_none());
+        assert!(matches!(
+            Pumped::ClientGone.unfinished(),
+            Some(StreamEnd::ClientGone)
+        ));
+        let failure = failure_of(&StreamEnd::UpstreamEof).unwrap();
+        assert_eq!(failure.code(), "upstream_error");
+        assert!(failure_of(&StreamEnd::Completed).is_none());
     }
 }

@@ -1,60 +1,62 @@
 //! `POST /v1/chat/completions`: translate to a Codex Responses call and translate the stream
 //! back, chunk by chunk; the non-stream answer is a fold of the same chunks.
 
-use gateway_core::error::GatewayError;
-use gateway_core::log::LogLevel;
-use gateway_core::ports::Clock;
-use gateway_core::request_id::uuid_v4;
-use gateway_core::sse::decode::SseEvent;
-use gateway_core::translate::aggregate::ChatCompletionBuilder;
-use gateway_core::translate::request::chat_to_responses;
-use gateway_core::translate::stream::{ChatFrame, ChatStream, StreamEnd, StreamOptions};
-use spin_sdk::http::IncomingRequest;
+use super::codex_call::{call, CodexCall};
+use super::host::{ClientGone, Host, Method, Reply};
+use super::pump::{failure_of, fold, pump, EventSink, Pumped};
+use super::request::Ctx;
+use super::responder::{json_header, sse_headers, Responder};
+use super::stream_out::StreamOut;
+use super::upstream::{Failed, Handled};
+use crate::error::GatewayError;
+use crate::log::LogLevel;
+use crate::request_id::uuid_v4;
+use crate::sse::decode::SseEvent;
+use crate::translate::aggregate::ChatCompletionBuilder;
+use crate::translate::request::chat_to_responses;
+use crate::translate::stream::{ChatFrame, ChatStream, StreamOptions};
 
-use super::{generation_body, post_codex, report_ignored, sse_headers};
-use crate::host::clock::{random_16, WasiClock};
-use crate::host::downstream::{ClientGone, Responder};
-use crate::host::pump::{fold, pump, EventSink, Pumped};
-use crate::host::stream_out::StreamOut;
-use crate::Ctx;
-
-/// Serve one chat completion.
-pub fn handle(
-    ctx: &mut Ctx<'_>,
-    req: &IncomingRequest,
-    out: &mut Responder,
-) -> Result<(), GatewayError> {
-    let Some(body) = generation_body(ctx, req, out, "/v1/chat/completions")? else {
-        return Ok(());
-    };
+/// Serve one chat completion from its checked JSON `body`.
+pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
     let reasoning = ctx.settings.reasoning_output()?;
-    let mut translated = chat_to_responses(&body)?;
-    report_ignored(out, &translated.ignored);
-    let mut upstream = post_codex(ctx, &translated.body, translated.session_id.as_deref())?;
+    let mut translated = chat_to_responses(body)?;
+    super::report_ignored(out, &translated.ignored);
+    let request = CodexCall {
+        method: Method::Post,
+        url: ctx.settings.codex_responses_url()?,
+        body: Some(&translated.body),
+        session_id: translated.session_id.as_deref(),
+    };
+    let mut upstream = call(ctx, &request)?;
+    let meta = upstream.meta.clone();
     let mut chat = ChatStream::new(StreamOptions {
-        id: format!("chatcmpl-{}", uuid_v4(random_16()).replace('-', "")),
-        created: WasiClock.now_ms() / 1000,
+        id: format!(
+            "chatcmpl-{}",
+            uuid_v4(ctx.host.random_16()).replace('-', "")
+        ),
+        created: crate::ports::Clock::now_ms(ctx.host) / 1000,
         model: translated.model.clone(),
         // The non-stream answer always carries usage; it is folded from the same chunks.
         include_usage: translated.include_usage || !translated.stream,
     })
     .restoring(std::mem::take(&mut translated.tool_names))
     .reasoning_as(reasoning);
-    let mut headers = super::relayed_headers(&upstream.headers);
+    let mut headers = meta.relayed.clone();
     if !translated.stream {
         let mut builder = ChatCompletionBuilder::new();
-        let end = fold(&mut upstream, |ev| {
+        let end = fold(&mut upstream.body, |ev| {
             chat.on_event(ev).iter().for_each(|f| builder.push(f));
             chat.end().is_some()
-        })?;
+        })
+        .map_err(|e| Failed::after(e, &meta))?;
         drop(upstream);
         finish_frames(&mut chat, end)
             .iter()
             .for_each(|f| builder.push(f));
-        let json = builder.finish()?;
-        headers.push(super::json_header());
+        let json = builder.finish().map_err(|e| Failed::after(e, &meta))?;
+        headers.push(json_header());
         out.full(200, &headers, &json);
-        return Ok(());
+        return Ok(Some(meta));
     }
     headers.extend(sse_headers());
     let mut sink = FrameSink {
@@ -63,50 +65,39 @@ pub fn handle(
         failed_first: None,
         held: Vec::new(),
     };
-    let end = pump(&mut upstream, &mut sink);
+    let end = pump(&mut upstream.body, &mut sink);
     drop(upstream);
     if let Pumped::ClientGone = end {
         ctx.log
             .emit(LogLevel::Info, "gateway.stream.client_gone", &[]);
-        return Ok(());
+        return Ok(Some(meta));
     }
     let frames = finish_frames(&mut sink.chat, end);
     // Before any output the failure becomes the answer's status (logged as a request error).
     if sink.out.started() {
-        if let Some(err) = sink.chat.end().and_then(stream_failure) {
+        if let Some(err) = sink.chat.end().and_then(failure_of) {
             super::log_stream_failure(ctx, &err);
         }
     }
     sink.take(&frames, true);
     if let Some(err) = sink.failed_first {
-        return Err(err);
+        return Err(Failed::after(err, &meta));
     }
     sink.out.close(&sink.held);
-    Ok(())
-}
-
-/// Why a stream that already started did not complete, if it did not.
-fn stream_failure(end: &StreamEnd) -> Option<GatewayError> {
-    match end {
-        StreamEnd::Failed(e) | StreamEnd::UpstreamError(e) => Some(e.clone()),
-        StreamEnd::UpstreamEof => Some(GatewayError::upstream_error(
-            "upstream closed the stream before it completed",
-        )),
-        StreamEnd::Completed | StreamEnd::Incomplete { .. } | StreamEnd::ClientGone => None,
-    }
+    Ok(Some(meta))
 }
 
 /// Upstream events translated to chat frames on their way out. A failure before any output
 /// (quota, capacity) is answered with its real status and envelope instead of a 200 stream.
-struct FrameSink<'a> {
+struct FrameSink<'a, R: Reply> {
     chat: ChatStream,
-    out: StreamOut<'a>,
+    out: StreamOut<'a, R>,
     failed_first: Option<GatewayError>,
     /// Closing frames, written together with the end of the body.
     held: Vec<u8>,
 }
 
-impl FrameSink<'_> {
+impl<R: Reply> FrameSink<'_, R> {
     fn take(&mut self, frames: &[ChatFrame], hold: bool) {
         if self.failed_first.is_some() {
             return;
@@ -125,7 +116,7 @@ impl FrameSink<'_> {
     }
 }
 
-impl EventSink for FrameSink<'_> {
+impl<R: Reply> EventSink for FrameSink<'_, R> {
     fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone> {
         let frames = self.chat.on_event(ev);
         let last = self.chat.end().is_some();
@@ -144,10 +135,7 @@ impl EventSink for FrameSink<'_> {
 
 /// Closing frames for an upstream that ended without (or after) its terminal event.
 fn finish_frames(chat: &mut ChatStream, end: Pumped) -> Vec<ChatFrame> {
-    match end {
-        Pumped::Terminal => Vec::new(),
-        Pumped::Eof => chat.finish(StreamEnd::UpstreamEof),
-        Pumped::Failed(e) => chat.finish(StreamEnd::UpstreamError(e)),
-        Pumped::ClientGone => chat.finish(StreamEnd::ClientGone),
-    }
+    end.unfinished()
+        .map(|end| chat.finish(end))
+        .unwrap_or_default()
 }

@@ -2,56 +2,52 @@
 //! unchanged but for shortened function names (stream) or fold them into one response object
 //! (non-stream).
 
-use gateway_core::error::GatewayError;
-use gateway_core::log::LogLevel;
-use gateway_core::sse::decode::SseEvent;
-use gateway_core::translate::aggregate::{
+use super::codex_call::{call, CodexCall};
+use super::host::{ClientGone, Host, Method, Reply};
+use super::pump::{failure_of, fold, pump, EventSink, Pumped};
+use super::request::Ctx;
+use super::responder::{json_header, sse_headers, Responder};
+use super::stream_out::StreamOut;
+use super::upstream::{Failed, Handled};
+use crate::log::LogLevel;
+use crate::sse::decode::SseEvent;
+use crate::translate::aggregate::{
     observe_terminal, responses_stream_error_event, sequence_number, ResponseAccumulator,
 };
-use gateway_core::translate::responses_names::restore_event_names;
-use gateway_core::translate::responses_request::normalize_responses;
-use gateway_core::translate::stream::StreamEnd;
-use gateway_core::translate::tool_names::ToolNames;
-use spin_sdk::http::IncomingRequest;
+use crate::translate::responses_names::restore_event_names;
+use crate::translate::responses_request::normalize_responses;
+use crate::translate::tool_names::ToolNames;
 
-use super::{generation_body, post_codex, report_ignored, sse_headers};
-use crate::host::downstream::{ClientGone, Responder};
-use crate::host::pump::{fold, pump, EventSink, Pumped};
-use crate::host::stream_out::StreamOut;
-use crate::Ctx;
-
-/// Serve one Responses call.
-pub fn handle(
-    ctx: &mut Ctx<'_>,
-    req: &IncomingRequest,
-    out: &mut Responder,
-) -> Result<(), GatewayError> {
-    let Some(body) = generation_body(ctx, req, out, "/v1/responses")? else {
-        return Ok(());
+/// Serve one Responses call from its checked JSON `body`.
+pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
+    let normalized = normalize_responses(body)?;
+    super::report_ignored(out, &normalized.ignored);
+    let request = CodexCall {
+        method: Method::Post,
+        url: ctx.settings.codex_responses_url()?,
+        body: Some(&normalized.body),
+        session_id: normalized.session_id.as_deref(),
     };
-    let normalized = normalize_responses(&body)?;
-    report_ignored(out, &normalized.ignored);
-    let mut upstream = post_codex(ctx, &normalized.body, normalized.session_id.as_deref())?;
-    let mut headers = super::relayed_headers(&upstream.headers);
+    let mut upstream = call(ctx, &request)?;
+    let meta = upstream.meta.clone();
+    let mut headers = meta.relayed.clone();
     if !normalized.stream {
         let mut acc = ResponseAccumulator::new();
         let mut terminal = None;
-        let end = fold(&mut upstream, |ev| {
+        let end = fold(&mut upstream.body, |ev| {
             let restored = restore_event_names(ev, &normalized.tool_names);
             acc.push(restored.as_ref().unwrap_or(ev));
             terminal = observe_terminal(ev);
             terminal.is_some()
-        })?;
+        })
+        .map_err(|e| Failed::after(e, &meta))?;
         drop(upstream);
-        let end = match end {
-            Pumped::Terminal => terminal,
-            Pumped::Eof | Pumped::ClientGone => Some(StreamEnd::UpstreamEof),
-            Pumped::Failed(e) => Some(StreamEnd::UpstreamError(e)),
-        };
-        let json = acc.finish(end)?;
-        headers.push(super::json_header());
+        let json = acc
+            .finish(end.unfinished().or(terminal))
+            .map_err(|e| Failed::after(e, &meta))?;
+        headers.push(json_header());
         out.full(200, &headers, &json);
-        return Ok(());
+        return Ok(Some(meta));
     }
     headers.extend(sse_headers());
     let mut relay = EventRelay {
@@ -61,21 +57,14 @@ pub fn handle(
         last: SseEvent::default(),
         count: 0,
     };
-    let end = pump(&mut upstream, &mut relay);
+    let end = pump(&mut upstream.body, &mut relay);
     drop(upstream);
-    let failure = match end {
-        Pumped::Terminal => None,
-        Pumped::ClientGone => {
-            ctx.log
-                .emit(LogLevel::Info, "gateway.stream.client_gone", &[]);
-            return Ok(());
-        }
-        Pumped::Eof => Some(GatewayError::upstream_error(
-            "upstream closed the stream before it completed",
-        )),
-        Pumped::Failed(e) => Some(e),
-    };
-    if let Some(err) = failure {
+    if let Pumped::ClientGone = end {
+        ctx.log
+            .emit(LogLevel::Info, "gateway.stream.client_gone", &[]);
+        return Ok(Some(meta));
+    }
+    if let Some(err) = end.unfinished().as_ref().and_then(failure_of) {
         super::log_stream_failure(ctx, &err);
         let next = sequence_number(&relay.last).map_or(relay.count, |n| n + 1);
         relay
@@ -83,13 +72,13 @@ pub fn handle(
             .extend_from_slice(&responses_stream_error_event(&err, next));
     }
     relay.out.close(&relay.held);
-    Ok(())
+    Ok(Some(meta))
 }
 
 /// Upstream events relayed byte for byte (but for restored function names).
-struct EventRelay<'a> {
+struct EventRelay<'a, R: Reply> {
     names: &'a ToolNames,
-    out: StreamOut<'a>,
+    out: StreamOut<'a, R>,
     /// The terminal event, written together with the end of the body.
     held: Vec<u8>,
     /// Only the last event is kept (buffer reused): its number is needed only if the stream
@@ -98,7 +87,7 @@ struct EventRelay<'a> {
     count: u64,
 }
 
-impl EventSink for EventRelay<'_> {
+impl<R: Reply> EventSink for EventRelay<'_, R> {
     fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone> {
         let restored = restore_event_names(ev, self.names);
         let bytes = &restored.as_ref().unwrap_or(ev).raw;

@@ -1,0 +1,67 @@
+//! One call to the Codex backend with the stored token: refreshed before use, renewed once on a
+//! 401, and a refusal mapped to the envelope the client should see.
+
+use super::host::{Host, Method, Outgoing};
+use super::request::Ctx;
+use super::tokens;
+use super::upstream::{send, with_renewal, Failed, Upstream};
+use crate::auth::token::TokenRecord;
+use crate::codex::error_map::map_upstream_status;
+use crate::headers::{codex_request_headers, CodexHeaderArgs};
+
+/// Error bodies are read whole, up to this size.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// What to ask the Codex backend.
+pub struct CodexCall<'a> {
+    /// `POST` with a body, or `GET`.
+    pub method: Method,
+    /// Full URL.
+    pub url: String,
+    /// JSON body for POST.
+    pub body: Option<&'a [u8]>,
+    /// Conversation id for the `session_id` header.
+    pub session_id: Option<&'a str>,
+}
+
+/// Send `call`; a 2xx answer is returned with its body unread, any other becomes the error.
+pub fn call<H: Host>(ctx: &Ctx<'_, H>, call: &CodexCall<'_>) -> Result<Upstream<H::Body>, Failed> {
+    let originator = ctx.settings.originator()?;
+    let client_version = ctx.settings.codex_client_version()?;
+    let idle_secs = ctx.settings.idle_timeout_secs()?;
+    let send_with = |token: &TokenRecord| {
+        let headers = codex_request_headers(CodexHeaderArgs {
+            access_token: token.access_token.expose(),
+            account_id: token.account_id.as_deref(),
+            originator: &originator,
+            client_version: &client_version,
+            session_id: call.session_id,
+            request_id: &ctx.request_id,
+            has_body: call.body.is_some(),
+        });
+        send(
+            ctx.host,
+            &Outgoing {
+                method: call.method,
+                url: &call.url,
+                headers: &headers,
+                body: call.body,
+                idle_secs,
+            },
+        )
+    };
+    let renew = |rejected: &TokenRecord| tokens::replace(ctx, rejected).map(Some);
+    let mut response = with_renewal(tokens::current(ctx)?, send_with, renew)?;
+    if (200..300).contains(&response.status()) {
+        return Ok(response);
+    }
+    let retry_after = response.header("retry-after").map(str::to_owned);
+    let body = response.read_all(ERROR_BODY_LIMIT).unwrap_or_default();
+    let err = map_upstream_status(
+        response.status(),
+        retry_after.as_deref(),
+        &body,
+        ctx.host.now_ms() / 1000,
+    );
+    Err(Failed::after(err, &response.meta))
+}

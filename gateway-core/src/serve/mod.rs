@@ -1,0 +1,188 @@
+//! The request flow, independent of the host: one request in, exactly one answer out, then one
+//! access-log line. The Spin component implements [`host`]'s traits over WASI and calls
+//! [`serve`]; everything it decides is here, tested natively against in-memory hosts.
+//!
+//! A request's path through this module: [`serve`] checks the headers and routes, [`dispatch`]
+//! checks the key and reads the body, a route module (`chat`, `responses`, `models`, `proxy`,
+//! `admin`, `health`) calls upstream through [`codex_call`] or [`proxy`] with a token from
+//! [`tokens`], and answers through a [`responder::Responder`], streaming with [`pump`] and
+//! [`stream_out`]. Each route returns what the upstream said ([`upstream::Handled`]); nothing
+//! travels by side effect.
+
+pub mod admin;
+pub mod chat;
+pub mod codex_call;
+pub mod health;
+pub mod host;
+pub mod models;
+pub mod proxy;
+pub mod pump;
+pub mod request;
+pub mod responder;
+pub mod responses;
+pub mod stream_out;
+#[cfg(test)]
+mod testkit;
+pub mod tokens;
+pub mod upstream;
+
+use host::{Host, Reply, RequestBody};
+use request::{read_body, Ctx, Logger, RequestHeaders};
+use responder::Responder;
+use upstream::{Handled, UpstreamMeta};
+
+use crate::config::{Mode, Settings};
+use crate::error::GatewayError;
+use crate::log::{Field, LogFormat, LogLevel};
+use crate::router::{route, Route};
+
+/// Header naming the client parameters that had no effect upstream.
+pub const IGNORED_PARAMS_HEADER: &str = "x-codex-gateway-ignored-params";
+
+/// A request as the host received it.
+pub struct Incoming<B> {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// Every header, fetched once.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The body, unread.
+    pub body: B,
+}
+
+/// Serve one request: exactly one answer (an error envelope for anything unhandled), then the
+/// access-log line.
+pub fn serve<H: Host, B: RequestBody, R: Reply>(host: &H, mut req: Incoming<B>, reply: R) {
+    let started = host.monotonic_ns();
+    let headers = RequestHeaders(std::mem::take(&mut req.headers));
+    let client_id = headers.values("x-request-id").first().copied();
+    let request_id = crate::request_id::choose(client_id, host.random_16());
+    let mut out = Responder::new(reply, request_id.clone());
+    let settings = Settings::new(|name| host.variable(name));
+    let log_settings = settings
+        .log_level()
+        .and_then(|level| Ok((level, settings.log_format()?)));
+    let (level, format) = *log_settings
+        .as_ref()
+        .unwrap_or(&(LogLevel::Info, LogFormat::Text));
+    let ctx = Ctx {
+        host,
+        log: Logger::new(level, format, &request_id, host),
+        request_id,
+        settings,
+        headers,
+    };
+    let handled = log_settings
+        .map_err(upstream::Failed::from)
+        .and_then(|_| dispatch(&ctx, &mut req, &mut out));
+    let upstream = match handled {
+        Ok(upstream) => upstream,
+        Err(failed) => {
+            ctx.log.error("gateway.request.error", &failed.err);
+            if !out.answered() {
+                if let Some(meta) = &failed.upstream {
+                    out.extra.extend(meta.relayed.iter().cloned());
+                }
+                out.error(&failed.err);
+            }
+            failed.upstream
+        }
+    };
+    let ms = host.monotonic_ns().saturating_sub(started) / 1_000_000;
+    let fields = access_fields(&req.method, &req.path, out.status, ms, upstream.as_ref());
+    ctx.log
+        .emit(LogLevel::Info, "gateway.request.completed", &fields);
+}
+
+fn dispatch<H: Host, B: RequestBody, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    req: &mut Incoming<B>,
+    out: &mut Responder<R>,
+) -> Handled {
+    crate::headers::check_request_headers(ctx.headers.entries())?;
+    match route_for(&ctx.settings, &req.method, &req.path)? {
+        Route::Health => health::handle(ctx, out),
+        Route::AdminToken => admin::handle(ctx, &req.method, &mut req.body, out),
+        Route::Models => {
+            check_key(ctx)?;
+            models::handle(ctx, out)
+        }
+        Route::ChatCompletions => generation(ctx, req, out, "/v1/chat/completions", chat::handle),
+        Route::Responses => generation(ctx, req, out, "/v1/responses", responses::handle),
+    }
+}
+
+fn check_key<H: Host>(ctx: &Ctx<'_, H>) -> Result<(), GatewayError> {
+    let auth = ctx.headers.values("authorization");
+    crate::auth::api_key::check_bearer(&auth, &ctx.settings.downstream_api_key()?)
+}
+
+/// A generation route: key, body within the limit, then relayed as is (`openai_api` mode) or
+/// served by `route` (`codex_oauth` mode).
+fn generation<H: Host, B: RequestBody, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    req: &mut Incoming<B>,
+    out: &mut Responder<R>,
+    path: &str,
+    route: fn(&Ctx<'_, H>, &[u8], &mut Responder<R>) -> Handled,
+) -> Handled {
+    check_key(ctx)?;
+    let body = read_body(&ctx.headers, &mut req.body, ctx.settings.max_body_bytes()?)?;
+    crate::passthrough::check_depth(&body)?;
+    if ctx.settings.mode()? == Mode::OpenAiApi {
+        crate::passthrough::require_json_object(&body)?;
+        return proxy::forward(ctx, path, Some(&body), out);
+    }
+    route(ctx, &body, out)
+}
+
+/// The route table, with `/admin/token` hidden entirely (404 for every method) unless an
+/// admin key is configured.
+fn route_for(settings: &Settings, method: &str, path: &str) -> Result<Route, GatewayError> {
+    let admin = path.split('?').next() == Some("/admin/token");
+    if admin && settings.admin_api_key()?.is_none() {
+        return Err(GatewayError::NotFound("/admin/token".into()));
+    }
+    route(method, path)
+}
+
+/// The fields of the access-log line (never the query: it may carry client text).
+pub fn access_fields<'a>(
+    method: &'a str,
+    path: &'a str,
+    status: u16,
+    ms: u64,
+    upstream: Option<&UpstreamMeta>,
+) -> Vec<(&'static str, Field)> {
+    let int = |n: u64| Field::Int(i64::try_from(n).unwrap_or(i64::MAX));
+    let mut fields = vec![
+        ("method", Field::from(method)),
+        (
+            "path",
+            Field::from(path.split('?').next().unwrap_or_default()),
+        ),
+        ("status", Field::from(status)),
+        ("duration_ms", int(ms)),
+    ];
+    if let Some(meta) = upstream {
+        fields.push(("upstream_status", Field::from(meta.status)));
+        fields.push(("upstream_ms", int(meta.ms)));
+    }
+    fields
+}
+
+/// Report client parameters that had no effect, on every answer to this request.
+fn report_ignored<R: Reply>(out: &mut Responder<R>, ignored: &[String]) {
+    if !ignored.is_empty() {
+        out.extra
+            .push((IGNORED_PARAMS_HEADER.into(), ignored.join(", ")));
+    }
+}
+
+/// A stream that failed after it started is answered with an error event, not an error
+/// status, so the request log line alone would show a 200: say what happened.
+fn log_stream_failure<H: Host>(ctx: &Ctx<'_, H>, err: &GatewayError) {
+    ctx.log
+        .emit(LogLevel::Warn, "gateway.stream.failed", &err.log_fields());
+}

@@ -1,0 +1,124 @@
+//! `openai_api` mode: relay a route to `<upstream_base_url><path>` unchanged, streaming the
+//! answer through as it arrives. Only the bearer, the request id and the content type are sent;
+//! the ChatGPT account id and Codex headers never go to this upstream.
+
+use super::host::{BodyOut, Host, Method, Outgoing, Reply, UpstreamBody};
+use super::request::Ctx;
+use super::responder::Responder;
+use super::tokens;
+use super::upstream::{send, with_renewal, Failed, Handled, Upstream};
+use crate::auth::token::TokenRecord;
+use crate::error::GatewayError;
+use crate::headers::openai_request_headers;
+use crate::passthrough::{CutRelay, RelayWatch};
+
+enum Credential {
+    Static(String),
+    OAuth(TokenRecord),
+}
+
+impl Credential {
+    fn bearer(&self) -> &str {
+        match self {
+            Self::Static(key) => key,
+            Self::OAuth(record) => record.access_token.expose(),
+        }
+    }
+}
+
+/// Relay this request upstream and its answer back.
+pub fn forward<H: Host, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    path: &str,
+    body: Option<&[u8]>,
+    out: &mut Responder<R>,
+) -> Handled {
+    let content_type = ctx.headers.first("content-type");
+    let url = ctx.settings.upstream_url(path)?;
+    let idle_secs = ctx.settings.idle_timeout_secs()?;
+    // A key that failed to read is an error above, never a reason to send the OAuth token.
+    let credential = match ctx.settings.upstream_api_key()? {
+        Some(key) => Credential::Static(key),
+        None => Credential::OAuth(tokens::current(ctx)?),
+    };
+    let send_with = |credential: &Credential| {
+        let headers = openai_request_headers(credential.bearer(), &ctx.request_id, content_type);
+        let method = if body.is_some() {
+            Method::Post
+        } else {
+            Method::Get
+        };
+        send(
+            ctx.host,
+            &Outgoing {
+                method,
+                url: &url,
+                headers: &headers,
+                body,
+                idle_secs,
+            },
+        )
+    };
+    let renew = |credential: &Credential| match credential {
+        Credential::OAuth(record) => {
+            tokens::replace(ctx, record).map(|r| Some(Credential::OAuth(r)))
+        }
+        Credential::Static(_) => Ok(None),
+    };
+    let upstream = with_renewal(credential, send_with, renew)?;
+    let meta = upstream.meta.clone();
+    if upstream.status() >= 500 {
+        let err =
+            GatewayError::upstream_error(format!("upstream answered HTTP {}", upstream.status()));
+        return Err(Failed::after(err, &meta));
+    }
+    relay(ctx, path, upstream, out).map_err(|e| Failed::after(e, &meta))?;
+    Ok(Some(meta))
+}
+
+/// Copy status, relayable headers and the body, chunk by chunk as it arrives. The first chunk
+/// leaves with the head; a sized answer keeps its `content-length`. An upstream cut off after
+/// the answer started never looks complete: an event stream ends with an error event, any other
+/// body is aborted.
+fn relay<H: Host, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    path: &str,
+    mut upstream: Upstream<H::Body>,
+    out: &mut Responder<R>,
+) -> Result<(), GatewayError> {
+    let mut headers = upstream.meta.relayed.clone();
+    let content_type = upstream.header("content-type").map(str::to_owned);
+    if let Some(ct) = &content_type {
+        headers.push(("content-type".into(), ct.clone()));
+    }
+    let length = upstream
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let mut watch = RelayWatch::new(path, content_type.as_deref());
+    let first = upstream.body.next_chunk()?.unwrap_or_default();
+    watch.observe(&first);
+    let Some(mut writer) = out.relay(upstream.status(), &headers, length, &first) else {
+        return Ok(());
+    };
+    loop {
+        match upstream.body.next_chunk() {
+            Ok(Some(chunk)) => {
+                watch.observe(&chunk);
+                if writer.write(&chunk).is_err() {
+                    return Ok(());
+                }
+            }
+            Ok(None) => break,
+            Err(err) => {
+                super::log_stream_failure(ctx, &err);
+                match watch.cut(&err) {
+                    CutRelay::Abort => writer.abort(),
+                    CutRelay::ErrorEvent(event) => writer.finish_with(&event),
+                }
+                return Ok(());
+            }
+        }
+    }
+    writer.finish_with(&[]);
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! Upstream calls: sent through the host, timed, and reported with the headers the client may
+//! see; one renewal and retry on 401; a refusal read and mapped to the client's envelope.
+
+use super::host::{Host, Outgoing, UpstreamBody};
+use super::responder::Headers;
+use crate::error::GatewayError;
+use crate::headers::relay_response_header;
+
+/// What an upstream answer told us, for the access log and every answer to this request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpstreamMeta {
+    /// HTTP status.
+    pub status: u16,
+    /// Time to the response head, milliseconds.
+    pub ms: u64,
+    /// Headers worth relaying to the client (rate limits, model hints).
+    pub relayed: Headers,
+}
+
+/// An upstream response whose body is read as it arrives.
+pub struct Upstream<B> {
+    /// Response headers.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The body, unread.
+    pub body: B,
+    /// Status, time and relayable headers.
+    pub meta: UpstreamMeta,
+}
+
+impl<B: UpstreamBody> Upstream<B> {
+    /// HTTP status.
+    pub fn status(&self) -> u16 {
+        self.meta.status
+    }
+
+    /// First value of a header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
+    /// The whole body, refusing more than `limit` bytes (error bodies, catalogs, tokens).
+    pub fn read_all(&mut self, limit: usize) -> Result<Vec<u8>, GatewayError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.body.next_chunk()? {
+            out.extend_from_slice(&chunk);
+            if out.len() > limit {
+                return Err(GatewayError::upstream_error("upstream body too large"));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Send `req` and wait for the head, timing it.
+pub fn send<H: Host>(host: &H, req: &Outgoing<'_>) -> Result<Upstream<H::Body>, GatewayError> {
+    let started = host.monotonic_ns();
+    let received = host.send(req)?;
+    let ms = host.monotonic_ns().saturating_sub(started) / 1_000_000;
+    let relayed = relayed_headers(&received.headers);
+    Ok(Upstream {
+        headers: received.headers,
+        body: received.body,
+        meta: UpstreamMeta {
+            status: received.status,
+            ms,
+            relayed,
+        },
+    })
+}
+
+/// Upstream headers worth relaying to the client (rate limits, model etag); the content type
+/// is each route's own.
+pub fn relayed_headers(headers: &[(String, Vec<u8>)]) -> Headers {
+    headers
+        .iter()
+        .filter(|(name, _)| {
+            !name.eq_ignore_ascii_case("content-type") && relay_response_header(name)
+        })
+        .filter_map(|(name, value)| {
+            Some((
+                name.to_ascii_lowercase(),
+                String::from_utf8(value.clone()).ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// Send with `credential`; on a 401, once more with the replacement `renew` gives (`None`: a
+/// credential that cannot be renewed, and the 401 stands).
+pub fn with_renewal<C, B: UpstreamBody>(
+    credential: C,
+    send: impl Fn(&C) -> Result<Upstream<B>, GatewayError>,
+    renew: impl FnOnce(&C) -> Result<Option<C>, GatewayError>,
+) -> Result<Upstream<B>, GatewayError> {
+    let first = send(&credential)?;
+    if first.status() != 401 {
+        return Ok(first);
+    }
+    match renew(&credential)? {
+        Some(fresh) => {
+            drop(first);
+            send(&fresh)
+        }
+        None => Ok(first),
+    }
+}
+
+/// Why a route failed, with what the upstream said if it was called.
+#[derive(Debug)]
+pub struct Failed {
+    /// The error the client sees.
+    pub err: GatewayError,
+    /// The upstream answer, if there was one.
+    pub upstream: Option<UpstreamMeta>,
+}
+
+impl From<GatewayError> for Failed {
+    fn from(err: GatewayError) -> Self {
+        Self {
+            err,
+            upstream: None,
+        }
+    }
+}
+
+impl From<crate::ports::KvError> for Failed {
+    fn from(err: crate::ports::KvError) -> Self {
+        GatewayError::from(err).into()
+    }
+}
+
+impl Failed {
+    /// `err`, after the upstream answered with `meta`.
+    pub fn after(err: GatewayError, meta: &UpstreamMeta) -> Self {
+        Self {
+            err,
+            upstream: Some(meta.clone()),
+        }
+    }
+}
+
+/// What a route returns: the upstream answer it used, if any, or why it failed.
+pub type Handled = Result<Option<UpstreamMeta>, Failed>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::testkit::{body, upstream};
+    use std::cell::Cell;
+
+    #[test]
+    fn a_401_is_retried_once_with_the_renewed_credential() {
+        let sent = Cell::new(Vec::new());
+        let send = |c: &&str| {
+            let mut seen = sent.take();
+            seen.push(c.to_string());
+            sent.set(seen);
+            Ok(upstream(if *c == "old" { 401 } else { 200 }, body(&[])))
+        };
+        let done = with_renewal("old", send, |_| Ok(Some("new"))).unwrap();
+        assert_eq!(done.status(), 200);
+        assert_eq!(sent.take(), ["old", "new"]);
+
+        let kept = with_renewal("static", |_| Ok(upstream(401, body(&[]))), |_| Ok(None)).unwrap();
+        assert_eq!(kept.status(), 401, "a credential that cannot be renewed");
+
+        let calls = Cell::new(0);
+        let again = with_renewal(
+            "old",
+            |_| {
+                calls.set(calls.get() + 1);
+                Ok(upstream(401, body(&[])))
+            },
+            |_| Ok(Some("new")),
+        )
+        .unwrap();
+        assert_eq!((again.status(), calls.get()), (401, 2), "one retry only");
+    }
+
+    #[test]
+    fn only_relayable_headers_are_kept() {
+        let headers = [
+            ("X-Codex-Primary-Used-Percent", "12"),
+            ("content-type", "text/event-stream"),
+            ("set-cookie", "a=b"),
+            ("retry-after", "7"),
+        ]
+        .map(|(n, v)| (n.to_owned(), v.as_bytes().to_vec()));
+        assert_eq!(
+            relayed_headers(&headers),
+            [
+                ("x-codex-primary-used-percent".to_owned(), "12".to_owned()),
+                ("retry-after".to_owned(), "7".to_owned()),
+            ]
+        );
+    }
+}
