@@ -22,12 +22,12 @@ use gateway_core::auth::oauth::parse_token_response;
 use gateway_core::auth::token::TokenRecord;
 use gateway_core::error::GatewayError;
 use gateway_core::sse::decode::{SseDecoder, SseError, SseEvent};
-use gateway_core::translate::aggregate::{
-    observe_terminal, ChatCompletionBuilder, ResponseAccumulator,
-};
-use gateway_core::translate::request::chat_to_responses;
-use gateway_core::translate::responses_request::normalize_responses;
-use gateway_core::translate::stream::{ChatFrame, ChatStream, StreamEnd, StreamOptions};
+use gateway_core::translate::chat::completion::ChatCompletionBuilder;
+use gateway_core::translate::chat::request::chat_to_responses;
+use gateway_core::translate::chat::stream::{ChatFrame, ChatStream, StreamOptions};
+use gateway_core::translate::end::StreamEnd;
+use gateway_core::translate::responses::fold::{observe_terminal, ResponseAccumulator};
+use gateway_core::translate::responses::request::normalize_responses;
 use serde_json::Value;
 
 macro_rules! fixtures {

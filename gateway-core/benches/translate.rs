@@ -25,10 +25,10 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gateway_core::sse::decode::{SseDecoder, SseEvent};
-use gateway_core::translate::aggregate::observe_terminal;
-use gateway_core::translate::request::chat_to_responses;
-use gateway_core::translate::responses_request::normalize_responses;
-use gateway_core::translate::stream::{ChatStream, StreamOptions};
+use gateway_core::translate::chat::request::chat_to_responses;
+use gateway_core::translate::chat::stream::{ChatStream, StreamOptions};
+use gateway_core::translate::responses::fold::observe_terminal;
+use gateway_core::translate::responses::request::normalize_responses;
 use serde_json::json;
 
 const CREATED: &str = r#"event: response.created

@@ -10,7 +10,6 @@ use std::cell::RefCell;
 
 use crate::error::GatewayError;
 use crate::log::{LogFormat, LogLevel};
-use crate::translate::stream::ReasoningOutput;
 
 /// The Codex CLI's public OAuth client id.
 pub const DEFAULT_CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
@@ -373,6 +372,34 @@ fn invalid(variable: &str, reason: &str) -> GatewayError {
     GatewayError::ConfigInvalid {
         variable: variable.to_owned(),
         reason: reason.to_owned(),
+    }
+}
+
+/// How the model's reasoning reaches chat clients (the `reasoning_output` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReasoningOutput {
+    /// In `delta.reasoning_content` / `message.reasoning_content`, beside the answer.
+    #[default]
+    Field,
+    /// Inside the content, as one `<think>…</think>` block before the answer, for clients
+    /// that only render `content` and fold think tags themselves. Reasoning that arrives after
+    /// the answer text began is left out.
+    ThinkTags,
+    /// Not sent (still counted in `usage.completion_tokens_details.reasoning_tokens`).
+    Hidden,
+}
+
+impl ReasoningOutput {
+    /// The accepted spellings (any case).
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("reasoning_content", Self::Field),
+        ("think_tags", Self::ThinkTags),
+        ("none", Self::Hidden),
+    ];
+
+    /// Parse one of [`Self::VALUES`].
+    pub fn parse(raw: &str) -> Option<Self> {
+        crate::spelling::lookup(Self::VALUES, raw)
     }
 }
 

@@ -53,8 +53,8 @@ pub enum GatewayError {
     /// No usable OAuth token (503): absent, or a terminal refresh failure recorded.
     #[error("{message}")]
     OAuth {
-        /// `oauth_unavailable` or `oauth_refresh_failed`.
-        code: &'static str,
+        /// Whether a login is needed or a refresh failed for now.
+        code: OAuthCode,
         /// What happened and what the operator should do.
         message: String,
         /// Seconds before a retry makes sense, for transient failures.
@@ -66,7 +66,7 @@ pub enum GatewayError {
         /// Status we answer with (upstream 4xx kept; 5xx becomes 502; capacity 503; quota 429).
         status: u16,
         /// Stable machine code, e.g. `upstream_error`, `usage_limit_reached`.
-        code: String,
+        code: UpstreamCode,
         /// Upstream's own message when it is safe to show.
         message: String,
         /// From `Retry-After`, `resets_in_seconds` or `resets_at`.
@@ -89,6 +89,88 @@ pub enum GatewayError {
     Internal(String),
 }
 
+/// Why no token could be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthCode {
+    /// No usable token: a login is needed (`oauth_unavailable`).
+    Unavailable,
+    /// A refresh failed for a reason that may pass (`oauth_refresh_failed`).
+    RefreshFailed,
+}
+
+impl OAuthCode {
+    /// The envelope's `code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unavailable => "oauth_unavailable",
+            Self::RefreshFailed => "oauth_refresh_failed",
+        }
+    }
+}
+
+/// The codes an upstream failure is reported with: a closed set, documented in
+/// `docs/en/api-reference.md`, whatever the upstream called it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamCode {
+    /// Any other upstream failure (`upstream_error`).
+    Error,
+    /// 400 or 422 from upstream (`upstream_bad_request`).
+    BadRequest,
+    /// 401 after a refresh (`upstream_unauthorized`).
+    Unauthorized,
+    /// 403 (`upstream_forbidden`).
+    Forbidden,
+    /// 404 (`upstream_not_found`).
+    NotFound,
+    /// The conversation does not fit the model (`context_length_exceeded`).
+    ContextLengthExceeded,
+    /// The model is at capacity (`server_overloaded`).
+    ServerOverloaded,
+    /// The subscription's usage window is spent (`usage_limit_reached`).
+    UsageLimitReached,
+    /// Too many requests (`rate_limit_exceeded`, also any unnamed 429).
+    RateLimitExceeded,
+    /// No quota (`insufficient_quota`).
+    InsufficientQuota,
+    /// The plan does not include this (`usage_not_included`).
+    UsageNotIncluded,
+    /// A non-stream answer larger than the gateway folds (`answer_too_large`).
+    AnswerTooLarge,
+}
+
+impl UpstreamCode {
+    /// The quota codes, by the name the backend uses.
+    pub const QUOTA: [Self; 4] = [
+        Self::UsageLimitReached,
+        Self::RateLimitExceeded,
+        Self::InsufficientQuota,
+        Self::UsageNotIncluded,
+    ];
+
+    /// The envelope's `code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "upstream_error",
+            Self::BadRequest => "upstream_bad_request",
+            Self::Unauthorized => "upstream_unauthorized",
+            Self::Forbidden => "upstream_forbidden",
+            Self::NotFound => "upstream_not_found",
+            Self::ContextLengthExceeded => "context_length_exceeded",
+            Self::ServerOverloaded => "server_overloaded",
+            Self::UsageLimitReached => "usage_limit_reached",
+            Self::RateLimitExceeded => "rate_limit_exceeded",
+            Self::InsufficientQuota => "insufficient_quota",
+            Self::UsageNotIncluded => "usage_not_included",
+            Self::AnswerTooLarge => "answer_too_large",
+        }
+    }
+
+    /// The quota code the backend named `code`, if it is one.
+    pub fn quota(code: &str) -> Option<Self> {
+        Self::QUOTA.into_iter().find(|q| q.as_str() == code)
+    }
+}
+
 impl GatewayError {
     /// A 400 naming the field at fault.
     pub fn bad_param(param: impl Into<String>, message: impl Into<String>) -> Self {
@@ -109,7 +191,7 @@ impl GatewayError {
     /// No token can be used; the operator must log in again.
     pub fn oauth_unavailable(message: impl Into<String>) -> Self {
         Self::OAuth {
-            code: "oauth_unavailable",
+            code: OAuthCode::Unavailable,
             message: message.into(),
             retry_after: None,
         }
@@ -118,7 +200,7 @@ impl GatewayError {
     /// A refresh failed for a reason that may pass.
     pub fn oauth_refresh_failed(message: impl Into<String>, retry_after: Option<u64>) -> Self {
         Self::OAuth {
-            code: "oauth_refresh_failed",
+            code: OAuthCode::RefreshFailed,
             message: message.into(),
             retry_after,
         }
@@ -128,7 +210,7 @@ impl GatewayError {
     pub fn upstream_error(message: impl Into<String>) -> Self {
         Self::Upstream {
             status: 502,
-            code: "upstream_error".into(),
+            code: UpstreamCode::Error,
             message: message.into(),
             retry_after: None,
         }
@@ -154,7 +236,7 @@ impl GatewayError {
     }
 
     /// Stable machine-readable code of the envelope.
-    pub fn code(&self) -> &str {
+    pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest { .. } => "invalid_request",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -163,8 +245,8 @@ impl GatewayError {
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::ConfigInvalid { .. } => "config_invalid",
-            Self::OAuth { code, .. } => code,
-            Self::Upstream { code, .. } => code,
+            Self::OAuth { code, .. } => code.as_str(),
+            Self::Upstream { code, .. } => code.as_str(),
             Self::UpstreamUnavailable(_) => "upstream_unavailable",
             Self::UpstreamTimeout { .. } => "upstream_timeout",
             Self::Kv(_) => "kv_unavailable",
@@ -192,14 +274,38 @@ impl GatewayError {
 
     /// Whether this is our fault (logged at error level) rather than the client's or upstream's.
     pub fn is_internal(&self) -> bool {
-        matches!(self, Self::Internal(_) | Self::ConfigInvalid { .. })
+        match self {
+            Self::Internal(_) | Self::ConfigInvalid { .. } => true,
+            Self::BadRequest { .. }
+            | Self::PayloadTooLarge { .. }
+            | Self::HeadersTooLarge { .. }
+            | Self::Unauthorized(_)
+            | Self::NotFound(_)
+            | Self::MethodNotAllowed { .. }
+            | Self::OAuth { .. }
+            | Self::Upstream { .. }
+            | Self::UpstreamUnavailable(_)
+            | Self::UpstreamTimeout { .. }
+            | Self::Kv(_) => false,
+        }
     }
 
     /// The request field at fault, if any.
     pub fn param(&self) -> Option<&str> {
         match self {
             Self::BadRequest { param, .. } => param.as_deref(),
-            _ => None,
+            Self::PayloadTooLarge { .. }
+            | Self::HeadersTooLarge { .. }
+            | Self::Unauthorized(_)
+            | Self::NotFound(_)
+            | Self::MethodNotAllowed { .. }
+            | Self::ConfigInvalid { .. }
+            | Self::OAuth { .. }
+            | Self::Upstream { .. }
+            | Self::UpstreamUnavailable(_)
+            | Self::UpstreamTimeout { .. }
+            | Self::Kv(_)
+            | Self::Internal(_) => None,
         }
     }
 
@@ -211,7 +317,7 @@ impl GatewayError {
         match self {
             Self::BadRequest { message, .. } => without_client_text(message),
             Self::Upstream { status, code, .. } => {
-                format!("upstream failure {code} (answered {status})")
+                format!("upstream failure {} (answered {status})", code.as_str())
             }
             Self::PayloadTooLarge { .. }
             | Self::HeadersTooLarge { .. }
@@ -349,11 +455,11 @@ mod tests {
             (
                 GatewayError::Upstream {
                     status: 400,
-                    code: "invalid_request".into(),
+                    code: UpstreamCode::BadRequest,
                     message: "Invalid prompt: MARKER".into(),
                     retry_after: None,
                 },
-                "upstream failure invalid_request (answered 400)",
+                "upstream failure upstream_bad_request (answered 400)",
             ),
         ];
         for (err, want) in cases {
@@ -368,7 +474,7 @@ mod tests {
     fn quota_errors_carry_retry_after() {
         let err = GatewayError::Upstream {
             status: 429,
-            code: "usage_limit_reached".into(),
+            code: UpstreamCode::UsageLimitReached,
             message: "The usage limit has been reached".into(),
             retry_after: Some(42),
         };

@@ -11,6 +11,7 @@ pub mod codex;
 pub mod config;
 pub mod error;
 pub mod headers;
+pub mod json;
 pub mod log;
 pub mod openai;
 pub mod passthrough;

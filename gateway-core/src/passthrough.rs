@@ -143,11 +143,11 @@ impl RelayWatch {
         if self.responses {
             let next = self.last_sequence.map_or(0, |n| n + 1);
             return CutRelay::ErrorEvent(
-                crate::translate::aggregate::responses_stream_error_event(err, next),
+                crate::translate::responses::fold::responses_stream_error_event(err, next),
             );
         }
         let mut out = Vec::new();
-        crate::translate::stream::ChatFrame::Error(err.clone()).write_sse(&mut out);
+        crate::translate::chat::stream::ChatFrame::Error(err.clone()).write_sse(&mut out);
         CutRelay::ErrorEvent(out)
     }
 }

@@ -19,8 +19,10 @@ use std::path::{Path, PathBuf};
 
 use gateway_core::error::GatewayError;
 use gateway_core::sse::decode::SseDecoder;
-use gateway_core::translate::aggregate::{ChatCompletionBuilder, ResponseAccumulator};
-use gateway_core::translate::stream::{ChatFrame, ChatStream, StreamEnd, StreamOptions};
+use gateway_core::translate::chat::completion::ChatCompletionBuilder;
+use gateway_core::translate::chat::stream::{ChatFrame, ChatStream, StreamOptions};
+use gateway_core::translate::end::StreamEnd;
+use gateway_core::translate::responses::fold::ResponseAccumulator;
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
 

@@ -12,7 +12,7 @@ use super::lease::{self, Claim};
 use super::refresh::RefreshPolicy;
 use super::token::{TokenRecord, TOKEN_KEY};
 use crate::error::GatewayError;
-use crate::ports::{Clock, Kv, KvError};
+use crate::ports::{Clock, Kv};
 
 /// Write what `decide` makes of the stored record (`None`: leave it), exclusively with any
 /// refresher of the stored generation. Waits for a running refresh to finish, at most about
@@ -34,7 +34,7 @@ pub fn install_exclusively(
             return write(kv, decide(None));
         };
         let fingerprint = stored.fingerprint();
-        match lease::claim(kv, clock, &fingerprint, nonce, timing).map_err(kv_error)? {
+        match lease::claim(kv, clock, &fingerprint, nonce, timing)? {
             Claim::Won { window } => {
                 let result = match read(kv) {
                     Ok(Some(now)) if now.fingerprint() == fingerprint => {
@@ -65,7 +65,7 @@ pub fn install_exclusively(
 
 /// The stored record; an unreadable one counts as none (a login replaces it).
 fn read(kv: &dyn Kv) -> Result<Option<TokenRecord>, GatewayError> {
-    let bytes = kv.get(TOKEN_KEY).map_err(kv_error)?;
+    let bytes = kv.get(TOKEN_KEY)?;
     Ok(bytes.and_then(|b| TokenRecord::from_json(&b).ok()))
 }
 
@@ -76,12 +76,8 @@ fn write(kv: &dyn Kv, record: Option<TokenRecord>) -> Result<Option<TokenRecord>
     let bytes = record
         .to_json()
         .map_err(|e| GatewayError::Internal(e.to_string()))?;
-    kv.set(TOKEN_KEY, &bytes).map_err(kv_error)?;
+    kv.set(TOKEN_KEY, &bytes)?;
     Ok(Some(record))
-}
-
-fn kv_error(e: KvError) -> GatewayError {
-    GatewayError::Kv(e.0)
 }
 
 #[cfg(test)]

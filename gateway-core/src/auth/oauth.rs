@@ -5,13 +5,11 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::token::{FailureKind, Secret, TokenError};
+use super::jwt::decode_claims;
+use super::token::{FailureKind, Identity, Secret, TokenError, TokenRecord, RECORD_VERSION};
 
 /// OpenAI's public OAuth client id for the Codex CLI flow.
 pub const CODEX_CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
-
-/// The token endpoint of OpenAI's issuer.
-pub const TOKEN_ENDPOINT: &str = "https://auth.openai.com/oauth/token";
 
 /// Error codes that mean the refresh token is dead: only a new login helps.
 pub const TERMINAL_CODES: &[&str] = &[
@@ -49,6 +47,72 @@ pub struct TokenResponse {
     /// Granted scopes, space separated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+// Here rather than in `token.rs`, so that the record depends on nothing about the endpoint
+// and the endpoint's module alone knows both.
+impl TokenRecord {
+    /// The record for a successful `/oauth/token` answer (login or refresh) received at `now_unix`.
+    ///
+    /// Expiry comes from `expires_in`, else the access token's `exp`. Account id, email and plan
+    /// come from the id token's claims, else the access token's, else `previous`. A refresh
+    /// answer without a refresh token keeps `previous`'s.
+    ///
+    /// ```
+    /// use gateway_core::auth::oauth::TokenResponse;
+    /// use gateway_core::auth::token::TokenRecord;
+    /// let resp: TokenResponse =
+    ///     serde_json::from_str(r#"{"access_token":"at","refresh_token":"rt","expires_in":3600}"#).unwrap();
+    /// let record = TokenRecord::from_token_response(&resp, 1_000, None).unwrap();
+    /// assert_eq!(record.expires_at, Some(4_600));
+    /// assert!(!record.needs_refresh(1_000, 300));
+    /// assert!(record.needs_refresh(4_400, 300));
+    /// assert_eq!(format!("{:?}", record.access_token), "***");
+    /// ```
+    pub fn from_token_response(
+        resp: &TokenResponse,
+        now_unix: i64,
+        previous: Option<&TokenRecord>,
+    ) -> Result<TokenRecord, TokenError> {
+        if resp.access_token.is_empty() {
+            return Err(TokenError::EmptyAccessToken);
+        }
+        let refresh_token = resp
+            .refresh_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .or_else(|| previous.map(|p| &p.refresh_token).filter(|t| !t.is_empty()))
+            .cloned()
+            .ok_or(TokenError::MissingRefreshToken)?;
+        let id_token = resp
+            .id_token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .cloned()
+            .or_else(|| previous.and_then(|p| p.id_token.clone()));
+        let id_claims = resp
+            .id_token
+            .as_ref()
+            .and_then(|t| decode_claims(t.expose()).ok());
+        let access_claims = decode_claims(resp.access_token.expose()).ok();
+        let identity = Identity::gather(id_claims.as_ref(), access_claims.as_ref(), previous);
+        let expires_at = match resp.expires_in {
+            Some(secs) if secs > 0 => Some(now_unix.saturating_add(secs)),
+            _ => access_claims.as_ref().and_then(|c| c.exp),
+        };
+        Ok(TokenRecord {
+            version: RECORD_VERSION,
+            access_token: resp.access_token.clone(),
+            refresh_token,
+            id_token,
+            account_id: identity.account_id,
+            email: identity.email,
+            plan_type: identity.plan_type,
+            expires_at,
+            last_refresh: now_unix,
+            last_failure: None,
+        })
+    }
 }
 
 impl TokenResponse {

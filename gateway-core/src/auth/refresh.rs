@@ -16,7 +16,7 @@ use super::lease::{self, Claim, LeaseTiming};
 use super::oauth::{RefreshError, TokenEndpoint};
 use super::token::{FailureKind, RefreshFailure, TokenRecord, LOGIN_HINT, TOKEN_KEY};
 use crate::error::GatewayError;
-use crate::ports::{Clock, Kv, KvError};
+use crate::ports::{Clock, Kv};
 
 /// Knobs of the refresh protocol.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +162,7 @@ pub fn ready_token(
     clock: &dyn Clock,
     margin_secs: i64,
 ) -> Result<Option<TokenRecord>, GatewayError> {
-    let Some(bytes) = kv.get(TOKEN_KEY).map_err(kv_error)? else {
+    let Some(bytes) = kv.get(TOKEN_KEY)? else {
         return Ok(None);
     };
     let Ok(record) = TokenRecord::from_json(&bytes) else {
@@ -213,9 +213,7 @@ fn obtain(ctx: &Ctx<'_>, want: Want<'_>) -> Result<TokenRecord, GatewayError> {
         &fingerprint,
         ctx.nonce,
         ctx.policy.timing(),
-    )
-    .map_err(kv_error)?
-    {
+    )? {
         Claim::Won { window } => {
             let result = refresh_as_holder(ctx, &fingerprint, want);
             lease::release(ctx.kv, &fingerprint, ctx.nonce, window);
@@ -323,7 +321,7 @@ fn persist_rotated(
     loop {
         match ctx.kv.set(TOKEN_KEY, &bytes) {
             Ok(()) => return Ok(rotated),
-            Err(err) if attempts_left <= 1 => return Err(kv_error(err)),
+            Err(err) if attempts_left <= 1 => return Err(err.into()),
             Err(_) => attempts_left -= 1,
         }
         ctx.clock.sleep_ms(PERSIST_RETRY_MS);
@@ -353,7 +351,7 @@ fn record_failure(
     let bytes = stored
         .to_json()
         .map_err(|e| GatewayError::Internal(e.to_string()))?;
-    ctx.kv.set(TOKEN_KEY, &bytes).map_err(kv_error)?;
+    ctx.kv.set(TOKEN_KEY, &bytes)?;
     match failure.kind {
         FailureKind::Terminal => Err(terminal_error(&failure.code)),
         FailureKind::Transient if usable(&stored, now, want) => Ok(stored),
@@ -411,10 +409,7 @@ fn settle(
 
 /// The stored record; absent or unreadable records need a login.
 fn load(kv: &dyn Kv) -> Result<TokenRecord, GatewayError> {
-    let bytes = kv
-        .get(TOKEN_KEY)
-        .map_err(kv_error)?
-        .ok_or_else(no_token_error)?;
+    let bytes = kv.get(TOKEN_KEY)?.ok_or_else(no_token_error)?;
     TokenRecord::from_json(&bytes).map_err(|err| {
         GatewayError::oauth_unavailable(format!(
             "the stored OAuth token record is unreadable ({err}); {LOGIN_HINT}"
@@ -453,10 +448,6 @@ fn in_progress_error() -> GatewayError {
 
 fn retry_secs(secs: i64) -> u64 {
     u64::try_from(secs.max(1)).unwrap_or(1)
-}
-
-fn kv_error(err: KvError) -> GatewayError {
-    GatewayError::Kv(err.0)
 }
 
 /// The issuer's message with any of our tokens blanked out (a second line of defence).

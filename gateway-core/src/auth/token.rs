@@ -7,8 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::jwt::{decode_claims, Claims};
-use super::oauth::TokenResponse;
+use super::jwt::Claims;
 
 /// Key of the token record in the `default` key-value store.
 pub const TOKEN_KEY: &str = "codex-gateway/token";
@@ -183,14 +182,14 @@ pub struct TokenRecord {
 }
 
 /// Claims gathered from the id token, then the access token, then the previous record.
-struct Identity {
-    account_id: Option<String>,
-    email: Option<String>,
-    plan_type: Option<String>,
+pub(super) struct Identity {
+    pub(super) account_id: Option<String>,
+    pub(super) email: Option<String>,
+    pub(super) plan_type: Option<String>,
 }
 
 impl Identity {
-    fn gather(
+    pub(super) fn gather(
         id: Option<&Claims>,
         access: Option<&Claims>,
         previous: Option<&TokenRecord>,
@@ -210,68 +209,6 @@ impl Identity {
 }
 
 impl TokenRecord {
-    /// The record for a successful `/oauth/token` answer (login or refresh) received at `now_unix`.
-    ///
-    /// Expiry comes from `expires_in`, else the access token's `exp`. Account id, email and plan
-    /// come from the id token's claims, else the access token's, else `previous`. A refresh
-    /// answer without a refresh token keeps `previous`'s.
-    ///
-    /// ```
-    /// use gateway_core::auth::oauth::TokenResponse;
-    /// use gateway_core::auth::token::TokenRecord;
-    /// let resp: TokenResponse =
-    ///     serde_json::from_str(r#"{"access_token":"at","refresh_token":"rt","expires_in":3600}"#).unwrap();
-    /// let record = TokenRecord::from_token_response(&resp, 1_000, None).unwrap();
-    /// assert_eq!(record.expires_at, Some(4_600));
-    /// assert!(!record.needs_refresh(1_000, 300));
-    /// assert!(record.needs_refresh(4_400, 300));
-    /// assert_eq!(format!("{:?}", record.access_token), "***");
-    /// ```
-    pub fn from_token_response(
-        resp: &TokenResponse,
-        now_unix: i64,
-        previous: Option<&TokenRecord>,
-    ) -> Result<TokenRecord, TokenError> {
-        if resp.access_token.is_empty() {
-            return Err(TokenError::EmptyAccessToken);
-        }
-        let refresh_token = resp
-            .refresh_token
-            .as_ref()
-            .filter(|t| !t.is_empty())
-            .or_else(|| previous.map(|p| &p.refresh_token).filter(|t| !t.is_empty()))
-            .cloned()
-            .ok_or(TokenError::MissingRefreshToken)?;
-        let id_token = resp
-            .id_token
-            .as_ref()
-            .filter(|t| !t.is_empty())
-            .cloned()
-            .or_else(|| previous.and_then(|p| p.id_token.clone()));
-        let id_claims = resp
-            .id_token
-            .as_ref()
-            .and_then(|t| decode_claims(t.expose()).ok());
-        let access_claims = decode_claims(resp.access_token.expose()).ok();
-        let identity = Identity::gather(id_claims.as_ref(), access_claims.as_ref(), previous);
-        let expires_at = match resp.expires_in {
-            Some(secs) if secs > 0 => Some(now_unix.saturating_add(secs)),
-            _ => access_claims.as_ref().and_then(|c| c.exp),
-        };
-        Ok(TokenRecord {
-            version: RECORD_VERSION,
-            access_token: resp.access_token.clone(),
-            refresh_token,
-            id_token,
-            account_id: identity.account_id,
-            email: identity.email,
-            plan_type: identity.plan_type,
-            expires_at,
-            last_refresh: now_unix,
-            last_failure: None,
-        })
-    }
-
     /// Whether the token should be refreshed now: it expires within `margin_secs`, or, with no
     /// known expiry, it was obtained more than [`STALE_AFTER_SECS`] ago.
     pub fn needs_refresh(&self, now: i64, margin_secs: i64) -> bool {

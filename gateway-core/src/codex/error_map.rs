@@ -7,17 +7,11 @@
 use serde::Deserialize;
 
 use crate::codex::response::UpstreamError;
-use crate::error::GatewayError;
+use crate::error::{GatewayError, UpstreamCode};
 
 /// The most upstream text an error message carries.
 pub const MAX_MESSAGE_CHARS: usize = 500;
 
-const QUOTA_CODES: [&str; 4] = [
-    "usage_limit_reached",
-    "rate_limit_exceeded",
-    "insufficient_quota",
-    "usage_not_included",
-];
 const OVERLOAD_CODES: [&str; 3] = [
     "server_is_overloaded",
     "service_unavailable_error",
@@ -35,7 +29,7 @@ pub fn map_stream_error(err: &UpstreamError, now_unix: Option<i64>) -> GatewayEr
         } else {
             message
         };
-        upstream(502, "upstream_error", message, None)
+        upstream(502, UpstreamCode::Error, message, None)
     })
 }
 
@@ -58,18 +52,13 @@ pub fn map_upstream_status(
         return mapped;
     }
     match status {
-        401 => upstream(401, "upstream_unauthorized", message, None),
-        403 => upstream(403, "upstream_forbidden", message, None),
-        404 => upstream(404, "upstream_not_found", message, None),
-        429 => {
-            let code = Some(err.code())
-                .filter(|c| !c.is_empty())
-                .unwrap_or("rate_limit_exceeded");
-            upstream(429, code, message, header_delay)
-        }
-        400 | 422 => upstream(status, "upstream_bad_request", message, None),
-        402..=499 => upstream(status, "upstream_error", message, None),
-        _ => upstream(502, "upstream_error", message, None),
+        401 => upstream(401, UpstreamCode::Unauthorized, message, None),
+        403 => upstream(403, UpstreamCode::Forbidden, message, None),
+        404 => upstream(404, UpstreamCode::NotFound, message, None),
+        429 => upstream(429, UpstreamCode::RateLimitExceeded, message, header_delay),
+        400 | 422 => upstream(status, UpstreamCode::BadRequest, message, None),
+        402..=499 => upstream(status, UpstreamCode::Error, message, None),
+        _ => upstream(502, UpstreamCode::Error, message, None),
     }
 }
 
@@ -81,7 +70,7 @@ fn classify(
     header_delay: Option<u64>,
 ) -> Option<GatewayError> {
     let code = err.code();
-    if QUOTA_CODES.contains(&code) {
+    if let Some(quota) = UpstreamCode::quota(code) {
         let delay = reset_delay(err, now_unix)
             .or(header_delay)
             .or_else(|| try_again_in(message));
@@ -90,7 +79,7 @@ fn classify(
         } else {
             message.to_owned()
         };
-        return Some(upstream(429, code, message, delay));
+        return Some(upstream(429, quota, message, delay));
     }
     if OVERLOAD_CODES.contains(&code) || mentions_capacity(message) {
         let message = if message.is_empty() {
@@ -98,12 +87,17 @@ fn classify(
         } else {
             message.to_owned()
         };
-        return Some(upstream(503, "server_overloaded", message, header_delay));
+        return Some(upstream(
+            503,
+            UpstreamCode::ServerOverloaded,
+            message,
+            header_delay,
+        ));
     }
     if code == "context_length_exceeded" {
         return Some(upstream(
             400,
-            "context_length_exceeded",
+            UpstreamCode::ContextLengthExceeded,
             message.to_owned(),
             None,
         ));
@@ -111,10 +105,15 @@ fn classify(
     None
 }
 
-fn upstream(status: u16, code: &str, message: String, retry_after: Option<u64>) -> GatewayError {
+fn upstream(
+    status: u16,
+    code: UpstreamCode,
+    message: String,
+    retry_after: Option<u64>,
+) -> GatewayError {
     GatewayError::Upstream {
         status,
-        code: code.to_owned(),
+        code,
         message,
         retry_after,
     }

@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::GatewayError;
+use crate::json::{is_object, not_an_object};
 
 /// `POST /v1/chat/completions` body.
 #[derive(Debug, Deserialize)]
@@ -397,24 +398,6 @@ fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> GatewayErro
             GatewayError::bad_param(path, message)
         }
     }
-}
-
-/// The 400 for a body that does not start with `{`: empty, not JSON, or JSON of another type.
-pub(crate) fn not_an_object(body: &[u8]) -> GatewayError {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return GatewayError::bad_request("request body is empty; expected a JSON object");
-    }
-    match serde_json::from_slice::<de::IgnoredAny>(body) {
-        Ok(_) => GatewayError::bad_request("request body must be a JSON object"),
-        Err(e) => GatewayError::bad_request(format!("invalid JSON: {e}")),
-    }
-}
-
-/// Whether the first non-blank byte opens an object.
-pub(crate) fn is_object(body: &[u8]) -> bool {
-    body.iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{')
 }
 
 /// The error text without serde_json's ` at line L column C` suffix (paths say where instead).

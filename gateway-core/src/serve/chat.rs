@@ -12,15 +12,15 @@ use crate::error::GatewayError;
 use crate::log::LogLevel;
 use crate::request_id::uuid_v4;
 use crate::sse::decode::SseEvent;
-use crate::translate::aggregate::ChatCompletionBuilder;
-use crate::translate::request::chat_to_responses;
-use crate::translate::stream::{ChatFrame, ChatStream, StreamOptions};
+use crate::translate::chat::completion::ChatCompletionBuilder;
+use crate::translate::chat::request::chat_to_responses;
+use crate::translate::chat::stream::{ChatFrame, ChatStream, StreamOptions};
 
 /// Serve one chat completion from its checked JSON `body`.
 pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
     let reasoning = ctx.settings.reasoning_output()?;
     let mut translated = chat_to_responses(body)?;
-    super::report_ignored(out, &translated.ignored);
+    out.report_ignored(&translated.ignored);
     let request = CodexCall {
         method: Method::Post,
         url: ctx.settings.codex_responses_url()?,
@@ -76,7 +76,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
     // Before any output the failure becomes the answer's status (logged as a request error).
     if sink.out.started() {
         if let Some(err) = sink.chat.end().and_then(failure_of) {
-            super::log_stream_failure(ctx, &err);
+            ctx.log.stream_failed(&err);
         }
     }
     sink.take(&frames, true);

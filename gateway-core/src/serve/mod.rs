@@ -36,9 +36,6 @@ use crate::error::GatewayError;
 use crate::log::{Field, LogFormat, LogLevel};
 use crate::router::{route, Route};
 
-/// Header naming the client parameters that had no effect upstream.
-pub const IGNORED_PARAMS_HEADER: &str = "x-codex-gateway-ignored-params";
-
 /// A request as the host received it.
 pub struct Incoming<B> {
     /// `GET`, `POST`, …
@@ -170,19 +167,4 @@ pub fn access_fields<'a>(
         fields.push(("upstream_ms", int(meta.ms)));
     }
     fields
-}
-
-/// Report client parameters that had no effect, on every answer to this request.
-fn report_ignored<R: Reply>(out: &mut Responder<R>, ignored: &[String]) {
-    if !ignored.is_empty() {
-        out.extra
-            .push((IGNORED_PARAMS_HEADER.into(), ignored.join(", ")));
-    }
-}
-
-/// A stream that failed after it started is answered with an error event, not an error
-/// status, so the request log line alone would show a 200: say what happened.
-fn log_stream_failure<H: Host>(ctx: &Ctx<'_, H>, err: &GatewayError) {
-    ctx.log
-        .emit(LogLevel::Warn, "gateway.stream.failed", &err.log_fields());
 }

@@ -110,7 +110,7 @@ fn relay<H: Host, R: Reply>(
             }
             Ok(None) => break,
             Err(err) => {
-                super::log_stream_failure(ctx, &err);
+                ctx.log.stream_failed(&err);
                 match watch.cut(&err) {
                     CutRelay::Abort => writer.abort(),
                     CutRelay::ErrorEvent(event) => writer.finish_with(&event),

@@ -2,8 +2,8 @@
 
 use crate::error::GatewayError;
 use crate::sse::decode::{SseDecoder, SseEvent};
+use crate::translate::end::StreamEnd;
 use crate::translate::fold_limit::FoldBudget;
-use crate::translate::stream::StreamEnd;
 
 use super::host::{ClientGone, UpstreamBody};
 

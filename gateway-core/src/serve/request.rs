@@ -107,6 +107,12 @@ impl<'a> Logger<'a> {
         self.out.write_line(&line);
     }
 
+    /// A stream that failed after it started is answered with an error event, not an error
+    /// status, so the request log line alone would show a 200: say what happened.
+    pub fn stream_failed(&self, err: &GatewayError) {
+        self.emit(LogLevel::Warn, "gateway.stream.failed", &err.log_fields());
+    }
+
     /// A line about `err`, at error level when it is the gateway's own fault.
     pub fn error(&self, event: &str, err: &GatewayError) {
         let level = if err.is_internal() {

@@ -8,6 +8,9 @@
 use super::host::Reply;
 use crate::error::GatewayError;
 
+/// Header naming the client parameters that had no effect upstream.
+pub const IGNORED_PARAMS_HEADER: &str = "x-codex-gateway-ignored-params";
+
 /// A header list as the routes build it.
 pub type Headers = Vec<(String, String)>;
 
@@ -30,6 +33,14 @@ impl<R: Reply> Responder<R> {
             request_id,
             status: 0,
             extra: Vec::new(),
+        }
+    }
+
+    /// Report client parameters that had no effect, on every answer to this request.
+    pub fn report_ignored(&mut self, ignored: &[String]) {
+        if !ignored.is_empty() {
+            self.extra
+                .push((IGNORED_PARAMS_HEADER.into(), ignored.join(", ")));
         }
     }
 

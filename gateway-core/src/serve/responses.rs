@@ -11,17 +11,17 @@ use super::stream_out::StreamOut;
 use super::upstream::{Failed, Handled};
 use crate::log::LogLevel;
 use crate::sse::decode::SseEvent;
-use crate::translate::aggregate::{
+use crate::translate::responses::fold::{
     observe_terminal, responses_stream_error_event, sequence_number, ResponseAccumulator,
 };
-use crate::translate::responses_names::restore_event_names;
-use crate::translate::responses_request::normalize_responses;
+use crate::translate::responses::names::restore_event_names;
+use crate::translate::responses::request::normalize_responses;
 use crate::translate::tool_names::ToolNames;
 
 /// Serve one Responses call from its checked JSON `body`.
 pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
     let normalized = normalize_responses(body)?;
-    super::report_ignored(out, &normalized.ignored);
+    out.report_ignored(&normalized.ignored);
     let request = CodexCall {
         method: Method::Post,
         url: ctx.settings.codex_responses_url()?,
@@ -65,7 +65,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         return Ok(Some(meta));
     }
     if let Some(err) = end.unfinished().as_ref().and_then(failure_of) {
-        super::log_stream_failure(ctx, &err);
+        ctx.log.stream_failed(&err);
         let next = sequence_number(&relay.last).map_or(relay.count, |n| n + 1);
         relay
             .held

@@ -44,7 +44,7 @@ impl FoldBudget {
         }
         Err(GatewayError::Upstream {
             status: 502,
-            code: "answer_too_large".into(),
+            code: crate::error::UpstreamCode::AnswerTooLarge,
             message: format!(
                 "the answer exceeds {} MiB, more than the gateway folds into one JSON response; \
                  request it with \"stream\": true, which has no such limit",

@@ -1,10 +1,11 @@
-//! Chat Completions ⇄ Responses translation and Responses pass-through normalisation.
-pub mod aggregate;
+//! Translation between the client's API and the Codex backend, one folder per pipeline:
+//! `chat/` turns Chat Completions into a Responses call and its stream back into chunks;
+//! `responses/` normalises a `/v1/responses` body and observes its pass-through stream. What
+//! both use sits here: how a stream ended, the ignored-parameter report, tool-name shortening
+//! and the fold budget.
+pub mod chat;
+pub mod end;
 pub mod fold_limit;
-mod messages;
-pub mod request;
-pub mod responses_names;
-pub mod responses_request;
-pub mod stream;
-pub mod tool_calls;
+pub mod ignored;
+pub mod responses;
 pub mod tool_names;

@@ -1,3 +1,4 @@
+use crate::ports::KvError;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

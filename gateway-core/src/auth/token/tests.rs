@@ -1,4 +1,5 @@
 use super::*;
+use crate::auth::oauth::TokenResponse;
 use crate::auth::testkit::{make_jwt, record};
 use pretty_assertions::assert_eq;
 use serde_json::json;

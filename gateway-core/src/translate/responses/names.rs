@@ -10,10 +10,10 @@ use std::ops::Range;
 
 use serde_json::value::RawValue;
 
-use crate::codex::request::{raw_json, raw_string, RawObject};
+use crate::json::{raw_json, raw_string, RawObject};
 use crate::sse::decode::SseEvent;
 
-use super::tool_names::{forwarded_name, ToolNames, MAX_TOOL_NAME};
+use crate::translate::tool_names::{forwarded_name, ToolNames, MAX_TOOL_NAME};
 
 /// Shortens long function names in `function` tools, a function `tool_choice` (also inside
 /// `allowed_tools`) and `function_call` input items; returns the plan (empty, and nothing

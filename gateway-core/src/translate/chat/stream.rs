@@ -7,9 +7,11 @@
 //! or cut stream ends with an error frame, never with a made-up `finish_reason: "stop"`.
 //! No host calls, no clock: "now" for quota resets is `StreamOptions::created`.
 
+use super::tool_calls::{ItemPhase, ToolCalls};
 use crate::codex::error_map::map_stream_error;
 use crate::codex::event::{Delta, ResponseEvent, TextDone};
 use crate::codex::response::{ItemKind, OutputItem, ResponseObject, Usage};
+use crate::config::ReasoningOutput;
 use crate::error::GatewayError;
 use crate::openai::chat_response::{
     CompletionTokensDetails, CompletionUsage, FinishReason, PromptTokensDetails,
@@ -17,29 +19,8 @@ use crate::openai::chat_response::{
 use crate::openai::chunk::{ChatCompletionChunk, ChunkChoice, ChunkDelta, ToolCallDelta};
 use crate::sse::decode::SseEvent;
 use crate::sse::encode::{write_data, write_done};
-use crate::translate::tool_calls::{ItemPhase, ToolCalls};
+use crate::translate::end::{incomplete_reason, StreamEnd};
 use crate::translate::tool_names::ToolNames;
-
-/// How an upstream stream ended. The host reports the endings it observes itself
-/// (EOF, transport errors, idle timeouts, the client leaving) through [`ChatStream::finish`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StreamEnd {
-    /// `response.completed`.
-    Completed,
-    /// `response.incomplete`, with upstream's reason (`max_output_tokens`, `content_filter`, …).
-    Incomplete {
-        /// `incomplete_details.reason`.
-        reason: String,
-    },
-    /// `response.failed` or an `error` event, already mapped.
-    Failed(GatewayError),
-    /// The upstream body ended without a terminal event.
-    UpstreamEof,
-    /// Reading upstream failed: idle timeout, transport error, truncated or malformed stream.
-    UpstreamError(GatewayError),
-    /// The client went away; nothing more is written.
-    ClientGone,
-}
 
 /// What every chunk of one stream shares, and whether a usage chunk is wanted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,34 +33,6 @@ pub struct StreamOptions {
     pub model: String,
     /// `stream_options.include_usage`: send a `choices: []` chunk with usage before `[DONE]`.
     pub include_usage: bool,
-}
-
-/// How the model's reasoning reaches chat clients (the `reasoning_output` setting).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReasoningOutput {
-    /// In `delta.reasoning_content` / `message.reasoning_content`, beside the answer.
-    #[default]
-    Field,
-    /// Inside the content, as one `<think>…</think>` block before the answer, for clients
-    /// that only render `content` and fold think tags themselves. Reasoning that arrives after
-    /// the answer text began is left out.
-    ThinkTags,
-    /// Not sent (still counted in `usage.completion_tokens_details.reasoning_tokens`).
-    Hidden,
-}
-
-impl ReasoningOutput {
-    /// The accepted spellings (any case).
-    pub const VALUES: &'static [(&'static str, Self)] = &[
-        ("reasoning_content", Self::Field),
-        ("think_tags", Self::ThinkTags),
-        ("none", Self::Hidden),
-    ];
-
-    /// Parse one of [`Self::VALUES`].
-    pub fn parse(raw: &str) -> Option<Self> {
-        crate::spelling::lookup(Self::VALUES, raw)
-    }
 }
 
 /// Opens the reasoning in [`ReasoningOutput::ThinkTags`].
@@ -124,7 +77,8 @@ fn write_error(out: &mut Vec<u8>, err: &GatewayError) {
 ///
 /// ```
 /// use gateway_core::sse::decode::SseDecoder;
-/// use gateway_core::translate::stream::{ChatFrame, ChatStream, StreamEnd, StreamOptions};
+/// use gateway_core::translate::chat::stream::{ChatFrame, ChatStream, StreamOptions};
+/// use gateway_core::translate::end::StreamEnd;
 ///
 /// let upstream = concat!(
 ///     "event: response.output_text.delta\n",
@@ -196,7 +150,7 @@ impl ChatStream {
     }
 
     /// The same stream, giving tool calls back the client's names for shortened ones
-    /// ([`crate::translate::request::Translated::tool_names`]).
+    /// ([`crate::translate::chat::request::Translated::tool_names`]).
     pub fn restoring(mut self, tool_names: ToolNames) -> Self {
         self.tool_names = tool_names;
         self
@@ -467,15 +421,6 @@ impl ChatStream {
             usage: None,
         }
     }
-}
-
-/// `incomplete_details.reason`, or `unknown`.
-pub fn incomplete_reason(response: &ResponseObject) -> String {
-    response
-        .incomplete_details
-        .as_ref()
-        .and_then(|d| d.reason.clone())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Responses usage → Chat Completions usage.

@@ -32,7 +32,7 @@ use crate::openai::chat_request::{
     ChatMessage, ContentPart as ChatPart, FunctionCall, MessageContent, Role, ToolCall,
 };
 
-use super::request::Ignored;
+use crate::translate::ignored::Ignored;
 
 /// What the messages become upstream.
 #[derive(Debug)]

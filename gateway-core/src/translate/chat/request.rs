@@ -47,7 +47,8 @@ use crate::openai::chat_request::{
 };
 
 use super::messages::{convert_messages, non_blank};
-use super::tool_names::{shorten_request_names, ToolNames};
+use crate::translate::ignored::Ignored;
+use crate::translate::tool_names::{shorten_request_names, ToolNames};
 
 /// A translated chat request, ready to send.
 #[derive(Debug)]
@@ -114,30 +115,12 @@ pub fn extra_policy(name: &str) -> ExtraPolicy {
         .map_or(ExtraPolicy::Ignore, |(_, policy)| *policy)
 }
 
-/// Names of ignored parameters, deduplicated, in the order first seen.
-#[derive(Debug, Default)]
-pub(crate) struct Ignored(Vec<String>);
-
-impl Ignored {
-    /// Record a name once.
-    pub(crate) fn add(&mut self, name: &str) {
-        if !self.0.iter().any(|n| n == name) {
-            self.0.push(name.to_owned());
-        }
-    }
-
-    /// The names.
-    pub(crate) fn into_vec(self) -> Vec<String> {
-        self.0
-    }
-}
-
 /// Translate a Chat Completions body into the Codex backend's Responses body.
 ///
 /// Every malformed input is a 400 `invalid_request` whose `param` names the field at fault.
 ///
 /// ```
-/// use gateway_core::translate::request::chat_to_responses;
+/// use gateway_core::translate::chat::request::chat_to_responses;
 ///
 /// let body = br#"{"model":"gpt-5","temperature":0.2,"stream":true,
 ///   "messages":[{"role":"system","content":"Be terse."},{"role":"user","content":"Hi"}]}"#;
@@ -482,5 +465,4 @@ fn cache_key(key: Option<String>, user: Option<String>, ignored: &mut Ignored) -
 }
 
 #[cfg(test)]
-#[path = "request_tests.rs"]
 mod tests;

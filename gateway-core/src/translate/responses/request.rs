@@ -29,14 +29,14 @@
 
 use serde_json::value::RawValue;
 
-use crate::codex::request::{
-    raw_json, raw_string, RawObject, DEFAULT_INSTRUCTIONS, INCLUDE_ENCRYPTED_REASONING,
-};
+use crate::codex::request::{DEFAULT_INSTRUCTIONS, INCLUDE_ENCRYPTED_REASONING};
 use crate::error::GatewayError;
-use crate::openai::chat_request::{is_object, not_an_object};
+use crate::json::{is_object, not_an_object};
+use crate::json::{raw_json, raw_string, RawObject};
 
-use super::responses_names::shorten_raw_names;
-use super::tool_names::ToolNames;
+use super::names::shorten_raw_names;
+use crate::translate::ignored::Ignored;
+use crate::translate::tool_names::ToolNames;
 
 /// A normalised `/v1/responses` body.
 #[derive(Debug)]
@@ -83,7 +83,7 @@ const PRIORITY_TIER: &str = "\"priority\"";
 /// Normalise a `/v1/responses` body for the Codex backend.
 ///
 /// ```
-/// use gateway_core::translate::responses_request::normalize_responses;
+/// use gateway_core::translate::responses::request::normalize_responses;
 ///
 /// let body = br#"{"model":"gpt-5","instructions":"Hi","input":"x","store":false,"stream":true}"#;
 /// let n = normalize_responses(body).unwrap();
@@ -112,7 +112,7 @@ pub fn normalize_responses(body: &[u8]) -> Result<Normalized, GatewayError> {
         },
         stream,
         model,
-        ignored: edits.ignored,
+        ignored: edits.ignored.into_vec(),
         session_id,
         changed,
         tool_names,
@@ -122,15 +122,7 @@ pub fn normalize_responses(body: &[u8]) -> Result<Normalized, GatewayError> {
 #[derive(Default)]
 struct Edits {
     changed: bool,
-    ignored: Vec<String>,
-}
-
-impl Edits {
-    fn report(&mut self, name: &str) {
-        if !self.ignored.iter().any(|n| n == name) {
-            self.ignored.push(name.to_owned());
-        }
-    }
+    ignored: Ignored,
 }
 
 fn parse_object(body: &[u8]) -> Result<RawObject, GatewayError> {
@@ -181,7 +173,7 @@ fn force_store(object: &mut RawObject, edits: &mut Edits) {
         .get("store")
         .is_some_and(|v| v.get() != "null" && v.get() != "false")
     {
-        edits.report("store");
+        edits.ignored.add("store");
     }
     object.set("store", raw_json("false".to_owned()));
     edits.changed = true;
@@ -202,7 +194,7 @@ fn strip_rejected(object: &mut RawObject, edits: &mut Edits) {
         if let Some(value) = object.remove(name) {
             edits.changed = true;
             if value.get() != "null" {
-                edits.report(name);
+                edits.ignored.add(name);
             }
         }
     }
@@ -211,7 +203,7 @@ fn strip_rejected(object: &mut RawObject, edits: &mut Edits) {
             .remove("service_tier")
             .is_some_and(|v| v.get() != "null")
         {
-            edits.report("service_tier");
+            edits.ignored.add("service_tier");
         }
         edits.changed = true;
     }
@@ -253,7 +245,7 @@ fn clean_input(object: &mut RawObject, edits: &mut Edits) {
             continue;
         };
         if is_reference(&fields) {
-            edits.report("input[].item_reference");
+            edits.ignored.add("input[].item_reference");
             changed = true;
         } else if fields.remove("id").is_some() {
             kept.push(raw_json(fields.to_json()));
@@ -278,5 +270,4 @@ fn is_reference(item: &RawObject) -> bool {
 }
 
 #[cfg(test)]
-#[path = "responses_request_tests.rs"]
 mod tests;

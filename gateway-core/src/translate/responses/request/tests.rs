@@ -330,7 +330,7 @@ fn names_within_the_limit_leave_the_body_untouched() {
 #[test]
 fn relayed_events_get_the_client_names_back() {
     use crate::sse::decode::SseEvent;
-    use crate::translate::responses_names::restore_event_names;
+    use crate::translate::responses::names::restore_event_names;
     use crate::translate::tool_names::ToolNames;
 
     let long = format!("mcp__{}__create_issue", "server".repeat(12));
