@@ -1,6 +1,5 @@
 //! Spin as the core's [`Host`]: the only code that touches the runtime.
 
-pub mod clock;
 pub mod downstream;
 mod fields;
 pub mod kv;
@@ -11,8 +10,9 @@ use std::io::Write;
 
 use gateway_core::config::LookupError;
 use gateway_core::error::GatewayError;
-use gateway_core::ports::KvError;
+use gateway_core::ports::{Clock, KvError};
 use gateway_core::serve::host::{Host, LineOut, Outgoing, Received};
+use wasi::clocks::{monotonic_clock, wall_clock};
 
 /// The Spin runtime serving this request.
 pub struct Spin;
@@ -22,6 +22,20 @@ impl LineOut for Spin {
         // Spin captures stdout into the log. One write per line: stdout is line-buffered, so
         // the newline hands it to the host, and an explicit flush would be another host call.
         let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
+}
+
+impl Clock for Spin {
+    fn now_ms(&self) -> i64 {
+        let now = wall_clock::now();
+        i64::try_from(now.seconds)
+            .unwrap_or(i64::MAX / 1000)
+            .saturating_mul(1000)
+            .saturating_add(i64::from(now.nanoseconds / 1_000_000))
+    }
+
+    fn sleep_ms(&self, ms: u64) {
+        monotonic_clock::subscribe_duration(ms.saturating_mul(1_000_000)).block();
     }
 }
 
@@ -38,11 +52,16 @@ impl Host for Spin {
     }
 
     fn monotonic_ns(&self) -> u64 {
-        wasi::clocks::monotonic_clock::now()
+        monotonic_clock::now()
     }
 
     fn random_16(&self) -> [u8; 16] {
-        clock::random_16()
+        let mut out = [0u8; 16];
+        let random = wasi::random::random::get_random_bytes(16);
+        for (dst, src) in out.iter_mut().zip(random) {
+            *dst = src;
+        }
+        out
     }
 
     fn random_u64(&self) -> u64 {
