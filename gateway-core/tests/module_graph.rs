@@ -3,6 +3,9 @@
 //! with only what it imports. Test code is left out: a test module imports its parent by nature.
 #![allow(
     clippy::panic,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
     reason = "test helper: a panic is a failed test (clippy only exempts #[test] fns here)"
 )]
 
