@@ -9,5 +9,5 @@ pub mod mem_kv;
 pub mod oauth;
 pub mod refresh;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 pub mod token;

@@ -12,6 +12,8 @@
 pub mod admin;
 pub mod chat;
 pub mod codex_call;
+#[cfg(test)]
+mod flow_tests;
 pub mod health;
 pub mod host;
 pub mod models;

@@ -1,0 +1,206 @@
+//! The whole request flow through [`serve`], on an in-memory host: what the component used to
+//! decide and only the e2e suite could reach.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use super::host::{Host, LineOut, Outgoing, Received};
+use super::testkit::{body, RecordingReply, ScriptedBody, Sent};
+use super::{serve, Incoming};
+use crate::auth::mem_kv::MemKv;
+use crate::auth::testkit::{record, store, stored};
+use crate::config::LookupError;
+use crate::error::GatewayError;
+use crate::ports::{Clock, Kv, KvError};
+use crate::serve::testkit::ChunkedRequest;
+
+const KEY: &str = "sk-flow";
+const NOW: i64 = 1_700_000_000;
+
+/// The host's store handle: one shared store behind every `kv()`.
+struct SharedKv(Arc<MemKv>);
+
+impl Kv for SharedKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.0.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.0.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.0.delete(key)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        self.0.increment(key, delta)
+    }
+}
+
+/// A scripted upstream answer: status and the body's reads.
+type Answer = (u16, Vec<&'static [u8]>);
+/// A call as the upstream saw it: URL and headers.
+type Call = (String, Vec<(String, String)>);
+
+/// Upstream answers in order of the calls, and what each call carried.
+#[derive(Default)]
+struct FakeHost {
+    kv: Arc<MemKv>,
+    vars: HashMap<&'static str, &'static str>,
+    answers: RefCell<VecDeque<Answer>>,
+    calls: RefCell<Vec<Call>>,
+    lines: RefCell<Vec<String>>,
+}
+
+impl FakeHost {
+    fn new(answers: Vec<Answer>) -> Self {
+        let host = Self {
+            vars: HashMap::from([("downstream_api_key", KEY)]),
+            answers: RefCell::new(answers.into()),
+            ..Self::default()
+        };
+        store(&*host.kv, &record(Some(NOW + 3600), NOW));
+        host
+    }
+
+    fn urls(&self) -> Vec<String> {
+        self.calls.borrow().iter().map(|(u, _)| u.clone()).collect()
+    }
+
+    fn chat(&self, stream: bool) -> Sent {
+        let body = format!(
+            r#"{{"model":"gpt-5.4","stream":{stream},"messages":[{{"role":"user","content":"hi"}}]}}"#
+        );
+        let sent = RefCell::new(Sent::default());
+        let request = Incoming {
+            method: "POST".into(),
+            path: "/v1/chat/completions".into(),
+            headers: vec![("authorization".into(), format!("Bearer {KEY}").into_bytes())],
+            body: ChunkedRequest::new(&[body.as_bytes()]),
+        };
+        serve(self, request, RecordingReply(&sent));
+        sent.into_inner()
+    }
+}
+
+impl Clock for FakeHost {
+    fn now_ms(&self) -> i64 {
+        NOW * 1000
+    }
+    fn sleep_ms(&self, _ms: u64) {}
+}
+
+impl LineOut for FakeHost {
+    fn write_line(&self, line: &str) {
+        self.lines.borrow_mut().push(line.to_owned());
+    }
+}
+
+impl Host for FakeHost {
+    type Kv = SharedKv;
+    type Body = ScriptedBody;
+    fn kv(&self) -> Result<SharedKv, KvError> {
+        Ok(SharedKv(Arc::clone(&self.kv)))
+    }
+    fn send(&self, req: &Outgoing<'_>) -> Result<Received<ScriptedBody>, GatewayError> {
+        let headers = req
+            .headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), v.clone()));
+        self.calls
+            .borrow_mut()
+            .push((req.url.to_owned(), headers.collect()));
+        let (status, chunks) = self
+            .answers
+            .borrow_mut()
+            .pop_front()
+            .ok_or_else(|| GatewayError::UpstreamUnavailable("no scripted answer".into()))?;
+        Ok(Received {
+            status,
+            headers: vec![("x-codex-primary-used-percent".into(), b"12".to_vec())],
+            body: body(&chunks),
+        })
+    }
+    fn monotonic_ns(&self) -> u64 {
+        0
+    }
+    fn random_16(&self) -> [u8; 16] {
+        [7; 16]
+    }
+    fn random_u64(&self) -> u64 {
+        42
+    }
+    fn read_file(&self, _path: &str) -> Option<Vec<u8>> {
+        None
+    }
+    fn variable(&self, name: &str) -> Result<Option<String>, LookupError> {
+        Ok(self.vars.get(name).map(|v| (*v).to_owned()))
+    }
+}
+
+const ANSWER: &[&[u8]] = &[
+    b"event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Hel\"}\n\n",
+    b"event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"lo\"}\n\n",
+    b"event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"status\":\"completed\",\"usage\":{\"input_tokens\":3,\"output_tokens\":2,\"total_tokens\":5}}}\n\n",
+];
+
+const TOKEN_ANSWER: &[u8] = br#"{"access_token":"at-1","refresh_token":"rt-1","expires_in":3600}"#;
+
+#[test]
+fn a_complete_chat_answer_is_one_sized_write_with_the_relayed_headers() {
+    let host = FakeHost::new(vec![(200, ANSWER.to_vec())]);
+    let sent = host.chat(false);
+    let (status, _) = sent.head.clone().unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(sent.writes.len(), 1);
+    let json: serde_json::Value = serde_json::from_slice(&sent.writes[0]).unwrap();
+    assert_eq!(json["choices"][0]["message"]["content"], "Hello");
+    assert_eq!(
+        sent.header("content-length"),
+        Some(sent.writes[0].len().to_string().as_str())
+    );
+    assert_eq!(sent.header("x-codex-primary-used-percent"), Some("12"));
+    let calls = host.calls.borrow();
+    let auth = calls[0].1.iter().find(|(n, _)| n == "authorization");
+    assert_eq!(auth.map(|(_, v)| v.as_str()), Some("Bearer at-0"));
+    let access = host.lines.borrow().last().cloned().unwrap();
+    assert!(access.contains("gateway.request.completed"), "{access}");
+    assert!(access.contains("upstream_status=200"), "{access}");
+}
+
+#[test]
+fn a_401_renews_the_token_once_and_retries() {
+    let host = FakeHost::new(vec![
+        (401, vec![b"{}"]),
+        (200, vec![TOKEN_ANSWER]),
+        (200, ANSWER.to_vec()),
+    ]);
+    let sent = host.chat(false);
+    assert_eq!(sent.head.map(|h| h.0), Some(200));
+    let urls = host.urls();
+    assert_eq!(urls.len(), 3, "{urls:?}");
+    assert!(urls[1].ends_with("/oauth/token"), "{urls:?}");
+    let calls = host.calls.borrow();
+    let auth = calls[2].1.iter().find(|(n, _)| n == "authorization");
+    assert_eq!(auth.map(|(_, v)| v.as_str()), Some("Bearer at-1"));
+    assert_eq!(stored(&*host.kv).access_token.expose(), "at-1");
+}
+
+#[test]
+fn a_stream_that_fails_before_any_output_gets_its_real_status() {
+    let failed: &[u8] = b"event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"status\":\"failed\",\"error\":{\"code\":\"usage_limit_reached\",\"message\":\"limit\",\"resets_in_seconds\":30}}}\n\n";
+    let host = FakeHost::new(vec![(200, vec![failed])]);
+    let sent = host.chat(true);
+    assert_eq!(sent.head.as_ref().map(|h| h.0), Some(429));
+    assert_eq!(sent.header("retry-after"), Some("30"));
+    assert_eq!(sent.header("x-codex-primary-used-percent"), Some("12"));
+    let json: serde_json::Value = serde_json::from_slice(&sent.writes[0]).unwrap();
+    assert_eq!(json["error"]["code"], "usage_limit_reached");
+
+    let host = FakeHost::new(vec![(200, ANSWER.to_vec())]);
+    let sent = host.chat(true);
+    assert_eq!(sent.head.as_ref().map(|h| h.0), Some(200));
+    assert_eq!(sent.header("content-type"), Some("text/event-stream"));
+    let text = String::from_utf8(sent.writes.concat()).unwrap();
+    assert!(text.ends_with("data: [DONE]\n\n"), "{text}");
+    assert_eq!(sent.ended, Some(true));
+}
