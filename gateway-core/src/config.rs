@@ -8,11 +8,9 @@
 
 use std::cell::RefCell;
 
+use crate::auth::oauth::CODEX_CLIENT_ID;
 use crate::error::GatewayError;
 use crate::log::{LogFormat, LogLevel};
-
-/// The Codex CLI's public OAuth client id.
-pub const DEFAULT_CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
 
 /// The largest `max_body_bytes` accepted: a request body is held about three times over while
 /// it is read, parsed and re-encoded, which must stay well inside a guest's memory.
@@ -32,7 +30,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("upstream_path_prefix", Some("")),
     ("upstream_api_key", Some("")),
     ("oauth_issuer", Some("https://auth.openai.com")),
-    ("oauth_client_id", Some(DEFAULT_CLIENT_ID)),
+    ("oauth_client_id", Some(CODEX_CLIENT_ID)),
     ("refresh_margin_secs", Some("300")),
     ("refresh_lease_ttl_secs", Some("30")),
     ("refresh_wait_secs", Some("10")),
@@ -431,7 +429,7 @@ mod tests {
             s.token_url().unwrap(),
             "https://auth.openai.com/oauth/token"
         );
-        assert_eq!(s.oauth_client_id().unwrap(), DEFAULT_CLIENT_ID);
+        assert_eq!(s.oauth_client_id().unwrap(), CODEX_CLIENT_ID);
         assert_eq!(s.refresh_margin_secs().unwrap(), 300);
         assert_eq!(s.idle_timeout_secs().unwrap(), 300);
         assert_eq!(s.max_body_bytes().unwrap(), 16 * 1024 * 1024);

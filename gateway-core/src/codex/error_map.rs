@@ -33,6 +33,14 @@ pub fn map_stream_error(err: &UpstreamError, now_unix: Option<i64>) -> GatewayEr
     })
 }
 
+/// Maps a `response.failed` event's `error` (absent: a failure without details).
+pub fn map_failed_response(error: Option<&UpstreamError>, now_unix: Option<i64>) -> GatewayError {
+    match error {
+        Some(error) => map_stream_error(error, now_unix),
+        None => GatewayError::upstream_error("upstream reported response.failed without an error"),
+    }
+}
+
 /// Maps an upstream HTTP error status and body.
 ///
 /// Bodies may be `{"error":{…}}`, `{"detail":"…"}`, a flat `{"code","message"}` or plain text.

@@ -8,7 +8,7 @@
 //! No host calls, no clock: "now" for quota resets is `StreamOptions::created`.
 
 use super::tool_calls::{ItemPhase, ToolCalls};
-use crate::codex::error_map::map_stream_error;
+use crate::codex::error_map::{map_failed_response, map_stream_error};
 use crate::codex::event::{Delta, ResponseEvent, TextDone};
 use crate::codex::response::{ItemKind, OutputItem, ResponseObject, Usage};
 use crate::config::ReasoningOutput;
@@ -216,12 +216,8 @@ impl ChatStream {
             }
             ResponseEvent::Incomplete(envelope) => self.incomplete(&envelope.response),
             ResponseEvent::Failed(envelope) => {
-                let err = match &envelope.response.error {
-                    Some(error) => map_stream_error(error, Some(self.opts.created)),
-                    None => GatewayError::upstream_error(
-                        "upstream reported response.failed without an error",
-                    ),
-                };
+                let error = envelope.response.error.as_ref();
+                let err = map_failed_response(error, Some(self.opts.created));
                 self.fail(StreamEnd::Failed(err))
             }
             ResponseEvent::Error(event) => {

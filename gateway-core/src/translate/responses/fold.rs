@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::codex::error_map::map_stream_error;
+use crate::codex::error_map::{map_failed_response, map_stream_error};
 use crate::codex::event::{ResponseEvent, TERMINAL_TYPES};
 use crate::codex::response::ResponseObject;
 use crate::error::GatewayError;
@@ -55,13 +55,8 @@ impl ResponseAccumulator {
                 self.outcome = Some(Ok(envelope.response));
             }
             ResponseEvent::Failed(envelope) => {
-                let err = match &envelope.response.error {
-                    Some(error) => map_stream_error(error, self.created_at),
-                    None => GatewayError::upstream_error(
-                        "upstream reported response.failed without an error",
-                    ),
-                };
-                self.outcome = Some(Err(err));
+                let error = envelope.response.error.as_ref();
+                self.outcome = Some(Err(map_failed_response(error, self.created_at)));
             }
             ResponseEvent::Error(event) => {
                 self.outcome = Some(Err(map_stream_error(&event.into_error(), self.created_at)));
@@ -111,13 +106,8 @@ pub fn observe_terminal(ev: &SseEvent) -> Option<StreamEnd> {
             reason: incomplete_reason(&envelope.response),
         }),
         Ok(ResponseEvent::Failed(envelope)) => {
-            let created_at = envelope.response.created_at;
-            let err = match &envelope.response.error {
-                Some(error) => map_stream_error(error, created_at),
-                None => GatewayError::upstream_error(
-                    "upstream reported response.failed without an error",
-                ),
-            };
+            let response = &envelope.response;
+            let err = map_failed_response(response.error.as_ref(), response.created_at);
             Some(StreamEnd::Failed(err))
         }
         Ok(ResponseEvent::Error(event)) => Some(StreamEnd::Failed(map_stream_error(
