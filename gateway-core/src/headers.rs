@@ -19,12 +19,17 @@ pub struct CodexHeaderArgs<'a> {
     pub session_id: Option<&'a str>,
     /// The request id, forwarded for correlation.
     pub request_id: &'a str,
+    /// What the answer is: an event stream (`true`) or one JSON document.
+    pub stream: bool,
     /// Whether the body is JSON (POST) or there is none (GET).
     pub has_body: bool,
+    /// The client's own headers to pass on ([`crate::forwarded`]); an `originator`,
+    /// `user-agent` or `session_id` among them replaces the gateway's.
+    pub client: &'a [(String, String)],
 }
 
 /// Headers for a Codex backend call.
-pub fn codex_request_headers(args: CodexHeaderArgs<'_>) -> Vec<(&'static str, String)> {
+pub fn codex_request_headers(args: CodexHeaderArgs<'_>) -> Vec<(&str, String)> {
     let CodexHeaderArgs {
         access_token,
         account_id,
@@ -32,7 +37,9 @@ pub fn codex_request_headers(args: CodexHeaderArgs<'_>) -> Vec<(&'static str, St
         client_version,
         session_id,
         request_id,
+        stream,
         has_body,
+        client,
     } = args;
     let mut headers = vec![
         ("authorization", format!("Bearer {access_token}")),
@@ -48,15 +55,24 @@ pub fn codex_request_headers(args: CodexHeaderArgs<'_>) -> Vec<(&'static str, St
     ];
     if has_body {
         headers.push(("content-type", "application/json".into()));
-        headers.push(("accept", "text/event-stream".into()));
-    } else {
-        headers.push(("accept", "application/json".into()));
     }
+    let accept = if stream {
+        "text/event-stream"
+    } else {
+        "application/json"
+    };
+    headers.push(("accept", accept.into()));
     if let Some(account) = account_id.filter(|a| header_value_ok(a)) {
         headers.push(("chatgpt-account-id", account.to_owned()));
     }
     if let Some(session) = session_id.filter(|s| header_value_ok(s)) {
         headers.push(("session_id", session.to_owned()));
+    }
+    for (name, value) in client {
+        match headers.iter_mut().find(|(n, _)| *n == name.as_str()) {
+            Some(ours) => ours.1.clone_from(value),
+            None => headers.push((name.as_str(), value.clone())),
+        }
     }
     headers
 }
@@ -157,7 +173,9 @@ mod tests {
             client_version: "0.147.0",
             session_id: Some("conv-1"),
             request_id: "r1",
+            stream: true,
             has_body: true,
+            client: &[],
         });
         let get = |n: &str| h.iter().find(|(k, _)| *k == n).map(|(_, v)| v.as_str());
         assert_eq!(get("authorization"), Some("Bearer tok"));
@@ -167,6 +185,43 @@ mod tests {
         assert!(get("user-agent")
             .unwrap()
             .starts_with("codex_cli_rs/0.147.0"));
+    }
+
+    #[test]
+    fn a_codex_client_speaks_for_itself() {
+        let client = [
+            ("originator".to_owned(), "codex_exec".to_owned()),
+            ("session_id".to_owned(), "from-header".to_owned()),
+            (
+                "x-codex-beta-features".to_owned(),
+                "remote_compaction_v2".to_owned(),
+            ),
+        ];
+        let h = codex_request_headers(CodexHeaderArgs {
+            access_token: "tok",
+            account_id: None,
+            originator: "codex_cli_rs",
+            client_version: "0.147.0",
+            session_id: Some("from-body"),
+            request_id: "r1",
+            stream: false,
+            has_body: true,
+            client: &client,
+        });
+        let all = |n: &str| -> Vec<&str> {
+            h.iter()
+                .filter(|(k, _)| *k == n)
+                .map(|(_, v)| v.as_str())
+                .collect()
+        };
+        assert_eq!(all("originator"), ["codex_exec"]);
+        assert_eq!(all("session_id"), ["from-header"]);
+        assert_eq!(all("x-codex-beta-features"), ["remote_compaction_v2"]);
+        assert_eq!(all("accept"), ["application/json"]);
+        assert!(
+            all("user-agent")[0].starts_with("codex_cli_rs/0.147.0"),
+            "ours when not sent"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod codex;
 pub mod config;
 pub mod error;
+pub mod forwarded;
 pub mod headers;
 pub mod json;
 pub mod log;

@@ -13,6 +13,8 @@ pub enum Route {
     ChatCompletions,
     /// `POST /v1/responses`.
     Responses,
+    /// `POST /v1/responses/compact`.
+    ResponsesCompact,
     /// `GET|PUT|DELETE /admin/token` (only with `admin_api_key` set).
     AdminToken,
 }
@@ -25,6 +27,7 @@ impl Route {
             Self::Models => "models",
             Self::ChatCompletions => "chat",
             Self::Responses => "responses",
+            Self::ResponsesCompact => "responses_compact",
             Self::AdminToken => "admin_token",
         }
     }
@@ -40,6 +43,7 @@ pub fn route(method: &str, path_and_query: &str) -> Result<Route, GatewayError> 
         "/v1/models" => (Route::Models, "GET"),
         "/v1/chat/completions" => (Route::ChatCompletions, "POST"),
         "/v1/responses" => (Route::Responses, "POST"),
+        "/v1/responses/compact" => (Route::ResponsesCompact, "POST"),
         "/admin/token" => (Route::AdminToken, "GET, PUT, DELETE"),
         _ => return Err(GatewayError::NotFound(path.chars().take(200).collect())),
     };

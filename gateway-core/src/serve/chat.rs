@@ -9,6 +9,7 @@ use super::responder::{json_header, sse_headers, Responder};
 use super::stream_out::StreamOut;
 use super::upstream::{Failed, Handled};
 use crate::error::GatewayError;
+use crate::forwarded::{forwarded_headers, Forwarding};
 use crate::log::LogLevel;
 use crate::request_id::uuid_v4;
 use crate::sse::decode::SseEvent;
@@ -21,11 +22,14 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
     let reasoning = ctx.settings.reasoning_output()?;
     let mut translated = chat_to_responses(body)?;
     out.report_ignored(&translated.ignored);
+    let client = forwarded_headers(ctx.headers.entries(), Forwarding::Chat)?;
     let request = CodexCall {
         method: Method::Post,
         url: ctx.settings.codex_responses_url()?,
         body: Some(&translated.body),
         session_id: translated.session_id.as_deref(),
+        stream: true,
+        client: &client,
     };
     let mut upstream = call(ctx, &request)?;
     let meta = upstream.meta.clone();

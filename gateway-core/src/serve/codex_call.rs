@@ -22,6 +22,10 @@ pub struct CodexCall<'a> {
     pub body: Option<&'a [u8]>,
     /// Conversation id for the `session_id` header.
     pub session_id: Option<&'a str>,
+    /// Whether the answer is an event stream (else one JSON document).
+    pub stream: bool,
+    /// The client's own headers to pass on ([`crate::forwarded`]).
+    pub client: &'a [(String, String)],
 }
 
 /// Send `call`; a 2xx answer is returned with its body unread, any other becomes the error.
@@ -37,7 +41,9 @@ pub fn call<H: Host>(ctx: &Ctx<'_, H>, call: &CodexCall<'_>) -> Result<Upstream<
             client_version: &client_version,
             session_id: call.session_id,
             request_id: &ctx.request_id,
+            stream: call.stream,
             has_body: call.body.is_some(),
+            client: call.client,
         });
         send(
             ctx.host,

@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod chat;
 pub mod codex_call;
+pub mod compact;
 #[cfg(test)]
 mod flow_tests;
 pub mod health;
@@ -109,6 +110,9 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
         }
         Route::ChatCompletions => generation(ctx, req, out, "/v1/chat/completions", chat::handle),
         Route::Responses => generation(ctx, req, out, "/v1/responses", responses::handle),
+        Route::ResponsesCompact => {
+            generation(ctx, req, out, "/v1/responses/compact", compact::handle)
+        }
     }
 }
 

@@ -79,6 +79,8 @@ fn fetch<H: Host>(ctx: &Ctx<'_, H>, url: String) -> Result<(ModelList, UpstreamM
         url,
         body: None,
         session_id: None,
+        stream: false,
+        client: &[],
     };
     let mut upstream = call(ctx, &request)?;
     let meta = upstream.meta.clone();

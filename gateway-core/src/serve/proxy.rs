@@ -80,7 +80,7 @@ pub fn forward<H: Host, R: Reply>(
 /// leaves with the head; a sized answer keeps its `content-length`. An upstream cut off after
 /// the answer started never looks complete: an event stream ends with an error event, any other
 /// body is aborted.
-fn relay<H: Host, R: Reply>(
+pub fn relay<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     path: &str,
     mut upstream: Upstream<H::Body>,

@@ -9,6 +9,7 @@ use super::request::Ctx;
 use super::responder::{json_header, sse_headers, Responder};
 use super::stream_out::StreamOut;
 use super::upstream::{Failed, Handled};
+use crate::forwarded::{forwarded_headers, Forwarding};
 use crate::log::LogLevel;
 use crate::sse::decode::SseEvent;
 use crate::translate::responses::fold::{
@@ -22,11 +23,14 @@ use crate::translate::tool_names::ToolNames;
 pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
     let normalized = normalize_responses(body)?;
     out.report_ignored(&normalized.ignored);
+    let client = forwarded_headers(ctx.headers.entries(), Forwarding::Responses)?;
     let request = CodexCall {
         method: Method::Post,
         url: ctx.settings.codex_responses_url()?,
         body: Some(&normalized.body),
         session_id: normalized.session_id.as_deref(),
+        stream: true,
+        client: &client,
     };
     let mut upstream = call(ctx, &request)?;
     let meta = upstream.meta.clone();

@@ -266,6 +266,7 @@ async fn handle(
     }
     let scenario = from_model(&recorded)
         .or_else(|| lock(&state.script).pop_front())
+        .or_else(|| compaction(&recorded))
         .unwrap_or_else(|| {
             if recorded.method == "GET" && recorded.path.ends_with("/v1/models") {
                 openai_model_list()
@@ -280,6 +281,69 @@ async fn handle(
         ));
     }
     Ok(respond(scenario))
+}
+
+/// Remote compaction, as the Codex backend does it (public facts: OpenAI's
+/// `POST /responses/compact` answers a `response.compaction` object whose `output` ends with a
+/// `compaction` item; the v2 flow is a normal streamed turn whose input ends with a
+/// `compaction_trigger` item, accepted only with `x-codex-beta-features: remote_compaction_v2`,
+/// and answered with exactly one `compaction` output item).
+fn compaction(req: &Recorded) -> Option<Scenario> {
+    use serde_json::json;
+    let item = json!({"type": "compaction", "id": "cmp_1",
+                      "encrypted_content": format!("enc-{}", req.json()["input"].as_array().map_or(0, Vec::len))});
+    if req.method == "POST" && req.path.ends_with("/responses/compact") {
+        let body = json!({"id": "resp_cmp_1", "object": "response.compaction",
+                          "created_at": crate::fake_oauth::now(), "output": [item],
+                          "usage": {"input_tokens": 10, "output_tokens": 2, "total_tokens": 12}});
+        return Some(Scenario::json(200, &body.to_string()));
+    }
+    let last = req.json()["input"].as_array()?.last()?.clone();
+    if last["type"] != "compaction_trigger" {
+        return None;
+    }
+    let beta = req.header("x-codex-beta-features").unwrap_or_default();
+    if !beta.split(',').any(|f| f.trim() == "remote_compaction_v2") {
+        let error = json!({"error": {"message": "Unsupported input item type: compaction_trigger",
+                                     "type": "invalid_request_error", "param": "input", "code": null}});
+        return Some(Scenario::json(400, &error.to_string()));
+    }
+    let response = |status: &str, output: serde_json::Value| {
+        json!({"id": "resp_cmp_2", "object": "response", "created_at": crate::fake_oauth::now(),
+               "status": status, "model": req.json()["model"], "output": output,
+               "usage": {"input_tokens": 10, "output_tokens": 2, "total_tokens": 12}})
+    };
+    let events = [
+        sse(
+            "response.created",
+            json!({"type": "response.created", "sequence_number": 0,
+            "response": response("in_progress", json!([]))}),
+        ),
+        sse(
+            "response.output_item.added",
+            json!({"type": "response.output_item.added",
+            "sequence_number": 1, "output_index": 0, "item": item}),
+        ),
+        sse(
+            "response.output_item.done",
+            json!({"type": "response.output_item.done",
+            "sequence_number": 2, "output_index": 0, "item": item}),
+        ),
+        sse(
+            "response.completed",
+            json!({"type": "response.completed", "sequence_number": 3,
+            "response": response("completed", json!([item]))}),
+        ),
+    ];
+    let body = events
+        .iter()
+        .map(|e| String::from_utf8_lossy(e).into_owned())
+        .collect();
+    Some(Scenario::Raw {
+        status: 200,
+        headers: vec![("content-type".into(), "text/event-stream".into())],
+        body,
+    })
 }
 
 fn bearer_expired(req: &Recorded) -> bool {

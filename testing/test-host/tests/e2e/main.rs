@@ -2,6 +2,7 @@
 //! fake Codex and OAuth servers on 127.0.0.1.
 
 mod admin;
+mod agents;
 mod chat;
 mod foundation;
 mod framing;
