@@ -260,3 +260,15 @@ def test_responses_stream_is_relayed_event_by_event(gateway):
     assert len(times) == 6
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert sum(g >= 0.3 for g in gaps) >= 4, times
+
+
+def test_responses_compact(gateway):
+    """`client.responses.compact`, the SDK's remote compaction, through `/v1/responses/compact`."""
+    history = [{"type": "message", "role": "user", "content": "Build the landing page."}]
+    compacted = client(gateway).responses.compact(model="gpt-5.4", input=history, instructions="Compact.")
+    assert compacted.object == "response.compaction"
+    assert compacted.output[-1].type == "compaction"
+    assert compacted.output[-1].encrypted_content
+    upstream = gateway.last_generation_request()
+    assert upstream["path"].endswith("/codex/responses/compact")
+    assert json.loads(upstream["body"])["input"] == history
