@@ -22,6 +22,9 @@ pub enum GatewayError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The request body's `content-encoding` is not one the gateway decodes (415).
+    #[error("content-encoding {0:?} is not supported; send the body as is, gzip or zstd")]
+    UnsupportedEncoding(String),
     /// Too many or too large request headers (431).
     #[error("request headers exceed {max_count} fields or {max_bytes} bytes")]
     HeadersTooLarge {
@@ -222,6 +225,7 @@ impl GatewayError {
             Self::BadRequest { .. } => 400,
             Self::PayloadTooLarge { .. } => 413,
             Self::HeadersTooLarge { .. } => 431,
+            Self::UnsupportedEncoding(_) => 415,
             Self::Unauthorized(_) => 401,
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed { .. } => 405,
@@ -241,6 +245,7 @@ impl GatewayError {
             Self::BadRequest { .. } => "invalid_request",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::HeadersTooLarge { .. } => "headers_too_large",
+            Self::UnsupportedEncoding(_) => "unsupported_content_encoding",
             Self::Unauthorized(_) => "invalid_api_key",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
@@ -261,6 +266,7 @@ impl GatewayError {
             Self::BadRequest { .. }
             | Self::PayloadTooLarge { .. }
             | Self::HeadersTooLarge { .. }
+            | Self::UnsupportedEncoding(_)
             | Self::Unauthorized(_)
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }
@@ -279,6 +285,7 @@ impl GatewayError {
             Self::BadRequest { .. }
             | Self::PayloadTooLarge { .. }
             | Self::HeadersTooLarge { .. }
+            | Self::UnsupportedEncoding(_)
             | Self::Unauthorized(_)
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }
@@ -296,6 +303,7 @@ impl GatewayError {
             Self::BadRequest { param, .. } => param.as_deref(),
             Self::PayloadTooLarge { .. }
             | Self::HeadersTooLarge { .. }
+            | Self::UnsupportedEncoding(_)
             | Self::Unauthorized(_)
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }
@@ -321,6 +329,7 @@ impl GatewayError {
             }
             Self::PayloadTooLarge { .. }
             | Self::HeadersTooLarge { .. }
+            | Self::UnsupportedEncoding(_)
             | Self::Unauthorized(_)
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }

@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod codex;
 pub mod config;
+pub mod content_encoding;
 pub mod error;
 pub mod forwarded;
 pub mod headers;

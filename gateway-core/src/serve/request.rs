@@ -47,7 +47,8 @@ impl RequestHeaders {
     }
 }
 
-/// Read the request body, refusing (413) anything over `limit` without reading the rest.
+/// Read the request body, refusing (413) anything over `limit` without reading the rest, and
+/// decode it as its `content-encoding` says (still within `limit`).
 pub fn read_body(
     headers: &RequestHeaders,
     body: &mut impl RequestBody,
@@ -67,7 +68,13 @@ pub fn read_body(
             return Err(GatewayError::PayloadTooLarge { limit });
         }
     }
-    Ok(out)
+    let encodings: Vec<String> = headers
+        .values("content-encoding")
+        .iter()
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect();
+    let encoding = (!encodings.is_empty()).then(|| encodings.join(", "));
+    crate::content_encoding::decode(encoding.as_deref(), out, limit)
 }
 
 /// A per-request logger: every line carries the request id.

@@ -193,3 +193,69 @@ async fn responses_compact_in_openai_api_mode_goes_to_the_upstream_path() {
     assert_eq!(seen.path, "/v1/responses/compact");
     assert_eq!(seen.header("authorization"), Some("Bearer sk-up"));
 }
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+fn zstd(data: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+async fn post_encoded(env: &Env, path: &str, encoding: &str, body: Vec<u8>) -> (u16, Value) {
+    let res = env
+        .client
+        .post(env.url(path))
+        .bearer_auth(KEY)
+        .header("content-type", "application/json")
+        .header("content-encoding", encoding)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, body) = json_of(res).await;
+    (status, body)
+}
+
+#[tokio::test]
+async fn compressed_request_bodies_are_decoded_within_the_limit() {
+    let env = Env::start("agent-encoding", &[("max_body_bytes", "1048576")]).await;
+    env.seed_token(3600);
+    let body = turn(
+        json!({"type": "message", "role": "user", "content": "go"}),
+        false,
+    );
+    let json = serde_json::to_vec(&body).unwrap();
+    for (encoding, bytes) in [("zstd", zstd(&json)), ("gzip", gzip(&json))] {
+        let (status, answer) = post_encoded(&env, "/v1/responses", encoding, bytes).await;
+        assert_eq!(status, 200, "{encoding}: {answer}");
+        let seen = env.codex.generation_requests().pop().unwrap();
+        assert_eq!(seen.json()["input"], body["input"], "{encoding}");
+        assert_eq!(seen.header("content-encoding"), None);
+    }
+    let chat = serde_json::to_vec(&chat_body()).unwrap();
+    let (status, answer) = post_encoded(&env, "/v1/chat/completions", "gzip", gzip(&chat)).await;
+    assert_eq!(status, 200, "{answer}");
+
+    let before = env.codex.generation_requests().len();
+    let (status, refused) = post_encoded(&env, "/v1/responses", "br", json.clone()).await;
+    assert_eq!(status, 415, "{refused}");
+    assert_eq!(envelope_code(&refused), "unsupported_content_encoding");
+    let (status, _) = post_encoded(&env, "/v1/responses", "gzip", json.clone()).await;
+    assert_eq!(status, 400, "not gzip: never parsed as JSON");
+    // Two MiB of spaces inside a valid body: a few KiB on the wire, past the limit decoded.
+    let mut padded = json.clone();
+    padded.splice(1..1, std::iter::repeat_n(b' ', 2 << 20));
+    let bomb = zstd(&padded);
+    assert!(bomb.len() < 64 * 1024);
+    let (status, refused) = post_encoded(&env, "/v1/responses", "zstd", bomb).await;
+    assert_eq!(status, 413, "{refused}");
+    assert_eq!(
+        env.codex.generation_requests().len(),
+        before,
+        "none of these went upstream"
+    );
+}
