@@ -195,10 +195,12 @@ async fn responses_compact_in_openai_api_mode_goes_to_the_upstream_path() {
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(data).unwrap();
-    enc.finish().unwrap()
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzEncoder::new(data, flate2::Compression::fast())
+        .read_to_end(&mut out)
+        .unwrap();
+    out
 }
 
 fn zstd(data: &[u8]) -> Vec<u8> {
