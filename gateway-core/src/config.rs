@@ -42,6 +42,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("log_level", Some("info")),
     ("log_format", Some("text")),
     ("reasoning_output", Some("reasoning_content")),
+    ("chat_prompt_cache_key", Some("derived")),
 ];
 
 /// Which upstream the gateway talks to.
@@ -131,6 +132,7 @@ impl<'a> Settings<'a> {
         self.log_level()?;
         self.log_format()?;
         self.reasoning_output()?;
+        self.chat_prompt_cache_key()?;
         Ok(())
     }
 
@@ -292,6 +294,11 @@ impl<'a> Settings<'a> {
         self.one_of("reasoning_output", ReasoningOutput::VALUES)
     }
 
+    /// `chat_prompt_cache_key`: what stands in for a chat request's missing cache key.
+    pub fn chat_prompt_cache_key(&self) -> Result<CacheKeyFallback, GatewayError> {
+        self.one_of("chat_prompt_cache_key", CacheKeyFallback::VALUES)
+    }
+
     fn base_url(&self, name: &'static str) -> Result<String, GatewayError> {
         let value = self.value_or_default(name)?;
         let rest = value
@@ -371,6 +378,24 @@ fn invalid(variable: &str, reason: &str) -> GatewayError {
         variable: variable.to_owned(),
         reason: reason.to_owned(),
     }
+}
+
+/// What a chat request without `prompt_cache_key` or `user` sends as its cache key (the
+/// `chat_prompt_cache_key` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CacheKeyFallback {
+    /// A key derived from the start of the conversation, so its turns share the backend's
+    /// prompt cache.
+    #[default]
+    Derived,
+    /// None: every turn starts without a key.
+    None,
+}
+
+impl CacheKeyFallback {
+    /// The accepted spellings (any case).
+    pub const VALUES: &'static [(&'static str, Self)] =
+        &[("derived", Self::Derived), ("none", Self::None)];
 }
 
 /// How the model's reasoning reaches chat clients (the `reasoning_output` setting).

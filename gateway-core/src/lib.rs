@@ -11,6 +11,7 @@ pub mod codex;
 pub mod config;
 pub mod content_encoding;
 pub mod error;
+pub mod fnv;
 pub mod forwarded;
 pub mod headers;
 pub mod json;

@@ -234,18 +234,12 @@ impl TokenRecord {
     /// even when the issuer keeps the refresh token), and not when a failure is recorded. It names
     /// lease keys; it reveals nothing usable about the tokens.
     pub fn fingerprint(&self) -> String {
-        const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-        const PRIME: u64 = 0x0100_0000_01b3;
-        let mut hash = OFFSET;
         let parts = [
             self.refresh_token.expose(),
             "\0",
             self.access_token.expose(),
         ];
-        for byte in parts.iter().flat_map(|p| p.bytes()) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(PRIME);
-        }
+        let hash = crate::fnv::fnv1a64(parts.iter().flat_map(|p| p.bytes()));
         format!("{hash:016x}")
     }
 

@@ -14,13 +14,14 @@ use crate::log::LogLevel;
 use crate::request_id::uuid_v4;
 use crate::sse::decode::SseEvent;
 use crate::translate::chat::completion::ChatCompletionBuilder;
-use crate::translate::chat::request::chat_to_responses;
+use crate::translate::chat::request::chat_to_responses_with;
 use crate::translate::chat::stream::{ChatFrame, ChatStream, StreamOptions};
 
 /// Serve one chat completion from its checked JSON `body`.
 pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
     let reasoning = ctx.settings.reasoning_output()?;
-    let mut translated = chat_to_responses(body)?;
+    let fallback = ctx.settings.chat_prompt_cache_key()?;
+    let mut translated = chat_to_responses_with(body, fallback)?;
     out.report_ignored(&translated.ignored);
     let client = forwarded_headers(ctx.headers.entries(), Forwarding::Chat)?;
     let request = CodexCall {

@@ -46,7 +46,9 @@ use crate::openai::chat_request::{
     ChatCompletionRequest, ChatTool, ChatToolChoice, FunctionDef, ReasoningParam, ResponseFormat,
 };
 
+use super::cache_key::derived_cache_key;
 use super::messages::{convert_messages, non_blank};
+use crate::config::CacheKeyFallback;
 use crate::translate::ignored::Ignored;
 use crate::translate::tool_names::{shorten_request_names, ToolNames};
 
@@ -133,11 +135,26 @@ pub fn extra_policy(name: &str) -> ExtraPolicy {
 /// assert_eq!(t.ignored, ["temperature"]);
 /// ```
 pub fn chat_to_responses(body: &[u8]) -> Result<Translated, GatewayError> {
-    translate_chat(ChatCompletionRequest::from_slice(body)?)
+    translate_chat(
+        ChatCompletionRequest::from_slice(body)?,
+        CacheKeyFallback::None,
+    )
+}
+
+/// [`chat_to_responses`], with a derived `prompt_cache_key` (see [`super::cache_key`]) when
+/// `fallback` asks for one and the client sent neither `prompt_cache_key` nor `user`.
+pub fn chat_to_responses_with(
+    body: &[u8],
+    fallback: CacheKeyFallback,
+) -> Result<Translated, GatewayError> {
+    translate_chat(ChatCompletionRequest::from_slice(body)?, fallback)
 }
 
 /// Translate an already parsed chat request.
-pub fn translate_chat(mut request: ChatCompletionRequest) -> Result<Translated, GatewayError> {
+pub fn translate_chat(
+    mut request: ChatCompletionRequest,
+    fallback: CacheKeyFallback,
+) -> Result<Translated, GatewayError> {
     let mut ignored = Ignored::default();
     let passed = screen_params(&mut request, &mut ignored)?;
     let model = non_blank(request.model)
@@ -177,6 +194,9 @@ pub fn translate_chat(mut request: ChatCompletionRequest) -> Result<Translated, 
         service_tier: passed.service_tier,
         extra: passed.extra,
     };
+    if upstream.prompt_cache_key.is_none() && fallback == CacheKeyFallback::Derived {
+        upstream.prompt_cache_key = Some(derived_cache_key(&upstream));
+    }
     let tool_names = shorten_request_names(&mut upstream);
     let body = serde_json::to_vec(&upstream)
         .map_err(|e| GatewayError::Internal(format!("serialising the upstream request: {e}")))?;

@@ -261,3 +261,35 @@ async fn compressed_request_bodies_are_decoded_within_the_limit() {
         "none of these went upstream"
     );
 }
+
+#[tokio::test]
+async fn chat_clients_without_a_cache_key_get_one_per_conversation() {
+    let turn = |messages: Value| json!({"model": "gpt-5.4", "messages": messages});
+    let first = json!([{"role": "system", "content": "Be terse."},
+                       {"role": "user", "content": "Fix the bug."}]);
+    let later = json!([{"role": "system", "content": "Be terse."},
+                       {"role": "user", "content": "Fix the bug."},
+                       {"role": "assistant", "content": "Which?"},
+                       {"role": "user", "content": "The parser."}]);
+    let env = Env::start("agent-cache-key", &[]).await;
+    env.seed_token(3600);
+    let mut keys = Vec::new();
+    for messages in [first.clone(), later] {
+        let (status, _, body) = env.post("/v1/chat/completions", &turn(messages)).await;
+        assert_eq!(status, 200, "{body}");
+        let seen = env.codex.generation_requests().pop().unwrap();
+        let key = seen.json()["prompt_cache_key"].as_str().unwrap().to_owned();
+        assert!(key.starts_with("cgw-"), "{key}");
+        assert_eq!(seen.header("session_id"), Some(key.as_str()));
+        keys.push(key);
+    }
+    assert_eq!(keys[0], keys[1], "one conversation, one key");
+
+    let off = Env::start("agent-cache-key-off", &[("chat_prompt_cache_key", "none")]).await;
+    off.seed_token(3600);
+    let (status, _, _) = off.post("/v1/chat/completions", &turn(first)).await;
+    assert_eq!(status, 200);
+    let seen = off.codex.generation_requests().pop().unwrap();
+    assert!(seen.json().get("prompt_cache_key").is_none());
+    assert_eq!(seen.header("session_id"), None);
+}
