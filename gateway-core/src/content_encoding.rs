@@ -7,7 +7,8 @@ use std::io::Read;
 
 use crate::error::GatewayError;
 
-/// The largest zstd window accepted: bounds what a frame can make the decoder allocate.
+/// The largest zstd window accepted: bounds what a frame can make the decoder allocate. The
+/// zstd tool's levels use windows up to 8 MiB.
 const MAX_ZSTD_WINDOW: u64 = 32 * 1024 * 1024;
 
 /// `body` decoded as its `content-encoding` header says, at most `limit` bytes once decoded.
@@ -20,23 +21,31 @@ pub fn decode(
     match encoding.as_deref() {
         None | Some("" | "identity") => Ok(body),
         Some("gzip" | "x-gzip") => {
-            read_within(flate2::read::GzDecoder::new(body.as_slice()), limit, "gzip")
+            let members = flate2::read::MultiGzDecoder::new(body.as_slice());
+            read_within(members, limit, "gzip")
         }
-        Some("zstd") => {
-            let window = u64::try_from(limit)
-                .unwrap_or(u64::MAX)
-                .clamp(1 << 20, MAX_ZSTD_WINDOW);
-            let decoder = ruzstd::decoding::StreamingDecoder::new_with_max_window_size(
-                body.as_slice(),
-                window,
-            )
-            .map_err(|_| corrupt("zstd"))?;
-            read_within(decoder, limit, "zstd")
-        }
+        Some("zstd") => zstd_frames(&body, limit),
         Some(other) => Err(GatewayError::UnsupportedEncoding(
             other.chars().take(40).collect(),
         )),
     }
+}
+
+/// Every frame of a zstd body, in order, within `limit` in all.
+fn zstd_frames(mut body: &[u8], limit: usize) -> Result<Vec<u8>, GatewayError> {
+    let mut out = Vec::new();
+    while !body.is_empty() {
+        let left = limit.saturating_sub(out.len());
+        let mut decoder = ruzstd::decoding::StreamingDecoder::new_with_max_window_size(
+            &mut body,
+            MAX_ZSTD_WINDOW,
+        )
+        .map_err(|_| corrupt("zstd"))?;
+        let frame = read_within(&mut decoder, left, "zstd")?;
+        drop(decoder);
+        out.extend_from_slice(&frame);
+    }
+    Ok(out)
 }
 
 fn read_within(reader: impl Read, limit: usize, name: &str) -> Result<Vec<u8>, GatewayError> {
@@ -108,5 +117,27 @@ mod tests {
             let err = decode(Some(name), br#"{"not":"compressed"}"#.to_vec(), 1024).unwrap_err();
             assert_eq!(err.status(), 400, "{name}");
         }
+        let mut trailing = zstd(b"{}");
+        trailing.extend_from_slice(b"junk");
+        assert_eq!(
+            decode(Some("zstd"), trailing, 1024).unwrap_err().status(),
+            400
+        );
+    }
+
+    #[test]
+    fn every_member_and_frame_is_decoded() {
+        let two_members = [gzip(b"{\"a\":"), gzip(b"1}")].concat();
+        assert_eq!(
+            decode(Some("gzip"), two_members, 1024).unwrap(),
+            b"{\"a\":1}"
+        );
+        let two_frames = [zstd(b"{\"a\":"), zstd(b"1}")].concat();
+        assert_eq!(
+            decode(Some("zstd"), two_frames, 1024).unwrap(),
+            b"{\"a\":1}"
+        );
+        let big = [zstd(&[b'a'; 600]), zstd(&[b'b'; 600])].concat();
+        assert_eq!(decode(Some("zstd"), big, 1000).unwrap_err().status(), 413);
     }
 }

@@ -324,12 +324,12 @@ impl GatewayError {
     pub fn log_message(&self) -> String {
         match self {
             Self::BadRequest { message, .. } => without_client_text(message),
+            Self::UnsupportedEncoding(_) => "content-encoding not supported".into(),
             Self::Upstream { status, code, .. } => {
                 format!("upstream failure {} (answered {status})", code.as_str())
             }
             Self::PayloadTooLarge { .. }
             | Self::HeadersTooLarge { .. }
-            | Self::UnsupportedEncoding(_)
             | Self::Unauthorized(_)
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }

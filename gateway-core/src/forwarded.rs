@@ -26,6 +26,8 @@ const SESSION: [&str; 5] = [
 ];
 
 /// Identity headers a Codex client sets for itself; the gateway's defaults stand otherwise.
+/// `user-agent` and `version` count only from a client that names itself with `originator`:
+/// an SDK's or a browser's user agent is not a Codex identity.
 const IDENTITY: [&str; 3] = ["originator", "version", "user-agent"];
 
 /// Most bytes (names plus values) forwarded; the request as a whole has its own limit.
@@ -62,6 +64,9 @@ pub fn forwarded_headers<'a>(
             });
         }
         out.push((name, value.to_owned()));
+    }
+    if !out.iter().any(|(n, _)| n == "originator") {
+        out.retain(|(n, _)| n != "user-agent" && n != "version");
     }
     Ok(out)
 }
@@ -113,6 +118,19 @@ mod tests {
             .map(|(n, _)| n)
             .collect();
         assert_eq!(chat, ["session-id", "thread-id"]);
+        let sdk = forward(
+            &[
+                ("user-agent", "OpenAI/Python 1.0"),
+                ("version", "1"),
+                ("x-codex-window-id", "w"),
+            ],
+            Forwarding::Responses,
+        );
+        assert_eq!(
+            sdk,
+            [("x-codex-window-id".to_owned(), "w".to_owned())],
+            "no originator: not a Codex identity"
+        );
     }
 
     #[test]

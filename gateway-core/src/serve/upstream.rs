@@ -89,22 +89,25 @@ pub fn relayed_headers(headers: &[(String, Vec<u8>)]) -> Headers {
 }
 
 /// Send with `credential`; on a 401, once more with the replacement `renew` gives (`None`: a
-/// credential that cannot be renewed, and the 401 stands).
+/// credential that cannot be renewed, and the 401 stands). A renewal or a retry that fails
+/// keeps what the 401 said, for the access log and the error answer.
 pub fn with_renewal<C, B: UpstreamBody>(
     credential: C,
     send: impl Fn(&C) -> Result<Upstream<B>, GatewayError>,
     renew: impl FnOnce(&C) -> Result<Option<C>, GatewayError>,
-) -> Result<Upstream<B>, GatewayError> {
+) -> Result<Upstream<B>, Failed> {
     let first = send(&credential)?;
     if first.status() != 401 {
         return Ok(first);
     }
-    match renew(&credential)? {
-        Some(fresh) => {
+    let meta = first.meta.clone();
+    match renew(&credential) {
+        Ok(Some(fresh)) => {
             drop(first);
-            send(&fresh)
+            send(&fresh).map_err(|err| Failed::after(err, &meta))
         }
-        None => Ok(first),
+        Ok(None) => Ok(first),
+        Err(err) => Err(Failed::after(err, &meta)),
     }
 }
 
@@ -178,6 +181,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!((again.status(), calls.get()), (401, 2), "one retry only");
+
+        let failed = with_renewal(
+            "old",
+            |_| Ok(upstream(401, body(&[]))),
+            |_| Err(GatewayError::oauth_unavailable("login again")),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(failed.err.code(), "oauth_unavailable");
+        assert_eq!(
+            failed.upstream.map(|m| m.status),
+            Some(401),
+            "the 401 is kept"
+        );
     }
 
     #[test]
