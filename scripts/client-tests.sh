@@ -2,13 +2,18 @@
 # Real-client and contract tests against the test-hosted gateway (target/debug/test-host):
 #   - tests/clients/python: the official `openai` Python SDK (pytest)
 #   - tests/openapi:        docs/openapi.yaml validated, live answers checked against it (pytest)
+#   - tests/agents:         the Codex CLI and OpenCode, run against it (pytest driving the real
+#                           binaries, pinned in tests/agents/package.json, about 800 MB)
 #   - tests/clients/node:   the Vercel AI SDK, `ai` + `@ai-sdk/openai` (node --test)
 #   - docs/examples:        check.sh runs the documented examples against a test host (full runs
 #                           only: it needs both the venv and node_modules)
 #
-# Installs what it needs: a venv under target/ from the pinned requirements files, and
-# `npm ci` from the committed package-lock.json. Both are skipped on re-runs while their inputs
-# are unchanged. Exits non-zero when anything fails, or when a runner ran no test.
+# Installs what it needs: a venv under target/ from the pinned requirements files, `npm ci`
+# from the committed package-lock.json, and the agents at their pinned versions (their
+# platform binaries are optional dependencies pinned by those versions, so no lockfile).
+# All are skipped on re-runs while their inputs are unchanged. With CLIENT_TESTS_DROP_AGENTS=1
+# (CI sets it) the agents are removed once their tests ran, to spare the disk. Exits non-zero
+# when anything fails, or when a runner ran no test.
 #
 # Usage: scripts/client-tests.sh [--python-only | --node-only] [extra pytest args...]
 set -euo pipefail
@@ -25,6 +30,7 @@ esac
 VENV="$ROOT/target/client-tests-venv"
 PY_REQS=(tests/clients/python/requirements.txt tests/openapi/requirements.txt)
 NODE_DIR="$ROOT/tests/clients/node"
+AGENTS_DIR="$ROOT/tests/agents"
 
 need() {
   command -v "$1" >/dev/null 2>&1 || { echo "client-tests: '$1' is required but not installed" >&2; exit 2; }
@@ -42,6 +48,18 @@ if [ "$run_python" = 1 ]; then
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
       $(printf -- '-r %s ' "${PY_REQS[@]}")
     echo "$stamp" >"$VENV/.requirements-stamp"
+  fi
+fi
+
+if [ "$run_python" = 1 ]; then
+  need node
+  need npm
+  stamp="$(digest "$AGENTS_DIR/package.json") $(node --version)"
+  if [ "$(cat "$AGENTS_DIR/node_modules/.install-stamp" 2>/dev/null)" != "$stamp" ]; then
+    echo "client-tests: npm install in tests/agents (the Codex CLI and OpenCode)"
+    rm -rf "$AGENTS_DIR/node_modules"
+    (cd "$AGENTS_DIR" && npm install --no-package-lock --no-audit --no-fund --loglevel=error)
+    echo "$stamp" >"$AGENTS_DIR/node_modules/.install-stamp"
   fi
 fi
 
@@ -71,6 +89,9 @@ if [ "$run_python" = 1 ]; then
   # pytest exits 5 when it collected no test: any non-zero code is a failure here.
   if ! (cd tests && "$VENV/bin/python" -m pytest "$@"); then
     failed+=("pytest")
+  fi
+  if [ "${CLIENT_TESTS_DROP_AGENTS:-0}" = 1 ]; then
+    rm -rf "$AGENTS_DIR/node_modules"
   fi
 fi
 

@@ -8,7 +8,8 @@
 #      is installed, once on Spin's Redis store. Scenarios only the test host can stage (a
 #      failing variables provider, two host processes, a files mount) say so and pass;
 #   3. real clients and the API contract (scripts/client-tests.sh): the official `openai`
-#      Python SDK, the Vercel AI SDK, and docs/openapi.yaml checked against live answers.
+#      Python SDK, the Vercel AI SDK, the Codex CLI and OpenCode (a plain turn, a shell-tool
+#      round trip, a remote compaction), and docs/openapi.yaml checked against live answers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup target add wasm32-wasip2 >/dev/null 2>&1 || true

@@ -283,6 +283,152 @@ async fn handle(
     Ok(respond(scenario))
 }
 
+/// A coding agent's turn (model tag `agent`): the first request asks to run `echo agent-ok`
+/// through the agent's own shell tool, whichever it offers (the Codex CLI's `exec_command`,
+/// OpenCode's `bash`, an older `shell`); once a tool output comes back, the answer quotes it.
+fn agent_turn(req: &Recorded) -> Option<Scenario> {
+    use serde_json::json;
+    let body = req.json();
+    let item = match tool_output(&body).filter(|o| !o.is_empty()) {
+        Some(output) => {
+            let text = format!("The command printed: {}", output.trim());
+            json!({"type": "message", "id": "msg_agent", "status": "completed", "role": "assistant",
+                   "content": [{"type": "output_text", "annotations": [], "text": text}]})
+        }
+        None => {
+            let tools = body["tools"].as_array()?;
+            let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
+            let (name, arguments) = if names.contains(&"exec_command") {
+                ("exec_command", json!({"cmd": "echo agent-ok"}))
+            } else if names.contains(&"bash") {
+                (
+                    "bash",
+                    json!({"command": "echo agent-ok", "description": "Print agent-ok"}),
+                )
+            } else if names.contains(&"shell") {
+                ("shell", json!({"command": ["echo", "agent-ok"]}))
+            } else {
+                return None;
+            };
+            json!({"type": "function_call", "id": "fc_agent", "status": "completed",
+                   "call_id": "call_agent_1", "name": name, "arguments": arguments.to_string()})
+        }
+    };
+    Some(single_item_stream(req, item))
+}
+
+/// Prefix of the fake's compaction items; the rest is the tool output they stand for.
+const COMPACTED: &str = "compacted:";
+
+/// The last tool output in a request's input, also when a compaction stands for it.
+fn tool_output(body: &serde_json::Value) -> Option<String> {
+    body["input"]
+        .as_array()?
+        .iter()
+        .rev()
+        .find_map(|item| match item["type"].as_str()? {
+            "function_call_output" => Some(match &item["output"] {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            }),
+            "compaction" => item["encrypted_content"]
+                .as_str()?
+                .strip_prefix(COMPACTED)
+                .map(str::to_owned),
+            _ => None,
+        })
+}
+
+/// `event` with its `sequence_number` set to `n`.
+fn number(event: &Bytes, n: usize) -> Bytes {
+    let text = String::from_utf8_lossy(event);
+    let Some((head, data)) = text.split_once("data: ") else {
+        return event.clone();
+    };
+    let Ok(mut json) = serde_json::from_str::<serde_json::Value>(data.trim_end()) else {
+        return event.clone();
+    };
+    json["sequence_number"] = serde_json::json!(n);
+    Bytes::from(format!("{head}data: {json}\n\n"))
+}
+
+/// A streamed answer with one output item, as the backend sends it.
+fn single_item_stream(req: &Recorded, item: serde_json::Value) -> Scenario {
+    use serde_json::json;
+    let response = |status: &str, output: serde_json::Value| {
+        json!({"id": "resp_fake", "object": "response", "created_at": crate::fake_oauth::now(),
+               "status": status, "model": req.json()["model"], "output": output,
+               "usage": {"input_tokens": 10, "output_tokens": 2, "total_tokens": 12}})
+    };
+    let mut started = item.clone();
+    let mut events = vec![sse(
+        "response.created",
+        json!({"type": "response.created",
+        "sequence_number": 0, "response": response("in_progress", json!([]))}),
+    )];
+    let text = item["content"][0]["text"].as_str().map(str::to_owned);
+    if let Some(text) = &text {
+        // A message streams its text as the backend does; clients build it from the deltas.
+        started["content"] = json!([]);
+        started["status"] = json!("in_progress");
+        let id = &item["id"];
+        let part = |t: &str| json!({"type": "output_text", "annotations": [], "text": t});
+        let at = |kind: &str, mut data: serde_json::Value| {
+            data["type"] = json!(kind);
+            data["output_index"] = json!(0);
+            sse(kind, data)
+        };
+        events.extend([
+            at("response.output_item.added", json!({"item": started})),
+            at(
+                "response.content_part.added",
+                json!({"item_id": id, "content_index": 0, "part": part("")}),
+            ),
+            at(
+                "response.output_text.delta",
+                json!({"item_id": id, "content_index": 0, "delta": text}),
+            ),
+            at(
+                "response.output_text.done",
+                json!({"item_id": id, "content_index": 0, "text": text}),
+            ),
+            at(
+                "response.content_part.done",
+                json!({"item_id": id, "content_index": 0, "part": part(text)}),
+            ),
+        ]);
+    } else {
+        events.push(sse(
+            "response.output_item.added",
+            json!({"type": "response.output_item.added",
+            "output_index": 0, "item": started}),
+        ));
+    }
+    events.push(sse(
+        "response.output_item.done",
+        json!({"type": "response.output_item.done",
+        "output_index": 0, "item": item}),
+    ));
+    events.push(sse(
+        "response.completed",
+        json!({"type": "response.completed",
+        "response": response("completed", json!([item]))}),
+    ));
+    let events: Vec<Bytes> = events
+        .into_iter()
+        .enumerate()
+        .map(|(n, event)| number(&event, n))
+        .collect();
+    Scenario::Raw {
+        status: 200,
+        headers: vec![("content-type".into(), "text/event-stream".into())],
+        body: events
+            .iter()
+            .map(|e| String::from_utf8_lossy(e).into_owned())
+            .collect(),
+    }
+}
+
 /// Remote compaction, as the Codex backend does it (public facts: OpenAI's
 /// `POST /responses/compact` answers a `response.compaction` object whose `output` ends with a
 /// `compaction` item; the v2 flow is a normal streamed turn whose input ends with a
@@ -290,8 +436,11 @@ async fn handle(
 /// and answered with exactly one `compaction` output item).
 fn compaction(req: &Recorded) -> Option<Scenario> {
     use serde_json::json;
+    // The fake's "encryption": what a later agent turn must remember (a tool output that the
+    // compaction replaces), readable by `agent_turn`.
+    let remembered = tool_output(&req.json()).unwrap_or_default();
     let item = json!({"type": "compaction", "id": "cmp_1",
-                      "encrypted_content": format!("enc-{}", req.json()["input"].as_array().map_or(0, Vec::len))});
+                      "encrypted_content": format!("{COMPACTED}{remembered}")});
     if req.method == "POST" && req.path.ends_with("/responses/compact") {
         let body = json!({"id": "resp_cmp_1", "object": "response.compaction",
                           "created_at": crate::fake_oauth::now(), "output": [item],
@@ -308,42 +457,7 @@ fn compaction(req: &Recorded) -> Option<Scenario> {
                                      "type": "invalid_request_error", "param": "input", "code": null}});
         return Some(Scenario::json(400, &error.to_string()));
     }
-    let response = |status: &str, output: serde_json::Value| {
-        json!({"id": "resp_cmp_2", "object": "response", "created_at": crate::fake_oauth::now(),
-               "status": status, "model": req.json()["model"], "output": output,
-               "usage": {"input_tokens": 10, "output_tokens": 2, "total_tokens": 12}})
-    };
-    let events = [
-        sse(
-            "response.created",
-            json!({"type": "response.created", "sequence_number": 0,
-            "response": response("in_progress", json!([]))}),
-        ),
-        sse(
-            "response.output_item.added",
-            json!({"type": "response.output_item.added",
-            "sequence_number": 1, "output_index": 0, "item": item}),
-        ),
-        sse(
-            "response.output_item.done",
-            json!({"type": "response.output_item.done",
-            "sequence_number": 2, "output_index": 0, "item": item}),
-        ),
-        sse(
-            "response.completed",
-            json!({"type": "response.completed", "sequence_number": 3,
-            "response": response("completed", json!([item]))}),
-        ),
-    ];
-    let body = events
-        .iter()
-        .map(|e| String::from_utf8_lossy(e).into_owned())
-        .collect();
-    Some(Scenario::Raw {
-        status: 200,
-        headers: vec![("content-type".into(), "text/event-stream".into())],
-        body,
-    })
+    Some(single_item_stream(req, item))
 }
 
 fn bearer_expired(req: &Recorded) -> bool {
@@ -374,6 +488,9 @@ fn from_model(req: &Recorded) -> Option<Scenario> {
             deltas: deltas.parse().ok()?,
             delay_ms: delay_ms.parse().ok()?,
         });
+    }
+    if tag == "agent" {
+        return compaction(req).or_else(|| agent_turn(req));
     }
     if let Some(file) = tag.strip_prefix("file:") {
         return fixture_file(file);

@@ -1,0 +1,150 @@
+"""The coding agents users run, against the test-hosted gateway and the fake backend:
+the Codex CLI (`codex exec`, Responses) and OpenCode (`opencode run`, through `@ai-sdk/openai`
+on Responses and `@ai-sdk/openai-compatible` on Chat Completions).
+
+Each run gets a throw-away home and config and talks only to 127.0.0.1 (OpenCode installs its
+provider package from the npm registry into that home). The fake plays an agent for the model
+`gpt-5.4@agent`: it asks for `echo agent-ok` through the agent's own shell tool, then answers
+with the output it got back; it compacts remotely as the Codex backend does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+BIN = Path(__file__).resolve().parent / "node_modules" / ".bin"
+TIMEOUT_SECS = 120
+
+
+def agent(name: str) -> Path:
+    path = BIN / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: scripts/client-tests.sh installs tests/agents (npm ci)")
+    return path
+
+
+def isolated_env(home: Path, gateway) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CODEX_", "OPENCODE_"))}
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_STATE_HOME=str(home / ".local/state"),
+        CODEX_HOME=str(home / ".codex"),
+        CODEX_GATEWAY_API_KEY=gateway.api_key,
+        OPENCODE_DISABLE_AUTOUPDATE="1",
+        OPENCODE_DISABLE_MODELS_FETCH="1",
+        NO_COLOR="1",
+    )
+    return env
+
+
+def run(args: list[str], home: Path, cwd: Path, gateway) -> subprocess.CompletedProcess:
+    env = isolated_env(home, gateway)
+    env["PWD"] = str(cwd)  # OpenCode takes its project directory (and config) from PWD
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECS)
+    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+def posts(gateway) -> list[dict]:
+    return [r for r in gateway.upstream_requests() if r["method"] == "POST"]
+
+
+def inputs(request: dict) -> list[dict]:
+    return json.loads(request["body"]).get("input", [])
+
+
+def codex(gateway, tmp_path: Path, model: str, provider_name: str = "codex-gateway", extra: str = "") -> str:
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / ".codex").mkdir(parents=True)
+    work.mkdir()
+    (home / ".codex" / "config.toml").write_text(
+        f'model = "{model}"\nmodel_provider = "gateway"\n{extra}\n'
+        f'[model_providers.gateway]\nname = "{provider_name}"\nbase_url = "{gateway.base_url}"\n'
+        'env_key = "CODEX_GATEWAY_API_KEY"\nwire_api = "responses"\n'
+    )
+    args = [str(agent("codex")), "exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"]
+    return run(args + ["Run echo agent-ok"], home, work, gateway).stdout
+
+
+def opencode(gateway, tmp_path: Path, package: str) -> list[dict]:
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    config = {
+        "$schema": "https://opencode.ai/config.json",
+        "provider": {
+            "codex-gateway": {
+                "npm": package,
+                "name": "codex-gateway",
+                "options": {"baseURL": gateway.base_url, "apiKey": "{env:CODEX_GATEWAY_API_KEY}"},
+                "models": {"gpt-5.4@agent": {"name": "agent", "tool_call": True,
+                                             "limit": {"context": 272000, "output": 128000}}},
+            }
+        },
+        "model": "codex-gateway/gpt-5.4@agent",
+        # Session titles too: OpenCode's own default for them is a hosted model.
+        "small_model": "codex-gateway/gpt-5.4@agent",
+        "permission": {"bash": "allow", "edit": "allow"},
+    }
+    (work / "opencode.json").write_text(json.dumps(config))
+    out = run([str(agent("opencode")), "run", "--format", "json", "Run echo agent-ok"], home, work, gateway).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_codex_plain_turn(gateway, tmp_path):
+    gateway.clear_upstream_requests()
+    out = codex(gateway, tmp_path, "gpt-5.4")
+    assert "Hello, world!" in out, out
+    seen = posts(gateway)[-1]
+    assert seen["headers"]["originator"] == "codex_exec"
+    assert seen["headers"]["user-agent"].startswith("codex_exec/")
+    assert "remote_compaction_v2" in seen["headers"]["x-codex-beta-features"]
+    assert seen["headers"]["session-id"] == json.loads(seen["body"])["prompt_cache_key"]
+
+
+def test_codex_shell_tool_round_trip(gateway, tmp_path):
+    gateway.clear_upstream_requests()
+    out = codex(gateway, tmp_path, "gpt-5.4@agent")
+    assert "The command printed:" in out and "agent-ok" in out, out
+    turns = posts(gateway)
+    call = [i for i in inputs(turns[-1]) if i.get("type") == "function_call"]
+    result = [i for i in inputs(turns[-1]) if i.get("type") == "function_call_output"]
+    assert call and call[0]["name"] == "exec_command", turns[-1]["body"][-2000:]
+    assert result and "agent-ok" in json.dumps(result[0]["output"])
+
+
+def test_codex_remote_compaction_carries_on(gateway, tmp_path):
+    gateway.clear_upstream_requests()
+    out = codex(gateway, tmp_path, "gpt-5.4@agent", provider_name="OpenAI", extra="model_auto_compact_token_limit = 5")
+    assert "The command printed:" in out and "agent-ok" in out, out
+    turns = posts(gateway)
+    triggers = [t for t in turns if inputs(t) and inputs(t)[-1].get("type") == "compaction_trigger"]
+    assert triggers, [[i.get("type") for i in inputs(t)] for t in turns]
+    assert "remote_compaction_v2" in triggers[0]["headers"]["x-codex-beta-features"]
+    after = turns[turns.index(triggers[0]) + 1]
+    assert any(i.get("type") == "compaction" for i in inputs(after)), "the compacted history is used"
+
+
+@pytest.mark.parametrize(
+    ("package", "route"),
+    [("@ai-sdk/openai", "/v1/responses"), ("@ai-sdk/openai-compatible", "/v1/chat/completions")],
+)
+def test_opencode_shell_tool_round_trip(gateway, tmp_path, package, route):
+    gateway.clear_upstream_requests()
+    events = opencode(gateway, tmp_path, package)
+    tools = [e["part"] for e in events if e.get("type") == "tool_use"]
+    texts = [e["part"].get("text", "") for e in events if e.get("type") == "text"]
+    assert tools and tools[0]["tool"] == "bash", events
+    assert "agent-ok" in tools[0]["state"]["output"]
+    assert any("The command printed: agent-ok" in t for t in texts), events
+    assert route in gateway.log_path.read_text(errors="replace")
+    result = [i for t in posts(gateway) for i in inputs(t) if i.get("type") == "function_call_output"]
+    assert result and "agent-ok" in json.dumps(result[-1]["output"])
