@@ -57,6 +57,34 @@ pub enum Command {
     /// upstream through your proxy.
     #[command(verbatim_doc_comment, after_help = EXIT_CODES_HELP)]
     ProxyForward(ForwardArgs),
+    /// Write Codex CLI settings for this gateway: the model catalog and a provider block.
+    ///
+    /// Fetches the gateway's live model catalog in the Codex CLI's own shape and writes it as
+    /// codex-gateway-models.json in --out (default: $CODEX_HOME, else ~/.codex), with a
+    /// provider block that points the CLI at the gateway and at that file
+    /// (model_catalog_json). The block goes into --out/config.toml when there is none yet,
+    /// else into codex-gateway.config.toml beside it, to merge by hand. With them the CLI knows
+    /// each model's context window, reasoning levels and prompts, and stops warning about
+    /// fallback metadata.
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES_HELP)]
+    CodexConfig(CodexConfigArgs),
+}
+
+/// `codex-config`.
+#[derive(Debug, Args)]
+pub struct CodexConfigArgs {
+    /// Base URL of the gateway, e.g. https://gateway.example or http://127.0.0.1:3000.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// The gateway's downstream API key.
+    #[arg(long, env = "CODEX_GATEWAY_API_KEY", hide_env_values = true)]
+    pub api_key: String,
+    /// Where to write (the Codex CLI's home) [default: $CODEX_HOME, else ~/.codex].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Allow a plain http:// URL to a non-loopback host (the key would travel unencrypted).
+    #[arg(long)]
+    pub insecure_http: bool,
 }
 
 /// `auth` subcommands.

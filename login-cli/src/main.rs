@@ -6,9 +6,11 @@
 
 mod auth;
 mod cli;
+mod codex_config;
 mod config;
 mod exit;
 mod forward;
+mod gateway_url;
 mod http;
 mod logging;
 mod login;
@@ -82,5 +84,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Auth(AuthCommand::Import(args)) => auth::import::run(&ctx, args),
         Command::Auth(AuthCommand::Push(args)) => auth::push::run(&ctx, args).await,
         Command::ProxyForward(args) => forward::run(&ctx, args).await,
+        Command::CodexConfig(args) => codex_config::run(&ctx, args).await,
     }
 }

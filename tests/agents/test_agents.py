@@ -148,3 +148,35 @@ def test_opencode_shell_tool_round_trip(gateway, tmp_path, package, route):
     assert route in gateway.log_path.read_text(errors="replace")
     result = [i for t in posts(gateway) for i in inputs(t) if i.get("type") == "function_call_output"]
     assert result and "agent-ok" in json.dumps(result[-1]["output"])
+
+
+def test_codex_with_the_gateway_catalog_has_real_model_metadata(gateway, tmp_path):
+    """`login-cli codex-config` writes the provider block and `model_catalog_json`; with them
+    the CLI stops falling back to generic metadata."""
+    repo = Path(__file__).resolve().parents[2]
+    login_cli = Path(os.environ.get("LOGIN_CLI_BIN", repo / "target" / "debug" / "login-cli"))
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    codex_home = home / ".codex"
+    env = isolated_env(home, gateway)
+    written = subprocess.run(
+        [str(login_cli), "--workdir", str(tmp_path), "codex-config", "--url", gateway.gateway_url,
+         "--out", str(codex_home)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert written.returncode == 0, written.stderr
+    args = [str(agent("codex")), "exec", "--skip-git-repo-check", "Say hello"]
+    done = run(args, home, work, gateway)
+    assert "Hello, world!" in done.stdout, done.stdout
+    assert "Model metadata" not in done.stderr, done.stderr
+
+    # The same without the catalog: the warning this replaces.
+    plain = tmp_path / "plain"
+    (plain / "home" / ".codex").mkdir(parents=True)
+    (plain / "work").mkdir()
+    (plain / "home" / ".codex" / "config.toml").write_text(
+        f'model = "gpt-5.4"\nmodel_provider = "gateway"\n[model_providers.gateway]\nname = "codex-gateway"\n'
+        f'base_url = "{gateway.base_url}"\nenv_key = "CODEX_GATEWAY_API_KEY"\nwire_api = "responses"\n'
+    )
+    fallback = run(args, plain / "home", plain / "work", gateway)
+    assert "Model metadata for `gpt-5.4` not found" in fallback.stderr, fallback.stderr

@@ -300,6 +300,9 @@ def test_healthz(checker):
 def test_models(checker):
     checker.check("GET", "/v1/models", expect=200)
     checker.check("GET", "/v1/models?limit=2", expect=200)
+    _, _, data = checker.check("GET", "/v1/models?client_version=0.171.0", expect=200)
+    codex = json.loads(data)
+    assert codex["models"] and "object" not in codex, codex
     _, headers, _ = checker.check("GET", "/v1/models", key=None, expect=401)
     assert headers["www-authenticate"] == "Bearer"
     checker.check("GET", "/v1/models", key="sk-wrong", expect=401)

@@ -161,6 +161,32 @@ pub struct CachedModels {
     pub fetched_at: i64,
     /// The mapped list.
     pub list: ModelList,
+    /// The backend's own `models` array, as it sent it (for Codex clients, which read the
+    /// backend's shape); absent in caches written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codex: Option<String>,
+}
+
+/// The `models` array of a backend catalog, as raw JSON text.
+pub fn raw_catalog_models(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Raw<'a> {
+        #[serde(borrow)]
+        models: &'a serde_json::value::RawValue,
+    }
+    let raw: Raw<'_> = serde_json::from_slice(body).ok()?;
+    raw.models
+        .get()
+        .starts_with('[')
+        .then(|| raw.models.get().to_owned())
+}
+
+/// The catalog in the backend's own shape (`{"models":[…]}`), as the Codex CLI reads it from a
+/// provider it treats as OpenAI's. Without the backend's list it is empty: a built-in entry
+/// would need each model's system prompt (`base_instructions`), which only the backend has, and
+/// an empty list leaves the Codex CLI its own bundled metadata.
+pub fn codex_catalog_json(models: Option<&str>) -> Vec<u8> {
+    format!("{{\"models\":{}}}\n", models.unwrap_or("[]")).into_bytes()
 }
 
 impl CachedModels {
@@ -206,6 +232,15 @@ mod tests {
         assert_eq!(b.supported_reasoning_efforts, ["low", "high"]);
         assert_eq!(b.default_reasoning_effort.as_deref(), Some("low"));
         assert!(from_backend_catalog(b"{\"models\":[]}").is_none());
+        let raw = raw_catalog_models(body).unwrap();
+        assert!(
+            raw.starts_with('[') && raw.contains("\"hidden\""),
+            "kept as sent"
+        );
+        let codex: serde_json::Value =
+            serde_json::from_slice(&codex_catalog_json(Some(&raw))).unwrap();
+        assert_eq!(codex["models"].as_array().unwrap().len(), 3);
+        assert_eq!(codex_catalog_json(None), b"{\"models\":[]}\n");
         assert!(from_backend_catalog(b"<html>").is_none());
     }
 
@@ -214,6 +249,7 @@ mod tests {
         let c = CachedModels {
             fetched_at: 100,
             list: builtin(),
+            codex: None,
         };
         assert!(c.is_fresh(150, 60));
         assert!(!c.is_fresh(160, 60));

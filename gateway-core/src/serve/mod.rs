@@ -106,7 +106,7 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
         Route::AdminToken => admin::handle(ctx, &req.method, &mut req.body, out),
         Route::Models => {
             check_key(ctx)?;
-            models::handle(ctx, out)
+            models::handle(ctx, &req.path, out)
         }
         Route::ChatCompletions => generation(ctx, req, out, "/v1/chat/completions", chat::handle),
         Route::Responses => generation(ctx, req, out, "/v1/responses", responses::handle),

@@ -10,13 +10,18 @@ use super::upstream::{Failed, Handled, UpstreamMeta};
 use crate::config::Mode;
 use crate::error::GatewayError;
 use crate::log::LogLevel;
-use crate::openai::models::{self, CachedModels, ModelList, MODELS_CACHE_KEY};
+use crate::openai::models::{self, CachedModels, MODELS_CACHE_KEY};
 use crate::ports::Kv;
 
 const CATALOG_LIMIT: usize = 4 * 1024 * 1024;
 
-/// Serve the model list.
-pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Handled {
+/// Serve the model list: the OpenAI shape, or with `?client_version=` (how the Codex CLI asks a
+/// provider it treats as OpenAI's) the backend's own `{"models":[…]}`.
+pub fn handle<H: Host, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    path_and_query: &str,
+    out: &mut Responder<R>,
+) -> Handled {
     if ctx.settings.mode()? == Mode::OpenAiApi {
         return super::proxy::forward(ctx, "/v1/models", None, out);
     }
@@ -25,7 +30,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Ha
     let url = ctx.settings.codex_models_url()?;
     let kv = ctx.host.kv().ok();
     let now = ctx.host.now_ms() / 1000;
-    let (list, fetched) = catalog(kv.as_ref(), now, ttl, || fetch(ctx, url));
+    let (entry, fetched) = catalog(kv.as_ref(), now, ttl, || fetch(ctx, url));
     let upstream = match fetched {
         None => None,
         Some(Ok(meta)) => Some(meta),
@@ -36,44 +41,59 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Ha
             failed.upstream
         }
     };
-    out.full(200, &[json_header()], &list.to_json());
+    let body = if wants_codex_shape(path_and_query) {
+        models::codex_catalog_json(entry.codex.as_deref())
+    } else {
+        entry.list.to_json()
+    };
+    out.full(200, &[json_header()], &body);
     Ok(upstream)
 }
 
-/// The list to serve: a fresh cached one, else a fetched one (then cached), else the stale
+/// Whether the query names a `client_version`, as the Codex CLI's catalog requests do.
+fn wants_codex_shape(path_and_query: &str) -> bool {
+    path_and_query.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|p| p.split('=').next() == Some("client_version"))
+    })
+}
+
+/// What to serve: a fresh cached entry, else a fetched one (then cached), else the stale
 /// cache, else the built-in list; with how the fetch went, if there was one.
 pub fn catalog<K: Kv>(
     kv: Option<&K>,
     now: i64,
     ttl: i64,
-    fetch: impl FnOnce() -> Result<(ModelList, UpstreamMeta), Failed>,
-) -> (ModelList, Option<Result<UpstreamMeta, Failed>>) {
+    fetch: impl FnOnce() -> Result<(CachedModels, UpstreamMeta), Failed>,
+) -> (CachedModels, Option<Result<UpstreamMeta, Failed>>) {
     let cached = kv
         .and_then(|kv| kv.get(MODELS_CACHE_KEY).ok().flatten())
         .and_then(|bytes| serde_json::from_slice::<CachedModels>(&bytes).ok());
     let stale = match cached {
-        Some(c) if c.is_fresh(now, ttl) => return (c.list, None),
+        Some(c) if c.is_fresh(now, ttl) => return (c, None),
         stale => stale,
     };
     match fetch() {
-        Ok((list, meta)) => {
-            let entry = CachedModels {
-                fetched_at: now,
-                list,
-            };
+        Ok((mut entry, meta)) => {
+            entry.fetched_at = now;
             if let (Some(kv), Ok(bytes)) = (kv, serde_json::to_vec(&entry)) {
                 let _ = kv.set(MODELS_CACHE_KEY, &bytes);
             }
-            (entry.list, Some(Ok(meta)))
+            (entry, Some(Ok(meta)))
         }
         Err(failed) => {
-            let list = stale.map_or_else(models::builtin, |c| c.list);
-            (list, Some(Err(failed)))
+            let entry = stale.unwrap_or_else(|| CachedModels {
+                fetched_at: now,
+                list: models::builtin(),
+                codex: None,
+            });
+            (entry, Some(Err(failed)))
         }
     }
 }
 
-fn fetch<H: Host>(ctx: &Ctx<'_, H>, url: String) -> Result<(ModelList, UpstreamMeta), Failed> {
+fn fetch<H: Host>(ctx: &Ctx<'_, H>, url: String) -> Result<(CachedModels, UpstreamMeta), Failed> {
     let request = CodexCall {
         method: Method::Get,
         url,
@@ -87,7 +107,17 @@ fn fetch<H: Host>(ctx: &Ctx<'_, H>, url: String) -> Result<(ModelList, UpstreamM
     let unreadable = GatewayError::upstream_error("model catalog was empty or unreadable");
     match upstream.read_all(CATALOG_LIMIT) {
         Ok(body) => match models::from_backend_catalog(&body) {
-            Some(list) => Ok((list, meta)),
+            Some(list) => {
+                let codex = models::raw_catalog_models(&body);
+                Ok((
+                    CachedModels {
+                        fetched_at: 0,
+                        list,
+                        codex,
+                    },
+                    meta,
+                ))
+            }
             None => Err(Failed::after(unreadable, &meta)),
         },
         Err(err) => Err(Failed::after(err, &meta)),
@@ -99,10 +129,14 @@ mod tests {
     use super::*;
     use crate::auth::mem_kv::MemKv;
 
-    fn listed(ids: &[&str]) -> ModelList {
+    fn listed(ids: &[&str]) -> CachedModels {
         let mut list = models::builtin();
         list.data.retain(|m| ids.contains(&m.id.as_str()));
-        list
+        CachedModels {
+            fetched_at: 0,
+            list,
+            codex: Some(format!("{ids:?}")),
+        }
     }
 
     #[test]
@@ -111,22 +145,36 @@ mod tests {
         let ok = |ids: &'static [&'static str]| move || Ok((listed(ids), UpstreamMeta::default()));
         let down = || Err(Failed::from(GatewayError::upstream_error("down")));
         const ONE: &[&str] = &["gpt-5.4"];
-        let one = ONE;
-        let (list, fetched) = catalog(Some(&kv), 1000, 60, ok(one));
+        let (entry, fetched) = catalog(Some(&kv), 1000, 60, ok(ONE));
+        assert_eq!(entry.list, listed(ONE).list);
+        assert!(matches!(fetched, Some(Ok(_))));
+        let (entry, fetched) = catalog(Some(&kv), 1059, 60, down);
         assert_eq!(
-            (list, fetched.map(|f| f.is_ok())),
-            (listed(one), Some(true))
-        );
-        let (list, fetched) = catalog(Some(&kv), 1059, 60, down);
-        assert_eq!(
-            (list, fetched.is_none()),
-            (listed(one), true),
+            (entry.list, fetched.is_none()),
+            (listed(ONE).list, true),
             "fresh: no fetch"
         );
-        let (list, fetched) = catalog(Some(&kv), 1061, 60, down);
-        assert_eq!(list, listed(one), "stale beats built-in");
+        let (entry, fetched) = catalog(Some(&kv), 1061, 60, down);
+        assert_eq!(entry.list, listed(ONE).list, "stale beats built-in");
+        assert_eq!(
+            entry.codex,
+            listed(ONE).codex,
+            "the backend's shape is kept too"
+        );
         assert!(matches!(fetched, Some(Err(_))));
-        let (list, _) = catalog(None::<&MemKv>, 1061, 60, down);
-        assert_eq!(list, models::builtin(), "no store, no fetch: built-in");
+        let (entry, _) = catalog(None::<&MemKv>, 1061, 60, down);
+        assert_eq!(
+            (entry.list, entry.codex),
+            (models::builtin(), None),
+            "no store, no fetch"
+        );
+    }
+
+    #[test]
+    fn the_codex_shape_is_asked_for_with_client_version() {
+        assert!(wants_codex_shape("/v1/models?client_version=0.171.0"));
+        assert!(wants_codex_shape("/v1/models?a=1&client_version"));
+        assert!(!wants_codex_shape("/v1/models"));
+        assert!(!wants_codex_shape("/v1/models?limit=2"));
     }
 }

@@ -69,30 +69,7 @@ pub async fn run(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<()> {
 
 /// `<url>/admin/token`; plain http only for loopback unless allowed.
 fn admin_url(base: &str, insecure_http: bool) -> anyhow::Result<Url> {
-    let usage = |m: String| fail(ExitKind::Usage, m);
-    let mut url = Url::parse(base.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-        .ok_or_else(|| {
-            usage(format!(
-                "invalid --url \"{base}\" (expected an http or https URL)"
-            ))
-        })?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    if url.scheme() == "http" && !loopback && !insecure_http {
-        return Err(usage(format!(
-            "refusing to send the token over plain http to {base}: use https (or --insecure-http)"
-        )));
-    }
-    let path = format!("{}/admin/token", url.path().trim_end_matches('/'));
-    url.set_path(&path);
-    url.set_query(None);
-    Ok(url)
+    crate::gateway_url::endpoint(base, "/admin/token", insecure_http, "the token")
 }
 
 #[cfg(test)]

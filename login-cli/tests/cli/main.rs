@@ -9,6 +9,7 @@
 )]
 
 mod cli;
+mod codex_config;
 mod failures;
 mod headless;
 mod login;

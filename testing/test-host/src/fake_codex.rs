@@ -526,15 +526,29 @@ fn from_model(req: &Recorded) -> Option<Scenario> {
     Some(Scenario::fixture(tag))
 }
 
+/// The backend's catalog: entries with every field the Codex CLI's `ModelInfo` requires (it
+/// reads this shape from a provider it treats as OpenAI's, and from `model_catalog_json`).
 fn default_catalog() -> Scenario {
-    Scenario::json(
-        200,
-        r#"{"models":[
-          {"slug":"gpt-5.4","display_name":"GPT-5.4","visibility":"list","priority":1,"context_window":272000,
-           "supported_reasoning_levels":[{"effort":"low"},{"effort":"medium"},{"effort":"high"}],"default_reasoning_level":"medium"},
-          {"slug":"gpt-5.3-codex","display_name":"GPT-5.3 Codex","visibility":"list","priority":2},
-          {"slug":"internal-preview","visibility":"hide","priority":0}],"etag":"W/\"1\""}"#,
-    )
+    use serde_json::json;
+    let model = |slug: &str, name: &str, priority: i64, visibility: &str| {
+        json!({"slug": slug, "display_name": name, "description": format!("{name} through the fake backend"),
+               "default_reasoning_level": "medium",
+               "supported_reasoning_levels": [{"effort": "low", "description": "Fast"},
+                                              {"effort": "medium", "description": "Balanced"},
+                                              {"effort": "high", "description": "Thorough"}],
+               "shell_type": "shell_command", "visibility": visibility, "supported_in_api": true,
+               "priority": priority, "upgrade": null, "base_instructions": "You are Codex, a coding agent.",
+               "supports_reasoning_summaries": true, "support_verbosity": false, "default_verbosity": null,
+               "apply_patch_tool_type": "freeform", "truncation_policy": {"mode": "tokens", "limit": 10000},
+               "supports_parallel_tool_calls": true, "context_window": 272000,
+               "experimental_supported_tools": []})
+    };
+    let mut codex = model("gpt-5.3-codex", "GPT-5.3 Codex", 2, "list");
+    codex.as_object_mut().map(|m| m.remove("context_window"));
+    let body = json!({"models": [model("gpt-5.4", "GPT-5.4", 1, "list"), codex,
+                                 model("internal-preview", "Preview", 0, "hide")],
+                      "etag": "W/\"1\""});
+    Scenario::json(200, &body.to_string())
 }
 
 /// Path of the fake's own inspection endpoint (for clients that cannot call [`FakeCodex`]

@@ -293,3 +293,33 @@ async fn chat_clients_without_a_cache_key_get_one_per_conversation() {
     assert!(seen.json().get("prompt_cache_key").is_none());
     assert_eq!(seen.header("session_id"), None);
 }
+
+#[tokio::test]
+async fn the_catalog_comes_in_the_codex_shape_when_a_client_version_is_named() {
+    let env = Env::start("agent-catalog", &[]).await;
+    env.seed_token(3600);
+    let (status, _, codex) = env.fetch("/v1/models?client_version=0.171.0").await;
+    assert_eq!(status, 200, "{codex}");
+    let models = codex["models"].as_array().unwrap();
+    let slugs: Vec<&str> = models.iter().map(|m| m["slug"].as_str().unwrap()).collect();
+    assert_eq!(
+        slugs,
+        ["gpt-5.4", "gpt-5.3-codex", "internal-preview"],
+        "as the backend sent it"
+    );
+    assert!(models[0]["base_instructions"].is_string());
+    let (_, _, openai) = env.fetch("/v1/models").await;
+    assert_eq!(openai["object"], "list");
+    assert_eq!(env.codex.models_calls(), 1, "one fetch serves both shapes");
+
+    let failing = Env::start("agent-catalog-down", &[]).await;
+    failing.seed_token(3600);
+    failing.codex.set_models(Scenario::codex_status(500));
+    let (status, _, empty) = failing.fetch("/v1/models?client_version=0.171.0").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        empty,
+        json!({"models": []}),
+        "no invented prompts: the CLI keeps its own"
+    );
+}
