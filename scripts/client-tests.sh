@@ -51,17 +51,6 @@ if [ "$run_python" = 1 ]; then
   fi
 fi
 
-if [ "$run_python" = 1 ]; then
-  need node
-  need npm
-  stamp="$(digest "$AGENTS_DIR/package.json") $(node --version)"
-  if [ "$(cat "$AGENTS_DIR/node_modules/.install-stamp" 2>/dev/null)" != "$stamp" ]; then
-    echo "client-tests: npm install in tests/agents (the Codex CLI and OpenCode)"
-    rm -rf "$AGENTS_DIR/node_modules"
-    (cd "$AGENTS_DIR" && npm install --no-package-lock --no-audit --no-fund --loglevel=error)
-    echo "$stamp" >"$AGENTS_DIR/node_modules/.install-stamp"
-  fi
-fi
 
 if [ "$run_node" = 1 ]; then
   need node
@@ -81,6 +70,25 @@ rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
 # dev-dependencies) and would compile tokio, hyper-util and wasmtime-wasi a second time.
 cargo test --quiet --workspace --exclude gateway-component --exclude spin-floor --exclude spin-events --no-run
 export TEST_HOST_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/test-host"
+export LOGIN_CLI_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/login-cli"
+
+# --- the coding agents, installed last (about 800 MB; CI drops them, whatever happens) --------
+if [ "$run_python" = 1 ]; then
+  need node
+  need npm
+  if [ "${CLIENT_TESTS_DROP_AGENTS:-0}" = 1 ]; then
+    agents_cache="$ROOT/target/agents-npm-cache"
+    trap 'rm -rf "$AGENTS_DIR/node_modules" "$agents_cache"' EXIT
+  fi
+  stamp="$(digest "$AGENTS_DIR/package.json") $(node --version)"
+  if [ "$(cat "$AGENTS_DIR/node_modules/.install-stamp" 2>/dev/null)" != "$stamp" ]; then
+    echo "client-tests: npm install in tests/agents (the Codex CLI and OpenCode)"
+    rm -rf "$AGENTS_DIR/node_modules"
+    (cd "$AGENTS_DIR" && npm install --no-package-lock --no-audit --no-fund --loglevel=error \
+      ${agents_cache:+--cache "$agents_cache"})
+    echo "$stamp" >"$AGENTS_DIR/node_modules/.install-stamp"
+  fi
+fi
 
 # --- run -----------------------------------------------------------------------------------------
 failed=()
@@ -91,7 +99,7 @@ if [ "$run_python" = 1 ]; then
     failed+=("pytest")
   fi
   if [ "${CLIENT_TESTS_DROP_AGENTS:-0}" = 1 ]; then
-    rm -rf "$AGENTS_DIR/node_modules"
+    rm -rf "$AGENTS_DIR/node_modules" "$agents_cache"
   fi
 fi
 

@@ -52,14 +52,12 @@ pub async fn run(ctx: &Ctx, args: &CodexConfigArgs) -> anyhow::Result<()> {
     })?;
     let out = args.out.clone().unwrap_or_else(codex_home);
     std::fs::create_dir_all(&out)?;
+    // Absolute, so the CLI finds the catalog from wherever it runs.
+    let out = std::fs::canonicalize(&out)?;
     let catalog = out.join(CATALOG_FILE);
     std::fs::write(&catalog, &body)?;
-    let base = endpoint
-        .as_str()
-        .split("/models")
-        .next()
-        .unwrap_or_default();
-    let block = provider_block(base, &catalog, slugs.first().map(String::as_str));
+    let base = crate::gateway_url::endpoint(&args.url, "/v1", args.insecure_http, "the API key")?;
+    let block = provider_block(base.as_str(), &catalog, slugs.first().map(String::as_str));
     let config = out.join("config.toml");
     let written = if config.exists() {
         let aside = out.join("codex-gateway.config.toml");
@@ -85,18 +83,24 @@ pub async fn run(ctx: &Ctx, args: &CodexConfigArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The listed (`visibility: list`) slugs of a catalog, or `None` when it lists nothing.
+/// The listed (`visibility: list`) slugs of a catalog by the backend's priority (the default
+/// model first, as the gateway's own list orders them), or `None` when it lists nothing.
 fn listed_slugs(body: &str) -> Option<Vec<String>> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
     let text =
         |m: &serde_json::Value, key: &str| m.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-    let slugs: Vec<String> = value
+    let mut listed: Vec<&serde_json::Value> = value
         .get("models")?
         .as_array()?
         .iter()
         .filter(|m| text(m, "visibility").is_none_or(|v| v == "list"))
-        .filter_map(|m| text(m, "slug"))
         .collect();
+    listed.sort_by_key(|m| {
+        m.get("priority")
+            .and_then(|p| p.as_i64())
+            .unwrap_or(i64::MAX)
+    });
+    let slugs: Vec<String> = listed.into_iter().filter_map(|m| text(m, "slug")).collect();
     (!slugs.is_empty()).then_some(slugs)
 }
 
@@ -170,10 +174,11 @@ mod tests {
 
     #[test]
     fn only_listed_models_count() {
-        let body = r#"{"models":[{"slug":"a","visibility":"list"},{"slug":"h","visibility":"hide"},{"slug":"b"}]}"#;
+        let body = r#"{"models":[{"slug":"a","visibility":"list","priority":5},{"slug":"h","visibility":"hide","priority":0},{"slug":"b","priority":1}]}"#;
         assert_eq!(
             listed_slugs(body),
-            Some(vec!["a".to_owned(), "b".to_owned()])
+            Some(vec!["b".to_owned(), "a".to_owned()]),
+            "by priority"
         );
         assert_eq!(listed_slugs(r#"{"models":[]}"#), None);
         assert_eq!(listed_slugs("<html>"), None);

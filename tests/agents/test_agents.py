@@ -24,7 +24,7 @@ TIMEOUT_SECS = 120
 def agent(name: str) -> Path:
     path = BIN / name
     if not path.exists():
-        pytest.fail(f"{path} is missing: scripts/client-tests.sh installs tests/agents (npm ci)")
+        pytest.fail(f"{path} is missing: scripts/client-tests.sh installs tests/agents (npm install)")
     return path
 
 
@@ -139,13 +139,14 @@ def test_codex_remote_compaction_carries_on(gateway, tmp_path):
 )
 def test_opencode_shell_tool_round_trip(gateway, tmp_path, package, route):
     gateway.clear_upstream_requests()
+    logged = len(gateway.log_path.read_bytes())
     events = opencode(gateway, tmp_path, package)
     tools = [e["part"] for e in events if e.get("type") == "tool_use"]
     texts = [e["part"].get("text", "") for e in events if e.get("type") == "text"]
     assert tools and tools[0]["tool"] == "bash", events
     assert "agent-ok" in tools[0]["state"]["output"]
     assert any("The command printed: agent-ok" in t for t in texts), events
-    assert route in gateway.log_path.read_text(errors="replace")
+    assert route in gateway.log_path.read_bytes()[logged:].decode(errors="replace"), "this run's route"
     result = [i for t in posts(gateway) for i in inputs(t) if i.get("type") == "function_call_output"]
     assert result and "agent-ok" in json.dumps(result[-1]["output"])
 
@@ -155,6 +156,7 @@ def test_codex_with_the_gateway_catalog_has_real_model_metadata(gateway, tmp_pat
     the CLI stops falling back to generic metadata."""
     repo = Path(__file__).resolve().parents[2]
     login_cli = Path(os.environ.get("LOGIN_CLI_BIN", repo / "target" / "debug" / "login-cli"))
+    assert login_cli.is_file(), f"{login_cli} is missing (scripts/client-tests.sh builds it)"
     home, work = tmp_path / "home", tmp_path / "work"
     work.mkdir()
     codex_home = home / ".codex"

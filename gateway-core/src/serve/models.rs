@@ -30,7 +30,8 @@ pub fn handle<H: Host, R: Reply>(
     let url = ctx.settings.codex_models_url()?;
     let kv = ctx.host.kv().ok();
     let now = ctx.host.now_ms() / 1000;
-    let (entry, fetched) = catalog(kv.as_ref(), now, ttl, || fetch(ctx, url));
+    let codex_shape = wants_codex_shape(path_and_query);
+    let (entry, fetched) = catalog(kv.as_ref(), now, ttl, codex_shape, || fetch(ctx, url));
     let upstream = match fetched {
         None => None,
         Some(Ok(meta)) => Some(meta),
@@ -41,7 +42,7 @@ pub fn handle<H: Host, R: Reply>(
             failed.upstream
         }
     };
-    let body = if wants_codex_shape(path_and_query) {
+    let body = if codex_shape {
         models::codex_catalog_json(entry.codex.as_deref())
     } else {
         entry.list.to_json()
@@ -60,18 +61,20 @@ fn wants_codex_shape(path_and_query: &str) -> bool {
 }
 
 /// What to serve: a fresh cached entry, else a fetched one (then cached), else the stale
-/// cache, else the built-in list; with how the fetch went, if there was one.
+/// cache, else the built-in list; with how the fetch went, if there was one. An entry without
+/// the backend's own list (written by an older version) is stale to a `codex_shape` request.
 pub fn catalog<K: Kv>(
     kv: Option<&K>,
     now: i64,
     ttl: i64,
+    codex_shape: bool,
     fetch: impl FnOnce() -> Result<(CachedModels, UpstreamMeta), Failed>,
 ) -> (CachedModels, Option<Result<UpstreamMeta, Failed>>) {
     let cached = kv
         .and_then(|kv| kv.get(MODELS_CACHE_KEY).ok().flatten())
         .and_then(|bytes| serde_json::from_slice::<CachedModels>(&bytes).ok());
     let stale = match cached {
-        Some(c) if c.is_fresh(now, ttl) => return (c, None),
+        Some(c) if c.is_fresh(now, ttl) && (c.codex.is_some() || !codex_shape) => return (c, None),
         stale => stale,
     };
     match fetch() {
@@ -145,16 +148,16 @@ mod tests {
         let ok = |ids: &'static [&'static str]| move || Ok((listed(ids), UpstreamMeta::default()));
         let down = || Err(Failed::from(GatewayError::upstream_error("down")));
         const ONE: &[&str] = &["gpt-5.4"];
-        let (entry, fetched) = catalog(Some(&kv), 1000, 60, ok(ONE));
+        let (entry, fetched) = catalog(Some(&kv), 1000, 60, false, ok(ONE));
         assert_eq!(entry.list, listed(ONE).list);
         assert!(matches!(fetched, Some(Ok(_))));
-        let (entry, fetched) = catalog(Some(&kv), 1059, 60, down);
+        let (entry, fetched) = catalog(Some(&kv), 1059, 60, true, down);
         assert_eq!(
             (entry.list, fetched.is_none()),
             (listed(ONE).list, true),
             "fresh: no fetch"
         );
-        let (entry, fetched) = catalog(Some(&kv), 1061, 60, down);
+        let (entry, fetched) = catalog(Some(&kv), 1061, 60, false, down);
         assert_eq!(entry.list, listed(ONE).list, "stale beats built-in");
         assert_eq!(
             entry.codex,
@@ -162,12 +165,26 @@ mod tests {
             "the backend's shape is kept too"
         );
         assert!(matches!(fetched, Some(Err(_))));
-        let (entry, _) = catalog(None::<&MemKv>, 1061, 60, down);
+        let (entry, _) = catalog(None::<&MemKv>, 1061, 60, false, down);
         assert_eq!(
             (entry.list, entry.codex),
             (models::builtin(), None),
             "no store, no fetch"
         );
+
+        // An entry from before the backend's own list was kept: fresh for the OpenAI shape,
+        // fetched again for the Codex shape.
+        let old = CachedModels {
+            fetched_at: 2000,
+            codex: None,
+            ..listed(ONE)
+        };
+        kv.set(MODELS_CACHE_KEY, &serde_json::to_vec(&old).unwrap())
+            .unwrap();
+        assert!(catalog(Some(&kv), 2001, 60, false, down).1.is_none());
+        let (entry, fetched) = catalog(Some(&kv), 2001, 60, true, ok(ONE));
+        assert!(matches!(fetched, Some(Ok(_))));
+        assert!(entry.codex.is_some());
     }
 
     #[test]
