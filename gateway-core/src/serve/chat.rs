@@ -20,7 +20,7 @@ use crate::translate::chat::stream::{ChatFrame, ChatStream, StreamOptions};
 /// Serve one chat completion from its checked JSON `body`.
 pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
     let reasoning = ctx.settings.reasoning_output()?;
-    let fallback = ctx.settings.chat_prompt_cache_key()?;
+    let fallback = || ctx.settings.chat_prompt_cache_key();
     let mut translated = chat_to_responses_with(body, fallback)?;
     out.report_ignored(&translated.ignored);
     let client = forwarded_headers(ctx.headers.entries(), Forwarding::Chat)?;

@@ -43,7 +43,7 @@ mod tests {
 
     fn key(body: serde_json::Value) -> Option<String> {
         let bytes = serde_json::to_vec(&body).unwrap();
-        chat_to_responses_with(&bytes, CacheKeyFallback::Derived)
+        chat_to_responses_with(&bytes, || Ok(CacheKeyFallback::Derived))
             .unwrap()
             .session_id
     }
@@ -85,6 +85,20 @@ mod tests {
     }
 
     #[test]
+    fn the_setting_is_read_only_for_a_request_without_a_key() {
+        let own = serde_json::json!({"model": "m", "prompt_cache_key": "k",
+            "messages": [{"role": "user", "content": "hi"}]});
+        let bytes = serde_json::to_vec(&own).unwrap();
+        let read = std::cell::Cell::new(false);
+        let fallback = || {
+            read.set(true);
+            Ok(CacheKeyFallback::Derived)
+        };
+        chat_to_responses_with(&bytes, fallback).unwrap();
+        assert!(!read.get());
+    }
+
+    #[test]
     fn a_client_key_or_user_wins_and_the_fallback_can_be_off() {
         let messages = serde_json::json!([{"role": "user", "content": "hi"}]);
         let mut own = chat(messages.clone());
@@ -95,7 +109,7 @@ mod tests {
         assert_eq!(key(user).as_deref(), Some("u-1"));
         let plain = serde_json::to_vec(&chat(messages)).unwrap();
         assert_eq!(chat_to_responses(&plain).unwrap().session_id, None);
-        let off = chat_to_responses_with(&plain, CacheKeyFallback::None).unwrap();
+        let off = chat_to_responses_with(&plain, || Ok(CacheKeyFallback::None)).unwrap();
         assert_eq!(off.session_id, None);
         let upstream: serde_json::Value = serde_json::from_slice(&off.body).unwrap();
         assert!(upstream.get("prompt_cache_key").is_none());

@@ -135,17 +135,17 @@ pub fn extra_policy(name: &str) -> ExtraPolicy {
 /// assert_eq!(t.ignored, ["temperature"]);
 /// ```
 pub fn chat_to_responses(body: &[u8]) -> Result<Translated, GatewayError> {
-    translate_chat(
-        ChatCompletionRequest::from_slice(body)?,
-        CacheKeyFallback::None,
-    )
+    translate_chat(ChatCompletionRequest::from_slice(body)?, || {
+        Ok(CacheKeyFallback::None)
+    })
 }
 
 /// [`chat_to_responses`], with a derived `prompt_cache_key` (see [`super::cache_key`]) when
 /// `fallback` asks for one and the client sent neither `prompt_cache_key` nor `user`.
+/// `fallback` is asked only then: on Spin each setting read is a host call.
 pub fn chat_to_responses_with(
     body: &[u8],
-    fallback: CacheKeyFallback,
+    fallback: impl FnOnce() -> Result<CacheKeyFallback, GatewayError>,
 ) -> Result<Translated, GatewayError> {
     translate_chat(ChatCompletionRequest::from_slice(body)?, fallback)
 }
@@ -153,7 +153,7 @@ pub fn chat_to_responses_with(
 /// Translate an already parsed chat request.
 pub fn translate_chat(
     mut request: ChatCompletionRequest,
-    fallback: CacheKeyFallback,
+    fallback: impl FnOnce() -> Result<CacheKeyFallback, GatewayError>,
 ) -> Result<Translated, GatewayError> {
     let mut ignored = Ignored::default();
     let passed = screen_params(&mut request, &mut ignored)?;
@@ -194,7 +194,7 @@ pub fn translate_chat(
         service_tier: passed.service_tier,
         extra: passed.extra,
     };
-    if upstream.prompt_cache_key.is_none() && fallback == CacheKeyFallback::Derived {
+    if upstream.prompt_cache_key.is_none() && fallback()? == CacheKeyFallback::Derived {
         upstream.prompt_cache_key = Some(derived_cache_key(&upstream));
     }
     let tool_names = shorten_request_names(&mut upstream);

@@ -52,15 +52,7 @@ async fn a_wiped_store_asks_for_login_and_a_pushed_token_restores_service() {
 
     env.kv().wipe();
     let (status, body) = chat_status(&env).await;
-    assert_eq!(status, 503, "{body}");
-    assert_eq!(envelope_code(&body), "oauth_unavailable");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("login-cli auth login"),
-        "{body}"
-    );
+    assert_asks_for_login(status, &body);
     let (status, health) = healthz(&env).await.unwrap();
     assert_eq!(status, 200, "the process is alive: {health}");
     assert_eq!(health["token"]["needs_login"], true, "{health}");

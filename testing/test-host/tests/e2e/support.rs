@@ -208,3 +208,11 @@ pub fn answer_with_shortened_names() -> test_host::fake_codex::Scenario {
 pub fn chat_body() -> serde_json::Value {
     serde_json::json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "hi"}]})
 }
+
+/// The answer when no token can serve: 503 `oauth_unavailable`, telling the operator to log in.
+pub fn assert_asks_for_login(status: u16, body: &serde_json::Value) {
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(envelope_code(body), "oauth_unavailable");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("login-cli auth login"), "{body}");
+}

@@ -144,15 +144,7 @@ async fn terminal_failure_fails_fast_until_a_new_login() {
     env.seed_token(-10);
     for _ in 0..3 {
         let (status, _, body) = env.post("/v1/chat/completions", &chat_body()).await;
-        assert_eq!(status, 503);
-        assert_eq!(envelope_code(&body), "oauth_unavailable");
-        assert!(
-            body["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("login-cli auth login"),
-            "{body}"
-        );
+        assert_asks_for_login(status, &body);
     }
     assert_eq!(
         env.oauth.refresh_calls(),
@@ -200,12 +192,7 @@ async fn transient_failure_is_503_refresh_failed_and_the_record_stays_valid() {
 async fn no_token_at_all_is_503_with_the_login_hint() {
     let env = Env::start("notoken", &[]).await;
     let (status, _, body) = env.post("/v1/chat/completions", &chat_body()).await;
-    assert_eq!(status, 503);
-    assert_eq!(envelope_code(&body), "oauth_unavailable");
-    assert!(body["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("login-cli auth login"));
+    assert_asks_for_login(status, &body);
 }
 
 #[tokio::test]
