@@ -8,7 +8,9 @@ Processes (all on 127.0.0.1, stopped at the end):
            a seeded token in its SQLite store, wired to the backend by variables
   floor    `spin up` of testing/spin-floor: spin-sdk's high-level API forwarding the body to the
            backend and returning the whole answer with a content-length. The floor for any Spin
-           gateway
+           gateway. Also served as `/?settings=13&store=1`: the same after reading 13 variables
+           (through every variables provider, as the gateway's settings are) and one key of the
+           key-value store, the host reads a chat call of the gateway makes
   events   `spin up` of testing/spin-events: small events at a fixed pace, nothing else
 
 BENCH_BASELINE_WASM=<path to another build of gateway_component.wasm> adds that build as a second
@@ -38,6 +40,10 @@ from bench import CHAT, CHAT_STREAM, RESPONSES, ROOT, TEST_HOST, UPSTREAM, Host,
 SPIN = os.environ.get("SPIN", "spin")
 RELEASE = ROOT / "target/wasm32-wasip2/release"
 KEY = "sk-bench-downstream-key"
+# The settings the benchmark's chat call reads (pinned by gateway-core's
+# `a_chat_call_reads_only_the_settings_it_uses_each_once`); the floor reads as many first.
+CHAT_SETTINGS = 13
+FLOOR_READS = f"floor + {CHAT_SETTINGS} settings + a store read"
 
 
 def free_port():
@@ -265,6 +271,7 @@ def main():
         auth = "Bearer " + KEY
         direct = Target(codex, "/backend-api/codex/responses", UPSTREAM, "Bearer direct")
         floor_t = Target(floor.url, "/", UPSTREAM, None)
+        floor_reads = Target(floor.url, f"/?settings={CHAT_SETTINGS}&store=1", UPSTREAM, None)
         chat = Target(gateway.url, "/v1/chat/completions", CHAT, auth)
         chat_stream = Target(gateway.url, "/v1/chat/completions", CHAT_STREAM, auth)
         responses = Target(gateway.url, "/v1/responses", RESPONSES, auth)
@@ -282,6 +289,7 @@ def main():
         r["sequential"] = {
             "direct upstream, SSE": sequential(direct, n),
             "floor: trivial Spin forwarder": sequential(floor_t, n),
+            FLOOR_READS: sequential(floor_reads, n),
             "gateway chat, non-stream": sequential(chat, n),
             "gateway chat, stream": sequential(chat_stream, n),
             "gateway responses, non-stream": sequential(responses, n),
@@ -303,6 +311,7 @@ def main():
         targets = {
             "direct upstream, SSE": direct,
             "floor: trivial Spin forwarder": floor_t,
+            FLOOR_READS: floor_reads,
             "gateway chat, non-stream": chat,
             "gateway chat, stream": chat_stream,
             "gateway responses, non-stream": responses,

@@ -179,9 +179,22 @@ struct Tag<'a> {
     kind: Option<Cow<'a, str>>,
 }
 
+/// The `type` of an event that opens with it, as the Codex backend writes every event
+/// (`{"type":"response.output_text.delta",...`), without parsing the rest: every event's type is
+/// read before its payload is parsed. `None` sends the caller to a full parse (another layout,
+/// or an escape in the name).
+fn leading_type(data: &str) -> Option<&str> {
+    let rest = data.strip_prefix(r#"{"type":""#)?;
+    let end = memchr::memchr2(b'"', b'\\', rest.as_bytes())?;
+    (rest.as_bytes().get(end) == Some(&b'"')).then(|| rest.get(..end))?
+}
+
 impl ResponseEvent {
     /// The event's type: the JSON `type`, else the `event:` name, else empty.
     pub fn type_of(ev: &SseEvent) -> Cow<'_, str> {
+        if let Some(kind) = leading_type(&ev.data) {
+            return Cow::Borrowed(kind);
+        }
         serde_json::from_str::<Tag<'_>>(&ev.data)
             .ok()
             .and_then(|tag| tag.kind)
@@ -252,6 +265,18 @@ mod tests {
             "OutputTextDelta",
         ),
         ("no type no name", None, r#"{"delta":"hi"}"#, "Unknown"),
+        (
+            "type after other fields",
+            Some("x"),
+            r#"{"delta":"hi","type":"response.output_text.delta"}"#,
+            "OutputTextDelta",
+        ),
+        (
+            "type with spaces around the colon",
+            None,
+            r#"{ "type" : "response.output_text.delta", "delta":"hi"}"#,
+            "OutputTextDelta",
+        ),
         (
             "unknown type skipped",
             None,

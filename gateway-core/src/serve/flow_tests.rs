@@ -49,6 +49,7 @@ struct FakeHost {
     answers: RefCell<VecDeque<Answer>>,
     calls: RefCell<Vec<Call>>,
     lines: RefCell<Vec<String>>,
+    variables_read: RefCell<Vec<String>>,
 }
 
 impl FakeHost {
@@ -133,6 +134,7 @@ impl Host for FakeHost {
         None
     }
     fn variable(&self, name: &str) -> Result<Option<String>, LookupError> {
+        self.variables_read.borrow_mut().push(name.to_owned());
         Ok(self.vars.get(name).map(|v| (*v).to_owned()))
     }
 }
@@ -203,4 +205,37 @@ fn a_stream_that_fails_before_any_output_gets_its_real_status() {
     let text = String::from_utf8(sent.writes.concat()).unwrap();
     assert!(text.ends_with("data: [DONE]\n\n"), "{text}");
     assert_eq!(sent.ended, Some(true));
+}
+
+/// Every variable is a host call, and on Spin every variables provider is asked in turn: a
+/// chat call reads the settings it uses, each once, and no other (`bench/spin_bench.py` has
+/// its floor read as many).
+#[test]
+fn a_chat_call_reads_only_the_settings_it_uses_each_once() {
+    for stream in [false, true] {
+        let host = FakeHost::new(vec![(200, ANSWER.to_vec())]);
+        host.chat(stream);
+        let mut read = host.variables_read.take();
+        read.sort_unstable();
+        assert_eq!(
+            read,
+            [
+                // The request has no `prompt_cache_key`: what stands in for it is a setting.
+                "chat_prompt_cache_key",
+                "codex_base_url",
+                "codex_client_version",
+                "codex_responses_path",
+                "downstream_api_key",
+                "idle_timeout_secs",
+                "log_format",
+                "log_level",
+                "max_body_bytes",
+                "originator",
+                "reasoning_output",
+                "refresh_margin_secs",
+                "upstream_mode",
+            ],
+            "stream: {stream}"
+        );
+    }
 }

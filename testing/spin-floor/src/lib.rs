@@ -1,6 +1,11 @@
 //! The floor for any Spin gateway: forward the request body to one upstream URL with spin-sdk's
 //! high-level API and return the whole answer with a `content-length`. No key check, no
 //! translation, no store: what is left is Spin's own per-request cost.
+//!
+//! `?settings=N&store=1` first reads N variables (`setting_1`..`setting_N`, declared with
+//! defaults, so Spin asks every variables provider as it does for the gateway's settings) and
+//! one key from the default key-value store (open, then get): the host reads a gateway with
+//! settings and a stored token cannot avoid, with nothing of the gateway around them.
 
 #![expect(
     unsafe_code,
@@ -17,6 +22,20 @@ use spin_sdk::http_component;
 )]
 async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
     let url = spin_sdk::variables::get("upstream_url")?;
+    let query = req.query();
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0)
+    };
+    for i in 1..=param("settings") {
+        spin_sdk::variables::get(&format!("setting_{i}"))?;
+    }
+    if param("store") > 0 {
+        spin_sdk::key_value::Store::open_default()?.get("codex-gateway/token")?;
+    }
     let outgoing = Request::builder()
         .method(Method::Post)
         .uri(url)
