@@ -2,7 +2,7 @@
 //! high-level API and return the whole answer with a `content-length`. No key check, no
 //! translation, no store: what is left is Spin's own per-request cost.
 //!
-//! `?settings=N&store=1` first reads N variables (`setting_1`..`setting_N`, declared with
+//! `?settings=N&store=1` first reads N variables (`setting_n1`..`setting_nN`, declared with
 //! defaults, so Spin asks every variables provider as it does for the gateway's settings) and
 //! one key from the default key-value store (open, then get): the host reads a gateway with
 //! settings and a stored token cannot avoid, with nothing of the gateway around them.
@@ -31,7 +31,7 @@ async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
             .unwrap_or(0)
     };
     for i in 1..=param("settings") {
-        spin_sdk::variables::get(&format!("setting_{i}"))?;
+        spin_sdk::variables::get(&format!("setting_n{i}"))?;
     }
     if param("store") > 0 {
         spin_sdk::key_value::Store::open_default()?.get("codex-gateway/token")?;
