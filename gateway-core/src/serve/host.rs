@@ -33,8 +33,10 @@ pub struct Outgoing<'a> {
 pub trait UpstreamBody {
     /// The next piece of body as soon as the upstream sends it; `None` at the end.
     fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError>;
-    /// The next piece if it has arrived already, without waiting: `None` when nothing is there
-    /// yet (or at the end, which the next [`Self::next_chunk`] reports).
+    /// The next piece if it has arrived already, or arrives within a moment (the rest of a
+    /// burst the host is still handing over; the host bounds the wait well below the spacing
+    /// of model tokens): `None` when nothing is there yet (or at the end, which the next
+    /// [`Self::next_chunk`] reports).
     fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError>;
 }
 
