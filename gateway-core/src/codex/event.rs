@@ -7,7 +7,8 @@
 //!
 //! Why not `#[serde(tag = "type")]`: serde buffers internally tagged content, and `RawValue`
 //! (which keeps items and response objects byte-exact) cannot be read from that buffer. So the
-//! tag is peeked first (a scan that allocates nothing for plain strings), then the payload is
+//! tag is read first (from the leading field when the payload opens with it, as every backend
+//! event does, else by a scan that allocates nothing for plain strings), then the payload is
 //! parsed once into the variant's struct.
 
 use std::borrow::Cow;
