@@ -58,10 +58,11 @@ impl UpstreamBody for WasiBody {
             }
             read => read,
         };
-        match read {
-            Err(StreamError::Closed) => Ok(None),
-            read => self.settle(read).map(|c| c.filter(|c| !c.is_empty())),
-        }
+        self.settle(read).map(|c| c.filter(|c| !c.is_empty()))
+    }
+
+    fn ended(&self) -> bool {
+        self.body.is_none()
     }
 }
 

@@ -239,3 +239,33 @@ fn a_chat_call_reads_only_the_settings_it_uses_each_once() {
         );
     }
 }
+
+/// `openai_api` mode relays the upstream's body as it arrives, one write per burst: a body that
+/// has fully arrived leaves whole with the head, as one write, and a cut one is never complete.
+#[test]
+fn an_openai_api_relay_writes_each_burst_once() {
+    let relay = |chunks: Vec<&'static [u8]>| {
+        let mut host = FakeHost::new(vec![(200, chunks)]);
+        host.vars.insert("upstream_mode", "openai_api");
+        host.vars.insert("upstream_api_key", "sk-upstream");
+        host.chat(true)
+    };
+    let sent = relay(vec![
+        b"data: {\"a\":1}\n\n",
+        b"data: {\"b\":2}\n\n",
+        b"data: [DONE]\n\n",
+    ]);
+    assert_eq!(
+        sent.writes,
+        [b"data: {\"a\":1}\n\ndata: {\"b\":2}\n\ndata: [DONE]\n\n".to_vec()]
+    );
+    assert_eq!(sent.ended, Some(true));
+
+    let sent = relay(vec![]);
+    assert_eq!(
+        sent.writes,
+        [Vec::<u8>::new()],
+        "an empty body is one whole answer"
+    );
+    assert_eq!(sent.ended, Some(true));
+}

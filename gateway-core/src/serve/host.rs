@@ -38,6 +38,9 @@ pub trait UpstreamBody {
     /// of model tokens): `None` when nothing is there yet (or at the end, which the next
     /// [`Self::next_chunk`] reports).
     fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError>;
+    /// Whether the end of the body has been seen: the next [`Self::next_chunk`] returns `None`
+    /// without waiting, so what is in hand can leave with the end of the answer.
+    fn ended(&self) -> bool;
 }
 
 /// The response head and unread body that a host's `send` returns.

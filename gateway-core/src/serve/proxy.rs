@@ -3,6 +3,7 @@
 //! the ChatGPT account id and Codex headers never go to this upstream.
 
 use super::host::{BodyOut, Host, Method, Outgoing, Reply, UpstreamBody};
+use super::pump::take_ready;
 use super::request::Ctx;
 use super::responder::Responder;
 use super::tokens;
@@ -76,10 +77,11 @@ pub fn forward<H: Host, R: Reply>(
     Ok(Some(meta))
 }
 
-/// Copy status, relayable headers and the body, chunk by chunk as it arrives. The first chunk
-/// leaves with the head; a sized answer keeps its `content-length`. An upstream cut off after
-/// the answer started never looks complete: an event stream ends with an error event, any other
-/// body is aborted.
+/// Copy status, relayable headers and the body as it arrives, one write per burst of upstream
+/// data: the first leaves with the head, the last with the end of the body, and an answer that
+/// has fully arrived leaves whole. A sized answer keeps its `content-length`. An upstream cut off
+/// after the answer started never looks complete: an event stream ends with an error event, any
+/// other body is aborted.
 pub fn relay<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     path: &str,
@@ -95,28 +97,39 @@ pub fn relay<H: Host, R: Reply>(
         .header("content-length")
         .and_then(|v| v.trim().parse::<u64>().ok());
     let mut watch = RelayWatch::new(path, content_type.as_deref());
-    let first = upstream.body.next_chunk()?.unwrap_or_default();
-    watch.observe(&first);
-    let Some(mut writer) = out.relay(upstream.status(), &headers, length, &first) else {
+    let mut pending = upstream.body.next_chunk()?.unwrap_or_default();
+    let mut cut = take_ready(&mut upstream.body, &mut pending);
+    watch.observe(&pending);
+    if cut.is_none() && upstream.body.ended() {
+        out.relay_whole(upstream.status(), &headers, length, &pending);
+        return Ok(());
+    }
+    let Some(mut writer) = out.relay(upstream.status(), &headers, length, &pending) else {
         return Ok(());
     };
     loop {
+        if let Some(err) = cut {
+            ctx.log.stream_failed(&err);
+            match watch.cut(&err) {
+                CutRelay::Abort => writer.abort(),
+                CutRelay::ErrorEvent(event) => writer.finish_with(&event),
+            }
+            return Ok(());
+        }
         match upstream.body.next_chunk() {
-            Ok(Some(chunk)) => {
-                watch.observe(&chunk);
-                if writer.write(&chunk).is_err() {
+            Ok(Some(mut pending)) => {
+                cut = take_ready(&mut upstream.body, &mut pending);
+                watch.observe(&pending);
+                if cut.is_none() && upstream.body.ended() {
+                    writer.finish_with(&pending);
+                    return Ok(());
+                }
+                if writer.write(&pending).is_err() {
                     return Ok(());
                 }
             }
             Ok(None) => break,
-            Err(err) => {
-                ctx.log.stream_failed(&err);
-                match watch.cut(&err) {
-                    CutRelay::Abort => writer.abort(),
-                    CutRelay::ErrorEvent(event) => writer.finish_with(&event),
-                }
-                return Ok(());
-            }
+            Err(err) => cut = Some(err),
         }
     }
     writer.finish_with(&[]);

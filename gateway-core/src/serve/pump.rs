@@ -96,6 +96,20 @@ pub fn fold(
 /// Most bytes taken from the upstream without handing what they produced to the client.
 const COALESCE_BYTES: usize = 64 * 1024;
 
+/// Append to `pending` what the upstream has ready (see [`UpstreamBody::chunk_if_ready`]), up to
+/// [`COALESCE_BYTES`] in all, so it can leave in one write; a read that fails ends it and is
+/// returned, after the bytes read before it.
+pub fn take_ready(upstream: &mut impl UpstreamBody, pending: &mut Vec<u8>) -> Option<GatewayError> {
+    while pending.len() < COALESCE_BYTES {
+        match upstream.chunk_if_ready() {
+            Ok(Some(more)) => pending.extend_from_slice(&more),
+            Ok(None) => return None,
+            Err(e) => return Some(e),
+        }
+    }
+    None
+}
+
 /// Feed every event to `sink` until it reports the terminal one or the body ends. Whatever the
 /// upstream has already sent when a read returns is read too before the sink may write: a
 /// burst of events leaves in one write, not in many small ones.

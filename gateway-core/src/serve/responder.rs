@@ -80,6 +80,18 @@ impl<R: Reply> Responder<R> {
         self.open(status, headers, None, body, true);
     }
 
+    /// A relayed body that ended before anything left: head, body and end at once, with the
+    /// upstream's `length` when it gave one.
+    pub fn relay_whole(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        length: Option<u64>,
+        body: &[u8],
+    ) {
+        self.open(status, headers, length, body, true);
+    }
+
     /// Start a body of `length` bytes (unknown: `None`) whose first bytes leave with the head.
     pub fn relay(
         &mut self,

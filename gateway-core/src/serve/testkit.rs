@@ -23,6 +23,9 @@ impl UpstreamBody for ScriptedBody {
     fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         self.next_chunk()
     }
+    fn ended(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// An upstream answer with `status` and `body`.
