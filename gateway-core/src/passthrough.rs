@@ -87,6 +87,23 @@ pub enum CutRelay {
     ErrorEvent(Vec<u8>),
 }
 
+const SEQUENCE_KEY: &[u8] = b"\"sequence_number\":";
+/// Enough of a piece's end to hold the key, spaces and a 20-digit number.
+const TAIL_BYTES: usize = 64;
+
+/// The last `"sequence_number":` in `bytes` whose number ends inside `bytes` (one that runs to
+/// the end may go on in the next piece).
+fn last_complete_sequence(bytes: &[u8]) -> Option<u64> {
+    memchr::memmem::rfind_iter(bytes, SEQUENCE_KEY).find_map(|at| {
+        let after = bytes.get(at + SEQUENCE_KEY.len()..)?;
+        let start = after.iter().position(|b| !b.is_ascii_whitespace())?;
+        let digits = after.get(start..)?;
+        let len = digits.iter().position(|b| !b.is_ascii_digit())?;
+        let number = std::str::from_utf8(digits.get(..len)?).ok()?;
+        number.parse().ok()
+    })
+}
+
 /// Follows a relayed body just enough to end it honestly if the upstream is cut off: whether it
 /// is an event stream, and the last Responses `sequence_number` seen (the error event goes on
 /// from there, as strict clients require).
@@ -95,6 +112,8 @@ pub struct RelayWatch {
     responses: bool,
     event_stream: bool,
     last_sequence: Option<u64>,
+    /// The end of the piece before: a key or number split between two pieces is read whole.
+    tail: Vec<u8>,
 }
 
 impl RelayWatch {
@@ -109,6 +128,7 @@ impl RelayWatch {
             responses: path == "/v1/responses",
             event_stream,
             last_sequence: None,
+            tail: Vec::new(),
         }
     }
 
@@ -117,22 +137,12 @@ impl RelayWatch {
         if !(self.event_stream && self.responses) {
             return;
         }
-        const KEY: &[u8] = b"\"sequence_number\":";
-        let Some(at) = memchr::memmem::rfind(bytes, KEY) else {
-            return;
-        };
-        let digits = bytes
-            .get(at + KEY.len()..)
-            .unwrap_or_default()
-            .iter()
-            .skip_while(|b| b.is_ascii_whitespace())
-            .take_while(|b| b.is_ascii_digit())
-            .try_fold(0u64, |n, d| {
-                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-            });
-        if digits.is_some() {
-            self.last_sequence = digits;
+        let mut window = std::mem::take(&mut self.tail);
+        window.extend_from_slice(bytes);
+        if let Some(n) = last_complete_sequence(&window) {
+            self.last_sequence = Some(n);
         }
+        self.tail = window.split_off(window.len().saturating_sub(TAIL_BYTES));
     }
 
     /// What to do now that the upstream failed with `err`.
@@ -194,6 +204,19 @@ mod relay_tests {
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.contains("\"sequence_number\":42"), "{text}");
         assert!(text.contains("\"type\":\"error\""), "{text}");
+    }
+
+    #[test]
+    fn a_number_split_between_pieces_is_read_whole() {
+        let mut watch = RelayWatch::new("/v1/responses", Some("text/event-stream"));
+        watch.observe(b"data: {\"sequence_number\":7}\n\ndata: {\"sequence_");
+        watch.observe(b"number\": 1");
+        assert_eq!(watch.last_sequence, Some(7), "12 may still go on");
+        watch.observe(b"2,\"type\":\"y\"}\n\n");
+        assert_eq!(watch.last_sequence, Some(12));
+        watch.observe(b"data: {\"sequence_number\":");
+        watch.observe(b"}\n\n");
+        assert_eq!(watch.last_sequence, Some(12), "no digits: no number");
     }
 
     #[test]

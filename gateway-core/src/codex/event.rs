@@ -183,7 +183,7 @@ struct Tag<'a> {
 /// The `type` of an event that opens with it, as the Codex backend writes every event
 /// (`{"type":"response.output_text.delta",...`), without parsing the rest: every event's type is
 /// read before its payload is parsed. `None` sends the caller to a full parse (another layout,
-/// or an escape in the name).
+/// or an escape in the name). A payload with a second `type` key is read by its first one.
 fn leading_type(data: &str) -> Option<&str> {
     let rest = data.strip_prefix(r#"{"type":""#)?;
     let end = memchr::memchr2(b'"', b'\\', rest.as_bytes())?;

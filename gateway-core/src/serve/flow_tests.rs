@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::host::{Host, LineOut, Outgoing, Received};
-use super::testkit::{body, RecordingReply, ScriptedBody, Sent};
+use super::testkit::{scripted, RecordingReply, ScriptedBody, Sent};
 use super::{serve, Incoming};
 use crate::auth::mem_kv::MemKv;
 use crate::auth::testkit::{record, store, stored};
@@ -50,6 +50,8 @@ struct FakeHost {
     calls: RefCell<Vec<Call>>,
     lines: RefCell<Vec<String>>,
     variables_read: RefCell<Vec<String>>,
+    /// The upstream answer's `content-type`, if any.
+    content_type: Option<&'static str>,
 }
 
 impl FakeHost {
@@ -115,10 +117,21 @@ impl Host for FakeHost {
             .borrow_mut()
             .pop_front()
             .ok_or_else(|| GatewayError::UpstreamUnavailable("no scripted answer".into()))?;
+        let mut headers = vec![("x-codex-primary-used-percent".into(), b"12".to_vec())];
+        headers.extend(
+            self.content_type
+                .map(|ct| ("content-type".into(), ct.as_bytes().to_vec())),
+        );
+        let reads = chunks.iter().map(|c| match *c {
+            CUT => Err(GatewayError::upstream_error(
+                "upstream connection failed mid-response",
+            )),
+            bytes => Ok(bytes.to_vec()),
+        });
         Ok(Received {
             status,
-            headers: vec![("x-codex-primary-used-percent".into(), b"12".to_vec())],
-            body: body(&chunks),
+            headers,
+            body: scripted(reads.collect()),
         })
     }
     fn monotonic_ns(&self) -> u64 {
@@ -144,6 +157,11 @@ const ANSWER: &[&[u8]] = &[
     b"event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"lo\"}\n\n",
     b"event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"status\":\"completed\",\"usage\":{\"input_tokens\":3,\"output_tokens\":2,\"total_tokens\":5}}}\n\n",
 ];
+
+/// In a scripted answer: the upstream connection fails at this read.
+const CUT: &[u8] = b"<cut>";
+/// In a scripted answer: what follows has not arrived yet when the gateway asks what is ready.
+const PAUSE: &[u8] = b"";
 
 const TOKEN_ANSWER: &[u8] = br#"{"access_token":"at-1","refresh_token":"rt-1","expires_in":3600}"#;
 
@@ -240,32 +258,60 @@ fn a_chat_call_reads_only_the_settings_it_uses_each_once() {
     }
 }
 
-/// `openai_api` mode relays the upstream's body as it arrives, one write per burst: a body that
-/// has fully arrived leaves whole with the head, as one write, and a cut one is never complete.
+/// `openai_api` mode relays the upstream's body as it arrives, one write per burst: the last
+/// burst leaves with the end of the body, a body that has fully arrived leaves whole with the
+/// head, and one cut off after it started never looks complete.
 #[test]
 fn an_openai_api_relay_writes_each_burst_once() {
-    let relay = |chunks: Vec<&'static [u8]>| {
+    let relay = |content_type: Option<&'static str>, chunks: Vec<&'static [u8]>| {
         let mut host = FakeHost::new(vec![(200, chunks)]);
         host.vars.insert("upstream_mode", "openai_api");
         host.vars.insert("upstream_api_key", "sk-upstream");
+        host.content_type = content_type;
         host.chat(true)
     };
-    let sent = relay(vec![
-        b"data: {\"a\":1}\n\n",
-        b"data: {\"b\":2}\n\n",
-        b"data: [DONE]\n\n",
-    ]);
+    let sse = Some("text/event-stream");
+    let sent = relay(
+        sse,
+        vec![b"data: 1\n\n", b"data: 2\n\n", b"data: [DONE]\n\n"],
+    );
     assert_eq!(
         sent.writes,
-        [b"data: {\"a\":1}\n\ndata: {\"b\":2}\n\ndata: [DONE]\n\n".to_vec()]
+        [b"data: 1\n\ndata: 2\n\ndata: [DONE]\n\n".to_vec()]
     );
     assert_eq!(sent.ended, Some(true));
 
-    let sent = relay(vec![]);
+    let sent = relay(sse, vec![]);
     assert_eq!(
         sent.writes,
         [Vec::<u8>::new()],
         "an empty body is one whole answer"
     );
     assert_eq!(sent.ended, Some(true));
+
+    let sent = relay(
+        sse,
+        vec![b"data: 1\n\n", PAUSE, b"data: 2\n\n", b"data: [DONE]\n\n"],
+    );
+    let writes = [
+        b"data: 1\n\n".to_vec(),
+        b"data: 2\n\ndata: [DONE]\n\n".to_vec(),
+    ];
+    assert_eq!(sent.writes, writes, "the last burst leaves with the end");
+    assert_eq!(sent.ended, Some(true));
+
+    let sent = relay(sse, vec![b"data: 1\n\n", PAUSE, b"data: 2\n\n", CUT]);
+    let [first, last] = sent.writes.as_slice() else {
+        panic!("two writes: {:?}", sent.writes);
+    };
+    assert_eq!(first, b"data: 1\n\n");
+    let last = String::from_utf8_lossy(last);
+    assert!(
+        last.starts_with("data: 2\n\n") && last.contains("upstream_error"),
+        "{last}"
+    );
+
+    let sent = relay(Some("application/json"), vec![b"{\"a\":", PAUSE, b"1", CUT]);
+    assert_eq!(sent.writes, [b"{\"a\":".to_vec(), b"1".to_vec()]);
+    assert_eq!(sent.ended, Some(false), "a cut JSON answer is aborted");
 }

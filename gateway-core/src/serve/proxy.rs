@@ -98,7 +98,7 @@ pub fn relay<H: Host, R: Reply>(
         .and_then(|v| v.trim().parse::<u64>().ok());
     let mut watch = RelayWatch::new(path, content_type.as_deref());
     let mut pending = upstream.body.next_chunk()?.unwrap_or_default();
-    let mut cut = take_ready(&mut upstream.body, &mut pending);
+    let cut = take_ready(&mut upstream.body, &mut pending);
     watch.observe(&pending);
     if cut.is_none() && upstream.body.ended() {
         out.relay_whole(upstream.status(), &headers, length, &pending);
@@ -107,20 +107,20 @@ pub fn relay<H: Host, R: Reply>(
     let Some(mut writer) = out.relay(upstream.status(), &headers, length, &pending) else {
         return Ok(());
     };
+    if let Some(err) = cut {
+        end_cut(ctx, &watch, writer, Vec::new(), &err);
+        return Ok(());
+    }
     loop {
-        if let Some(err) = cut {
-            ctx.log.stream_failed(&err);
-            match watch.cut(&err) {
-                CutRelay::Abort => writer.abort(),
-                CutRelay::ErrorEvent(event) => writer.finish_with(&event),
-            }
-            return Ok(());
-        }
         match upstream.body.next_chunk() {
             Ok(Some(mut pending)) => {
-                cut = take_ready(&mut upstream.body, &mut pending);
+                let cut = take_ready(&mut upstream.body, &mut pending);
                 watch.observe(&pending);
-                if cut.is_none() && upstream.body.ended() {
+                if let Some(err) = cut {
+                    end_cut(ctx, &watch, writer, pending, &err);
+                    return Ok(());
+                }
+                if upstream.body.ended() {
                     writer.finish_with(&pending);
                     return Ok(());
                 }
@@ -129,9 +129,36 @@ pub fn relay<H: Host, R: Reply>(
                 }
             }
             Ok(None) => break,
-            Err(err) => cut = Some(err),
+            Err(err) => {
+                end_cut(ctx, &watch, writer, Vec::new(), &err);
+                return Ok(());
+            }
         }
     }
     writer.finish_with(&[]);
     Ok(())
+}
+
+/// End a relay whose upstream failed after the answer started, with the bytes read before the
+/// failure: an event stream gets them and its error event in one last write, any other body
+/// gets them and is aborted.
+fn end_cut<H: Host, B: BodyOut>(
+    ctx: &Ctx<'_, H>,
+    watch: &RelayWatch,
+    mut writer: B,
+    mut pending: Vec<u8>,
+    err: &GatewayError,
+) {
+    ctx.log.stream_failed(err);
+    match watch.cut(err) {
+        CutRelay::Abort => {
+            if pending.is_empty() || writer.write(&pending).is_ok() {
+                writer.abort();
+            }
+        }
+        CutRelay::ErrorEvent(event) => {
+            pending.extend_from_slice(&event);
+            writer.finish_with(&pending);
+        }
+    }
 }

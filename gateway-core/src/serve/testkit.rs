@@ -8,19 +8,40 @@ use super::host::{BodyOut, ClientGone, Reply, RequestBody, Unreadable, UpstreamB
 use super::upstream::{Upstream, UpstreamMeta};
 use crate::error::GatewayError;
 
-/// An upstream body: each item is what one read returns (`Err`: the read fails).
+/// An upstream body: each item is what one read returns (`Err`: the read fails). An empty item
+/// is a pause: the bytes after it have not arrived yet when the gateway asks what is ready.
 pub struct ScriptedBody(VecDeque<Result<Vec<u8>, GatewayError>>);
 
 /// A body that yields `chunks` one read at a time.
 pub fn body(chunks: &[&[u8]]) -> ScriptedBody {
-    ScriptedBody(chunks.iter().map(|c| Ok(c.to_vec())).collect())
+    scripted(chunks.iter().map(|c| Ok(c.to_vec())).collect())
+}
+
+/// A body that yields `reads` one at a time.
+pub fn scripted(reads: Vec<Result<Vec<u8>, GatewayError>>) -> ScriptedBody {
+    ScriptedBody(reads.into())
 }
 
 impl UpstreamBody for ScriptedBody {
     fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+        while self
+            .0
+            .front()
+            .is_some_and(|r| r.as_ref().is_ok_and(Vec::is_empty))
+        {
+            self.0.pop_front();
+        }
         self.0.pop_front().transpose()
     }
     fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+        if self
+            .0
+            .front()
+            .is_some_and(|r| r.as_ref().is_ok_and(Vec::is_empty))
+        {
+            self.0.pop_front();
+            return Ok(None);
+        }
         self.next_chunk()
     }
     fn ended(&self) -> bool {
