@@ -137,12 +137,16 @@ impl RelayWatch {
         if !(self.event_stream && self.responses) {
             return;
         }
-        let mut window = std::mem::take(&mut self.tail);
-        window.extend_from_slice(bytes);
-        if let Some(n) = last_complete_sequence(&window) {
+        // Only the seam is copied: the piece's own numbers come after any that cross into it.
+        let mut seam = std::mem::take(&mut self.tail);
+        seam.extend_from_slice(bytes.get(..bytes.len().min(TAIL_BYTES)).unwrap_or_default());
+        if let Some(n) = last_complete_sequence(bytes).or_else(|| last_complete_sequence(&seam)) {
             self.last_sequence = Some(n);
         }
-        self.tail = window.split_off(window.len().saturating_sub(TAIL_BYTES));
+        self.tail = match bytes.get(bytes.len().saturating_sub(TAIL_BYTES)..) {
+            Some(end) if bytes.len() >= TAIL_BYTES => end.to_vec(),
+            _ => seam.split_off(seam.len().saturating_sub(TAIL_BYTES)),
+        };
     }
 
     /// What to do now that the upstream failed with `err`.

@@ -126,28 +126,24 @@ pub fn pump(upstream: &mut impl UpstreamBody, sink: &mut impl EventSink) -> Pump
             }
             Err(e) => return Pumped::Failed(e),
         };
-        let mut taken = 0;
-        loop {
-            taken += chunk.len();
-            let events = match decoder.push(&chunk) {
-                Ok(events) => events,
-                Err(e) => return Pumped::Failed(e.into()),
-            };
-            for event in &events {
-                match sink.event(event) {
-                    Ok(true) => return Pumped::Terminal,
-                    Ok(false) => {}
-                    Err(ClientGone) => return Pumped::ClientGone,
-                }
+        let cut = if sink.coalesces() {
+            take_ready(upstream, &mut chunk)
+        } else {
+            None
+        };
+        let events = match decoder.push(&chunk) {
+            Ok(events) => events,
+            Err(e) => return Pumped::Failed(e.into()),
+        };
+        for event in &events {
+            match sink.event(event) {
+                Ok(true) => return Pumped::Terminal,
+                Ok(false) => {}
+                Err(ClientGone) => return Pumped::ClientGone,
             }
-            if taken >= COALESCE_BYTES || !sink.coalesces() {
-                break;
-            }
-            match upstream.chunk_if_ready() {
-                Ok(Some(more)) => chunk = more,
-                Ok(None) => break,
-                Err(e) => return Pumped::Failed(e),
-            }
+        }
+        if let Some(e) = cut {
+            return Pumped::Failed(e);
         }
         if sink.read_done().is_err() {
             return Pumped::ClientGone;

@@ -23,15 +23,8 @@ async fn codex_config_writes_the_catalog_and_a_provider_block() {
         "--out",
         out.to_str().unwrap(),
     ];
-    let mut cmd = work.command(&args);
-    cmd.env("CODEX_GATEWAY_API_KEY", KEY);
-    let done = cmd.output().await.unwrap();
-    assert_eq!(
-        done.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
+    let done = work.run_env(&args, &[("CODEX_GATEWAY_API_KEY", KEY)]).await;
+    done.assert_code(0);
     let catalog: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("codex-gateway-models.json")).unwrap())
             .unwrap();
@@ -47,20 +40,19 @@ async fn codex_config_writes_the_catalog_and_a_provider_block() {
         config["model_providers"]["codex-gateway"]["base_url"].as_str(),
         Some(format!("{url}/v1").as_str())
     );
-    let stdout = String::from_utf8_lossy(&done.stdout);
-    assert!(!stdout.contains(KEY), "the key is never echoed");
+    assert!(!done.stdout.contains(KEY), "the key is never echoed");
 
     // An existing config.toml is left alone; the block goes beside it.
-    let mut again = work.command(&args);
-    again.env("CODEX_GATEWAY_API_KEY", KEY);
-    assert_eq!(again.output().await.unwrap().status.code(), Some(0));
+    work.run_env(&args, &[("CODEX_GATEWAY_API_KEY", KEY)])
+        .await
+        .assert_code(0);
     assert!(out.join("codex-gateway.config.toml").exists());
 
-    let mut wrong = work.command(&args);
-    wrong.env("CODEX_GATEWAY_API_KEY", "sk-wrong");
-    let refused = wrong.output().await.unwrap();
-    assert_eq!(refused.status.code(), Some(6));
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("HTTP 401"));
+    let refused = work
+        .run_env(&args, &[("CODEX_GATEWAY_API_KEY", "sk-wrong")])
+        .await;
+    refused.assert_code(6);
+    assert!(refused.stderr.contains("HTTP 401"));
 
     let plain = work
         .run(&[
@@ -75,20 +67,8 @@ async fn codex_config_writes_the_catalog_and_a_provider_block() {
 }
 
 fn seed(kv: &std::path::Path) {
-    use gateway_core::auth::token::{Secret, TokenRecord, RECORD_VERSION, TOKEN_KEY};
-    use test_host::fake_oauth::{make_jwt, now};
-    let record = TokenRecord {
-        version: RECORD_VERSION,
-        access_token: Secret::new(make_jwt(now() + 3600, "acct", "cc")),
-        refresh_token: Secret::new("rt"),
-        id_token: None,
-        account_id: Some("acct".into()),
-        email: None,
-        plan_type: None,
-        expires_at: Some(now() + 3600),
-        last_refresh: now(),
-        last_failure: None,
-    };
+    use gateway_core::auth::token::TOKEN_KEY;
+    let record = test_host::fake_oauth::login_record("rt", 3600);
     kv_sqlite::SqliteKv::open(kv, "default")
         .unwrap()
         .set(TOKEN_KEY, &record.to_json().unwrap())

@@ -75,15 +75,12 @@ async fn push_installs_the_token_into_a_deployed_gateway() {
     );
 
     // The key also comes from the environment.
-    let mut cmd = work.command(&["auth", "push", "--url", &url, "--store", "file"]);
-    cmd.env("CODEX_GATEWAY_ADMIN_KEY", ADMIN_KEY);
-    let out = cmd.output().await.unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    work.run_env(
+        &["auth", "push", "--url", &url, "--store", "file"],
+        &[("CODEX_GATEWAY_ADMIN_KEY", ADMIN_KEY)],
+    )
+    .await
+    .assert_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

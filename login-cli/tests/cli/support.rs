@@ -127,6 +127,13 @@ impl Work {
     pub async fn run(&self, args: &[&str]) -> Finished {
         self.spawn(args).finish().await
     }
+
+    /// Run to completion with `env` set on top of the clean environment.
+    pub async fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Finished {
+        let mut cmd = self.command(args);
+        cmd.envs(env.iter().copied());
+        Running::new(cmd).finish().await
+    }
 }
 
 /// A finished run.

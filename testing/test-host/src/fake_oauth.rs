@@ -66,6 +66,27 @@ pub fn now() -> i64 {
         .unwrap_or_default()
 }
 
+/// A token record as a fresh login writes it (account `acct-test`), good for `expires_in`
+/// seconds and renewable with `refresh_token`.
+pub fn login_record(
+    refresh_token: &str,
+    expires_in: i64,
+) -> gateway_core::auth::token::TokenRecord {
+    use gateway_core::auth::token::{Secret, TokenRecord, RECORD_VERSION};
+    TokenRecord {
+        version: RECORD_VERSION,
+        access_token: Secret::new(make_jwt(now() + expires_in, "acct-test", "seed")),
+        refresh_token: Secret::new(refresh_token),
+        id_token: None,
+        account_id: Some("acct-test".into()),
+        email: Some("dev@example.com".into()),
+        plan_type: Some("plus".into()),
+        expires_at: Some(now() + expires_in),
+        last_refresh: now() - 60,
+        last_failure: None,
+    }
+}
+
 /// An unsigned JWT with the claims the gateway reads (signature is not checked by anyone).
 pub fn make_jwt(exp: i64, account: &str, nonce: &str) -> String {
     let b64 = |v: &serde_json::Value| {

@@ -12,9 +12,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use gateway_core::auth::token::{Secret, TokenRecord, RECORD_VERSION, TOKEN_KEY};
+use gateway_core::auth::token::TOKEN_KEY;
 use test_host::fake_codex::FakeCodex;
-use test_host::fake_oauth::{make_jwt, now, FakeOAuth};
+use test_host::fake_oauth::{login_record, FakeOAuth};
 use test_host::{GuestLogs, HostConfig, TestHost};
 
 struct Args {
@@ -86,18 +86,7 @@ async fn main() -> anyhow::Result<()> {
         let refresh = oauth
             .as_ref()
             .map_or("rt-initial".into(), |o| o.current_refresh());
-        let record = TokenRecord {
-            version: RECORD_VERSION,
-            access_token: Secret::new(make_jwt(now() + 3600, "acct-test", "seed")),
-            refresh_token: Secret::new(refresh),
-            id_token: None,
-            account_id: Some("acct-test".into()),
-            email: Some("dev@example.com".into()),
-            plan_type: Some("plus".into()),
-            expires_at: Some(now() + 3600),
-            last_refresh: now(),
-            last_failure: None,
-        };
+        let record = login_record(&refresh, 3600);
         kv.set(TOKEN_KEY, &serde_json::to_vec(&record)?)?;
     }
     let host = TestHost::start(HostConfig {

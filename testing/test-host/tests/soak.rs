@@ -31,10 +31,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use gateway_core::auth::token::{Secret, TokenRecord, RECORD_VERSION, TOKEN_KEY};
+use gateway_core::auth::token::TOKEN_KEY;
 use serde_json::{json, Value};
 use test_host::fake_codex::{long_text, FakeCodex};
-use test_host::fake_oauth::{make_jwt, now, FakeOAuth};
+use test_host::fake_oauth::{login_record, FakeOAuth};
 use test_host::{HostConfig, TestHost};
 
 const KEY: &str = "sk-soak-downstream-key-0123456789";
@@ -72,18 +72,7 @@ async fn start(name: &str) -> Gateway {
         .unwrap();
     let kv_path = scratch.path().join(".spin/sqlite_key_value.db");
     let kv = kv_sqlite::SqliteKv::open(&kv_path, kv_sqlite::DEFAULT_STORE).unwrap();
-    let record = TokenRecord {
-        version: RECORD_VERSION,
-        access_token: Secret::new(make_jwt(now() + 3600, "acct-test", "soak")),
-        refresh_token: Secret::new(oauth.current_refresh()),
-        id_token: None,
-        account_id: Some("acct-test".into()),
-        email: None,
-        plan_type: None,
-        expires_at: Some(now() + 3600),
-        last_refresh: now(),
-        last_failure: None,
-    };
+    let record = login_record(&oauth.current_refresh(), 3600);
     kv.set(TOKEN_KEY, &serde_json::to_vec(&record).unwrap())
         .unwrap();
     let variables = HashMap::from([

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use gateway_core::auth::token::{Secret, TokenRecord, RECORD_VERSION, TOKEN_KEY};
+use gateway_core::auth::token::{TokenRecord, TOKEN_KEY};
 use test_host::fake_codex::FakeCodex;
-use test_host::fake_oauth::{make_jwt, now, FakeOAuth};
+use test_host::fake_oauth::{login_record, FakeOAuth};
 use test_host::{HostConfig, TestHost};
 
 use crate::runtime::{on_spin, Gateway, SpinGateway, TestKv};
@@ -116,18 +116,7 @@ impl Env {
 
     /// A token record as a fresh login writes it, matching the fake OAuth server's refresh token.
     pub fn login_record(&self, expires_in: i64) -> TokenRecord {
-        TokenRecord {
-            version: RECORD_VERSION,
-            access_token: Secret::new(make_jwt(now() + expires_in, "acct-test", "seed")),
-            refresh_token: Secret::new(self.oauth.current_refresh()),
-            id_token: None,
-            account_id: Some("acct-test".into()),
-            email: Some("dev@example.com".into()),
-            plan_type: Some("plus".into()),
-            expires_at: Some(now() + expires_in),
-            last_refresh: now() - 60,
-            last_failure: None,
-        }
+        login_record(&self.oauth.current_refresh(), expires_in)
     }
 
     pub fn stored_token(&self) -> Option<TokenRecord> {
