@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 
+use crate::accounts::choose::Strategy;
 use crate::auth::oauth::CODEX_CLIENT_ID;
 use crate::error::GatewayError;
 use crate::log::{LogFormat, LogLevel};
@@ -43,6 +44,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("log_format", Some("text")),
     ("reasoning_output", Some("reasoning_content")),
     ("chat_prompt_cache_key", Some("derived")),
+    ("account_strategy", Some("headroom")),
 ];
 
 /// Which upstream the gateway talks to.
@@ -133,6 +135,7 @@ impl<'a> Settings<'a> {
         self.log_format()?;
         self.reasoning_output()?;
         self.chat_prompt_cache_key()?;
+        self.account_strategy()?;
         Ok(())
     }
 
@@ -297,6 +300,11 @@ impl<'a> Settings<'a> {
     /// `chat_prompt_cache_key`: what stands in for a chat request's missing cache key.
     pub fn chat_prompt_cache_key(&self) -> Result<CacheKeyFallback, GatewayError> {
         self.one_of("chat_prompt_cache_key", CacheKeyFallback::VALUES)
+    }
+
+    /// `account_strategy`: which of several accounts serves a request.
+    pub fn account_strategy(&self) -> Result<Strategy, GatewayError> {
+        self.one_of("account_strategy", Strategy::VALUES)
     }
 
     fn base_url(&self, name: &'static str) -> Result<String, GatewayError> {

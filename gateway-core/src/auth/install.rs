@@ -10,7 +10,7 @@
 
 use super::lease::{self, Claim};
 use super::refresh::RefreshPolicy;
-use super::token::{TokenRecord, TOKEN_KEY};
+use super::token::TokenRecord;
 use crate::error::GatewayError;
 use crate::ports::{Clock, Kv};
 
@@ -19,6 +19,7 @@ use crate::ports::{Clock, Kv};
 /// two lease TTLs (a dead holder is taken over after one). Returns what was written.
 pub fn install_exclusively(
     kv: &dyn Kv,
+    key: &str,
     clock: &dyn Clock,
     policy: &RefreshPolicy,
     nonce: u64,
@@ -29,16 +30,16 @@ pub fn install_exclusively(
         .now_ms()
         .saturating_add(timing.ttl_ms.saturating_mul(2));
     loop {
-        let Some(stored) = read(kv)? else {
+        let Some(stored) = read(kv, key)? else {
             // No generation, no refresher to race with.
-            return write(kv, decide(None));
+            return write(kv, key, decide(None));
         };
         let fingerprint = stored.fingerprint();
         match lease::claim(kv, clock, &fingerprint, nonce, timing)? {
             Claim::Won { window } => {
-                let result = match read(kv) {
+                let result = match read(kv, key) {
                     Ok(Some(now)) if now.fingerprint() == fingerprint => {
-                        Some(write(kv, decide(Some(&now))))
+                        Some(write(kv, key, decide(Some(&now))))
                     }
                     Ok(_) => None,
                     Err(err) => Some(Err(err)),
@@ -64,19 +65,23 @@ pub fn install_exclusively(
 }
 
 /// The stored record; an unreadable one counts as none (a login replaces it).
-fn read(kv: &dyn Kv) -> Result<Option<TokenRecord>, GatewayError> {
-    let bytes = kv.get(TOKEN_KEY)?;
+fn read(kv: &dyn Kv, key: &str) -> Result<Option<TokenRecord>, GatewayError> {
+    let bytes = kv.get(key)?;
     Ok(bytes.and_then(|b| TokenRecord::from_json(&b).ok()))
 }
 
-fn write(kv: &dyn Kv, record: Option<TokenRecord>) -> Result<Option<TokenRecord>, GatewayError> {
+fn write(
+    kv: &dyn Kv,
+    key: &str,
+    record: Option<TokenRecord>,
+) -> Result<Option<TokenRecord>, GatewayError> {
     let Some(record) = record else {
         return Ok(None);
     };
     let bytes = record
         .to_json()
         .map_err(|e| GatewayError::Internal(e.to_string()))?;
-    kv.set(TOKEN_KEY, &bytes)?;
+    kv.set(key, &bytes)?;
     Ok(Some(record))
 }
 

@@ -1,6 +1,7 @@
 //! Getting a usable OAuth access token across many concurrent instances: the refresh protocol.
 //!
-//! Pure code over the ports: the record lives under [`TOKEN_KEY`], the single refresher is chosen
+//! Pure code over the ports: the record lives under one key per account ([`TOKEN_KEY`](super::token::TOKEN_KEY) for
+//! the `default` account, see [`crate::accounts`]), the single refresher is chosen
 //! by the [`lease`], and only that refresher calls the token endpoint. Refresh tokens
 //! rotate and a reused one kills the session, so "exactly one refresh per generation" is the
 //! invariant everything here serves. Never formats, logs or returns a token inside an error.
@@ -14,7 +15,7 @@
 
 use super::lease::{self, Claim, LeaseTiming};
 use super::oauth::{RefreshError, TokenEndpoint};
-use super::token::{FailureKind, RefreshFailure, TokenRecord, LOGIN_HINT, TOKEN_KEY};
+use super::token::{FailureKind, RefreshFailure, TokenRecord, LOGIN_HINT};
 use crate::error::GatewayError;
 use crate::ports::{Clock, Kv};
 
@@ -92,6 +93,7 @@ enum Plan {
 /// Everything the protocol needs, bundled (the public functions take them separately).
 struct Ctx<'a> {
     kv: &'a dyn Kv,
+    key: &'a str,
     clock: &'a dyn Clock,
     endpoint: &'a dyn TokenEndpoint,
     policy: &'a RefreshPolicy,
@@ -125,7 +127,7 @@ impl Ctx<'_> {
 /// }
 ///
 /// let kv = MemKv::new();
-/// let err = acquire_token(&kv, &Now, &Issuer, &RefreshPolicy::default(), 7).unwrap_err();
+/// let err = acquire_token(&kv, TOKEN_KEY, &Now, &Issuer, &RefreshPolicy::default(), 7).unwrap_err();
 /// assert!(err.to_string().contains("login-cli auth login"));
 ///
 /// let login: TokenResponse = serde_json::from_str(r#"{"access_token":"old","refresh_token":"rt1","expires_in":60}"#).unwrap();
@@ -133,12 +135,13 @@ impl Ctx<'_> {
 /// kv.set(TOKEN_KEY, &record.to_json().unwrap()).unwrap();
 ///
 /// // Expires within the 300 s margin: this instance wins the lease and refreshes.
-/// let token = acquire_token(&kv, &Now, &Issuer, &RefreshPolicy::default(), 7).unwrap();
+/// let token = acquire_token(&kv, TOKEN_KEY, &Now, &Issuer, &RefreshPolicy::default(), 7).unwrap();
 /// assert_eq!(token.access_token.expose(), "new");
 /// assert_eq!(token.expires_at, Some(1_000 + 3_600));
 /// ```
 pub fn acquire_token(
     kv: &dyn Kv,
+    key: &str,
     clock: &dyn Clock,
     endpoint: &dyn TokenEndpoint,
     policy: &RefreshPolicy,
@@ -146,6 +149,7 @@ pub fn acquire_token(
 ) -> Result<TokenRecord, GatewayError> {
     let ctx = Ctx {
         kv,
+        key,
         clock,
         endpoint,
         policy,
@@ -159,10 +163,11 @@ pub fn acquire_token(
 /// call to read); `None` leaves the decision to [`acquire_token`].
 pub fn ready_token(
     kv: &dyn Kv,
+    key: &str,
     clock: &dyn Clock,
     margin_secs: i64,
 ) -> Result<Option<TokenRecord>, GatewayError> {
-    let Some(bytes) = kv.get(TOKEN_KEY)? else {
+    let Some(bytes) = kv.get(key)? else {
         return Ok(None);
     };
     let Ok(record) = TokenRecord::from_json(&bytes) else {
@@ -182,6 +187,7 @@ pub fn ready_token(
 /// wait for the new generation (the old access token is known bad).
 pub fn force_refresh(
     kv: &dyn Kv,
+    key: &str,
     clock: &dyn Clock,
     endpoint: &dyn TokenEndpoint,
     policy: &RefreshPolicy,
@@ -190,6 +196,7 @@ pub fn force_refresh(
 ) -> Result<TokenRecord, GatewayError> {
     let ctx = Ctx {
         kv,
+        key,
         clock,
         endpoint,
         policy,
@@ -199,7 +206,7 @@ pub fn force_refresh(
 }
 
 fn obtain(ctx: &Ctx<'_>, want: Want<'_>) -> Result<TokenRecord, GatewayError> {
-    let record = load(ctx.kv)?;
+    let record = load(ctx.kv, ctx.key)?;
     let now = ctx.now_secs();
     match plan(&record, now, ctx.policy, want) {
         Plan::Use => return Ok(record),
@@ -264,7 +271,7 @@ fn refresh_as_holder(
     fingerprint: &str,
     want: Want<'_>,
 ) -> Result<TokenRecord, GatewayError> {
-    let current = load(ctx.kv)?;
+    let current = load(ctx.kv, ctx.key)?;
     let now = ctx.now_secs();
     if current.fingerprint() != fingerprint {
         // Rotated by another instance (or replaced by a login) since we read it: no refresh.
@@ -301,7 +308,7 @@ fn persist_rotated(
     fingerprint: &str,
     rotated: TokenRecord,
 ) -> Result<TokenRecord, GatewayError> {
-    match ctx.kv.get(TOKEN_KEY) {
+    match ctx.kv.get(ctx.key) {
         // Logged out while we refreshed: do not bring the session back.
         Ok(None) => return Err(no_token_error()),
         Ok(Some(bytes)) => {
@@ -319,7 +326,7 @@ fn persist_rotated(
         .map_err(|e| GatewayError::Internal(e.to_string()))?;
     let mut attempts_left = PERSIST_ATTEMPTS;
     loop {
-        match ctx.kv.set(TOKEN_KEY, &bytes) {
+        match ctx.kv.set(ctx.key, &bytes) {
             Ok(()) => return Ok(rotated),
             Err(err) if attempts_left <= 1 => return Err(err.into()),
             Err(_) => attempts_left -= 1,
@@ -336,7 +343,7 @@ fn record_failure(
     failure: &RefreshError,
 ) -> Result<TokenRecord, GatewayError> {
     let now = ctx.now_secs();
-    let mut stored = load(ctx.kv)?;
+    let mut stored = load(ctx.kv, ctx.key)?;
     if stored.fingerprint() != fingerprint {
         return settle(stored, now, ctx.policy, want);
     }
@@ -351,7 +358,7 @@ fn record_failure(
     let bytes = stored
         .to_json()
         .map_err(|e| GatewayError::Internal(e.to_string()))?;
-    ctx.kv.set(TOKEN_KEY, &bytes)?;
+    ctx.kv.set(ctx.key, &bytes)?;
     match failure.kind {
         FailureKind::Terminal => Err(terminal_error(&failure.code)),
         FailureKind::Transient if usable(&stored, now, want) => Ok(stored),
@@ -377,7 +384,7 @@ fn wait_for_generation(
     let deadline = ctx.clock.now_ms().saturating_add(wait_ms);
     while ctx.clock.now_ms() < deadline {
         ctx.clock.sleep_ms(ctx.policy.poll_ms.max(1));
-        let current = load(ctx.kv)?;
+        let current = load(ctx.kv, ctx.key)?;
         let now = ctx.now_secs();
         if current.fingerprint() != fingerprint {
             return settle(current, now, ctx.policy, want).map(Some);
@@ -408,8 +415,8 @@ fn settle(
 }
 
 /// The stored record; absent or unreadable records need a login.
-fn load(kv: &dyn Kv) -> Result<TokenRecord, GatewayError> {
-    let bytes = kv.get(TOKEN_KEY)?.ok_or_else(no_token_error)?;
+fn load(kv: &dyn Kv, key: &str) -> Result<TokenRecord, GatewayError> {
+    let bytes = kv.get(key)?.ok_or_else(no_token_error)?;
     TokenRecord::from_json(&bytes).map_err(|err| {
         GatewayError::oauth_unavailable(format!(
             "the stored OAuth token record is unreadable ({err}); {LOGIN_HINT}"

@@ -1,17 +1,19 @@
 //! `/admin/token`: install, inspect or remove the stored token on a deployed gateway
 //! (`login-cli auth push`). It exists only when the secret `admin_api_key` is set, and checks
-//! that key (not the downstream one) in constant time.
+//! that key (not the downstream one) in constant time. `?account=<name>` picks the account
+//! (default: `default`).
 
 use super::host::{Host, Reply, RequestBody};
 use super::request::{read_body, Ctx};
 use super::responder::{json_header, Responder};
 use super::tokens;
 use super::upstream::Handled;
+use crate::accounts::{check_name, index, state, token_key, DEFAULT_ACCOUNT};
 use crate::auth::api_key::check_bearer;
 use crate::auth::health::token_health_from_store;
-use crate::auth::token::{TokenRecord, TOKEN_KEY};
+use crate::auth::token::TokenRecord;
 use crate::error::GatewayError;
-use crate::log::LogLevel;
+use crate::log::{Field, LogLevel};
 use crate::ports::Kv;
 
 /// A token record is a few KiB at most.
@@ -21,6 +23,7 @@ const RECORD_LIMIT: usize = 64 * 1024;
 pub fn handle<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     method: &str,
+    path: &str,
     body: &mut impl RequestBody,
     out: &mut Responder<R>,
 ) -> Handled {
@@ -28,28 +31,61 @@ pub fn handle<H: Host, R: Reply>(
         return Err(GatewayError::NotFound("/admin/token".into()).into());
     };
     check_bearer(&ctx.headers.values("authorization"), &admin_key)?;
+    let account = account_of(path)?;
+    let key = token_key(&account);
+    let logged = [("account", Field::from(account.as_str()))];
     let kv = ctx.host.kv()?;
     match method {
         "PUT" => {
             let body = read_body(&ctx.headers, body, RECORD_LIMIT)?;
             let record = TokenRecord::from_json(&body)
                 .map_err(|e| GatewayError::bad_request(format!("not a token record: {e}")))?;
-            tokens::install(ctx, &record)?;
+            tokens::install(ctx, &account, &record)?;
             ctx.log
-                .emit(LogLevel::Info, "gateway.admin.token_stored", &[]);
+                .emit(LogLevel::Info, "gateway.admin.token_stored", &logged);
         }
         "DELETE" => {
-            kv.delete(TOKEN_KEY)?;
+            kv.delete(&key)?;
+            index::unregister(&kv, &account)?;
+            state::clear(&kv, &account)?;
             ctx.log
-                .emit(LogLevel::Info, "gateway.admin.token_deleted", &[]);
+                .emit(LogLevel::Info, "gateway.admin.token_deleted", &logged);
         }
         _ => {}
     }
-    let stored = kv.get(TOKEN_KEY)?;
+    let stored = kv.get(&key)?;
     let health = token_health_from_store(stored.as_deref(), ctx.host.now_ms() / 1000);
     let mut json =
         serde_json::to_vec(&health).map_err(|e| GatewayError::Internal(e.to_string()))?;
     json.push(b'\n');
     out.full(200, &[json_header()], &json);
     Ok(None)
+}
+
+/// The account named by the query's `account` parameter (default: `default`).
+fn account_of(path: &str) -> Result<String, GatewayError> {
+    let query = path.split_once('?').map_or("", |(_, q)| q);
+    let named = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| *name == "account")
+        .map(|(_, value)| value);
+    let Some(account) = named else {
+        return Ok(DEFAULT_ACCOUNT.to_owned());
+    };
+    check_name(account).map_err(|why| GatewayError::bad_param("account", why))?;
+    Ok(account.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_of;
+
+    #[test]
+    fn the_account_comes_from_the_query() {
+        assert_eq!(account_of("/admin/token").unwrap(), "default");
+        assert_eq!(account_of("/admin/token?x=1&account=work").unwrap(), "work");
+        let bad = account_of("/admin/token?account=Work%2F").unwrap_err();
+        assert_eq!(bad.param(), Some("account"));
+    }
 }

@@ -1,10 +1,14 @@
 //! One call to the Codex backend with the stored token: refreshed before use, renewed once on a
-//! 401, and a refusal mapped to the envelope the client should see.
+//! 401, and a refusal mapped to the envelope the client should see. With several accounts in
+//! the store, [`pool`](super::pool) picks the account and fails over.
 
 use super::host::{Host, Method, Outgoing};
+use super::pool;
 use super::request::Ctx;
 use super::tokens;
 use super::upstream::{send, with_renewal, Failed, Upstream};
+use crate::accounts::index::AccountIndex;
+use crate::accounts::DEFAULT_ACCOUNT;
 use crate::auth::token::TokenRecord;
 use crate::codex::error_map::map_upstream_status;
 use crate::headers::{codex_request_headers, CodexHeaderArgs};
@@ -29,7 +33,24 @@ pub struct CodexCall<'a> {
 }
 
 /// Send `call`; a 2xx answer is returned with its body unread, any other becomes the error.
+/// Without an account index the `default` account serves alone, exactly as a single-account
+/// gateway always has.
 pub fn call<H: Host>(ctx: &Ctx<'_, H>, call: &CodexCall<'_>) -> Result<Upstream<H::Body>, Failed> {
+    let kv = ctx.host.kv()?;
+    match AccountIndex::load(&kv)? {
+        None => call_as(ctx, call, DEFAULT_ACCOUNT),
+        Some(index) => pool::call(ctx, &index.accounts, call.session_id, |account| {
+            call_as(ctx, call, account)
+        }),
+    }
+}
+
+/// Send `call` with `account`'s token.
+fn call_as<H: Host>(
+    ctx: &Ctx<'_, H>,
+    call: &CodexCall<'_>,
+    account: &str,
+) -> Result<Upstream<H::Body>, Failed> {
     let originator = ctx.settings.originator()?;
     let client_version = ctx.settings.codex_client_version()?;
     let idle_secs = ctx.settings.idle_timeout_secs()?;
@@ -56,8 +77,8 @@ pub fn call<H: Host>(ctx: &Ctx<'_, H>, call: &CodexCall<'_>) -> Result<Upstream<
             },
         )
     };
-    let renew = |rejected: &TokenRecord| tokens::replace(ctx, rejected).map(Some);
-    let mut response = with_renewal(tokens::current(ctx)?, send_with, renew)?;
+    let renew = |rejected: &TokenRecord| tokens::replace(ctx, account, rejected).map(Some);
+    let mut response = with_renewal(tokens::current(ctx, account)?, send_with, renew)?;
     if (200..300).contains(&response.status()) {
         return Ok(response);
     }

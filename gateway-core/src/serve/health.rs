@@ -5,28 +5,63 @@ use super::host::{Host, Reply};
 use super::request::Ctx;
 use super::responder::{json_header, Responder};
 use super::upstream::Handled;
+use crate::accounts::health::AccountHealth;
+use crate::accounts::index::AccountIndex;
+use crate::accounts::state::AccountView;
+use crate::accounts::token_key;
 use crate::auth::health::token_health_from_store;
 use crate::auth::token::TOKEN_KEY;
-use crate::ports::Kv;
+use crate::ports::{Kv, KvError};
 use serde_json::json;
 
 /// Always 200 while the component runs with valid settings; the body says whether requests
-/// can succeed.
+/// can succeed. With several accounts, `accounts` has each one's state.
 pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Handled {
-    let stored = ctx.host.kv().and_then(|kv| kv.get(TOKEN_KEY));
+    let kv = ctx.host.kv();
+    let stored = kv
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|kv| kv.get(TOKEN_KEY));
     let now = ctx.host.now_ms() / 1000;
     let token = match &stored {
         Ok(bytes) => serde_json::to_value(token_health_from_store(bytes.as_deref(), now)).ok(),
         Err(_) => None,
     };
-    let body = json!({
+    let accounts = match &kv {
+        Ok(kv) => accounts(kv, now),
+        Err(_) => Ok(None),
+    };
+    let mut body = json!({
         "status": "ok",
         "mode": ctx.settings.mode()?.name(),
-        "store": if stored.is_ok() { "ok" } else { "unavailable" },
+        "store": if stored.is_ok() && accounts.is_ok() { "ok" } else { "unavailable" },
         "token": token,
     });
+    if let (Ok(Some(accounts)), Some(fields)) = (accounts, body.as_object_mut()) {
+        fields.insert(
+            "accounts".into(),
+            serde_json::to_value(accounts).unwrap_or_default(),
+        );
+    }
     let mut bytes = body.to_string().into_bytes();
     bytes.push(b'\n');
     out.full(200, &[json_header()], &bytes);
     Ok(None)
+}
+
+/// Every indexed account's state; `None` for a single-account store.
+fn accounts(kv: &dyn Kv, now: i64) -> Result<Option<Vec<AccountHealth>>, KvError> {
+    let Some(index) = AccountIndex::load(kv)? else {
+        return Ok(None);
+    };
+    index
+        .accounts
+        .iter()
+        .map(|name| {
+            let view = AccountView::load(kv, name)?;
+            let token = kv.get(&token_key(name))?;
+            Ok(AccountHealth::of(&view, token.as_deref(), now))
+        })
+        .collect::<Result<Vec<_>, KvError>>()
+        .map(Some)
 }

@@ -18,6 +18,7 @@ mod flow_tests;
 pub mod health;
 pub mod host;
 pub mod models;
+pub mod pool;
 pub mod proxy;
 pub mod pump;
 pub mod request;
@@ -103,7 +104,7 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
     crate::headers::check_request_headers(ctx.headers.entries())?;
     match route_for(&ctx.settings, &req.method, &req.path)? {
         Route::Health => health::handle(ctx, out),
-        Route::AdminToken => admin::handle(ctx, &req.method, &mut req.body, out),
+        Route::AdminToken => admin::handle(ctx, &req.method, &req.path, &mut req.body, out),
         Route::Models => {
             check_key(ctx)?;
             models::handle(ctx, &req.path, out)
@@ -171,6 +172,9 @@ pub fn access_fields<'a>(
     if let Some(meta) = upstream {
         fields.push(("upstream_status", Field::from(meta.status)));
         fields.push(("upstream_ms", int(meta.ms)));
+        if let Some(account) = &meta.account {
+            fields.push(("account", Field::from(account.as_str())));
+        }
     }
     fields
 }

@@ -8,6 +8,7 @@ use super::request::Ctx;
 use super::responder::Responder;
 use super::tokens;
 use super::upstream::{send, with_renewal, Failed, Handled, Upstream};
+use crate::accounts::DEFAULT_ACCOUNT;
 use crate::auth::token::TokenRecord;
 use crate::error::GatewayError;
 use crate::headers::openai_request_headers;
@@ -40,7 +41,7 @@ pub fn forward<H: Host, R: Reply>(
     // A key that failed to read is an error above, never a reason to send the OAuth token.
     let credential = match ctx.settings.upstream_api_key()? {
         Some(key) => Credential::Static(key),
-        None => Credential::OAuth(tokens::current(ctx)?),
+        None => Credential::OAuth(tokens::current(ctx, DEFAULT_ACCOUNT)?),
     };
     let send_with = |credential: &Credential| {
         let headers = openai_request_headers(credential.bearer(), &ctx.request_id, content_type);
@@ -62,7 +63,7 @@ pub fn forward<H: Host, R: Reply>(
     };
     let renew = |credential: &Credential| match credential {
         Credential::OAuth(record) => {
-            tokens::replace(ctx, record).map(|r| Some(Credential::OAuth(r)))
+            tokens::replace(ctx, DEFAULT_ACCOUNT, record).map(|r| Some(Credential::OAuth(r)))
         }
         Credential::Static(_) => Ok(None),
     };

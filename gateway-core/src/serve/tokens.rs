@@ -5,12 +5,13 @@
 use super::host::{Host, Method, Outgoing};
 use super::request::{Ctx, Logger};
 use super::upstream::send;
+use crate::accounts::{index, state, token_key, DEFAULT_ACCOUNT};
 use crate::auth::install::install_exclusively;
 use crate::auth::oauth::{
     parse_token_response, refresh_form_body, RefreshError, TokenEndpoint, TokenResponse,
 };
 use crate::auth::refresh::{acquire_token, force_refresh, needs_login, ready_token, RefreshPolicy};
-use crate::auth::token::{choose_import, FailureKind, TokenRecord};
+use crate::auth::token::{choose_import, FailureKind, TokenRecord, TOKEN_KEY};
 use crate::config::Settings;
 use crate::error::GatewayError;
 use crate::log::{Field, LogLevel};
@@ -107,34 +108,54 @@ fn policy(settings: &Settings) -> Result<RefreshPolicy, GatewayError> {
     })
 }
 
-/// Install a login from outside (`PUT /admin/token`), exclusively with any refresher of the
-/// stored generation, so neither write is lost.
-pub fn install<H: Host>(ctx: &Ctx<'_, H>, record: &TokenRecord) -> Result<(), GatewayError> {
+/// Install a login from outside (`PUT /admin/token`) as `account`'s, exclusively with any
+/// refresher of the stored generation, so neither write is lost. The account joins the index
+/// and starts afresh: no cooldown, no old usage.
+pub fn install<H: Host>(
+    ctx: &Ctx<'_, H>,
+    account: &str,
+    record: &TokenRecord,
+) -> Result<(), GatewayError> {
     let policy = policy(&ctx.settings)?;
     let kv = ctx.host.kv()?;
     let nonce = ctx.host.random_u64();
-    install_exclusively(&kv, ctx.host, &policy, nonce, |_| Some(record.clone())).map(drop)
+    let key = token_key(account);
+    install_exclusively(&kv, &key, ctx.host, &policy, nonce, |_| {
+        Some(record.clone())
+    })?;
+    index::register(&kv, account)?;
+    state::clear(&kv, account)?;
+    Ok(())
 }
 
-/// A usable token, refreshed first if it is about to expire. The mounted token file is read
-/// only when the store has no usable token, so a serving gateway never touches the file system.
-pub fn current<H: Host>(ctx: &Ctx<'_, H>) -> Result<TokenRecord, GatewayError> {
+/// A usable token of `account`, refreshed first if it is about to expire. The mounted token
+/// file (the `default` account's) is read only when the store has no usable token, so a
+/// serving gateway never touches the file system.
+pub fn current<H: Host>(ctx: &Ctx<'_, H>, account: &str) -> Result<TokenRecord, GatewayError> {
     let kv = ctx.host.kv()?;
+    let key = token_key(account);
     let margin = ctx.settings.refresh_margin_secs()?;
-    if let Some(record) = ready_token(&kv, ctx.host, margin)? {
+    if let Some(record) = ready_token(&kv, &key, ctx.host, margin)? {
         return Ok(record);
     }
     let (policy, issuer) = refresher(ctx)?;
-    let acquire = || acquire_token(&kv, ctx.host, &issuer, &policy, ctx.host.random_u64());
+    let acquire = || acquire_token(&kv, &key, ctx.host, &issuer, &policy, ctx.host.random_u64());
     match acquire() {
-        Err(err) if needs_login(&err) && import_mounted_file(ctx, &kv, &policy)? => acquire(),
+        Err(err)
+            if needs_login(&err)
+                && account == DEFAULT_ACCOUNT
+                && import_mounted_file(ctx, &kv, &policy)? =>
+        {
+            acquire()
+        }
         result => result,
     }
 }
 
-/// A replacement for a token the upstream rejected with 401.
+/// A replacement for `account`'s token that the upstream rejected with 401.
 pub fn replace<H: Host>(
     ctx: &Ctx<'_, H>,
+    account: &str,
     rejected: &TokenRecord,
 ) -> Result<TokenRecord, GatewayError> {
     let (policy, issuer) = refresher(ctx)?;
@@ -142,6 +163,7 @@ pub fn replace<H: Host>(
     let token = rejected.access_token.expose();
     force_refresh(
         &kv,
+        &token_key(account),
         ctx.host,
         &issuer,
         &policy,
@@ -150,8 +172,8 @@ pub fn replace<H: Host>(
     )
 }
 
-/// A login written as a file (Spin `files` mount) replaces a stored record that cannot serve;
-/// whether anything was imported.
+/// A login written as a file (Spin `files` mount) replaces a stored `default` record that
+/// cannot serve; whether anything was imported.
 fn import_mounted_file<H: Host>(
     ctx: &Ctx<'_, H>,
     kv: &H::Kv,
@@ -164,7 +186,7 @@ fn import_mounted_file<H: Host>(
         return Ok(false);
     };
     let nonce = ctx.host.random_u64();
-    let written = install_exclusively(kv, ctx.host, policy, nonce, |stored| {
+    let written = install_exclusively(kv, TOKEN_KEY, ctx.host, policy, nonce, |stored| {
         choose_import(stored, Some(&file))
     });
     Ok(matches!(written, Ok(Some(_))))

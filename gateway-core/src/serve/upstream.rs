@@ -15,6 +15,8 @@ pub struct UpstreamMeta {
     pub ms: u64,
     /// Headers worth relaying to the client (rate limits, model hints).
     pub relayed: Headers,
+    /// The account that answered, when several are configured.
+    pub account: Option<String>,
 }
 
 /// An upstream response whose body is read as it arrives.
@@ -67,6 +69,7 @@ pub fn send<H: Host>(host: &H, req: &Outgoing<'_>) -> Result<Upstream<H::Body>, 
             status: received.status,
             ms,
             relayed,
+            account: None,
         },
     })
 }

@@ -7,7 +7,7 @@ use crate::auth::mem_kv::MemKv;
 use crate::auth::oauth::RefreshError;
 use crate::auth::refresh::acquire_token;
 use crate::auth::testkit::{record, store, stored, FakeIssuer, RealClock};
-use crate::auth::token::Secret;
+use crate::auth::token::{Secret, TOKEN_KEY};
 
 const NOW_MS: i64 = 1_000_000_000;
 const NOW: i64 = NOW_MS / 1000;
@@ -75,9 +75,14 @@ fn install_during_refresh(refresh_fails: bool) -> (TokenRecord, Result<String, S
         inner: Arc::clone(&mem),
         hook: Mutex::new(Some(Box::new(move || {
             let b = std::thread::spawn(move || {
-                install_exclusively(&*mem_b, &RealClock::at(NOW_MS), &policy(), 2, |_| {
-                    Some(login())
-                })
+                install_exclusively(
+                    &*mem_b,
+                    TOKEN_KEY,
+                    &RealClock::at(NOW_MS),
+                    &policy(),
+                    2,
+                    |_| Some(login()),
+                )
                 .map(|written| written.is_some())
             });
             // Long enough for an unguarded install to land before the refresher's write.
@@ -85,9 +90,16 @@ fn install_during_refresh(refresh_fails: bool) -> (TokenRecord, Result<String, S
             *slot.lock().unwrap() = Some(b);
         }))),
     };
-    let a = acquire_token(&kv_a, &RealClock::at(NOW_MS), &issuer, &policy(), 1)
-        .map(|r| r.access_token.expose().to_owned())
-        .map_err(|e| e.code().to_owned());
+    let a = acquire_token(
+        &kv_a,
+        TOKEN_KEY,
+        &RealClock::at(NOW_MS),
+        &issuer,
+        &policy(),
+        1,
+    )
+    .map(|r| r.access_token.expose().to_owned())
+    .map_err(|e| e.code().to_owned());
     let b = installer.lock().unwrap().take().expect("the hook ran");
     assert_eq!(b.join().unwrap(), Ok(true), "the install went through");
     (stored(&*mem), a)
@@ -118,10 +130,17 @@ fn a_login_installed_during_a_successful_refresh_is_kept() {
 #[test]
 fn with_nothing_stored_the_install_writes_at_once() {
     let kv = MemKv::new();
-    let written = install_exclusively(&kv, &RealClock::at(NOW_MS), &policy(), 1, |stored| {
-        assert!(stored.is_none());
-        Some(login())
-    })
+    let written = install_exclusively(
+        &kv,
+        TOKEN_KEY,
+        &RealClock::at(NOW_MS),
+        &policy(),
+        1,
+        |stored| {
+            assert!(stored.is_none());
+            Some(login())
+        },
+    )
     .unwrap();
     assert_eq!(written.unwrap().access_token.expose(), "at-login");
     assert_eq!(stored(&kv).access_token.expose(), "at-login");
@@ -131,10 +150,17 @@ fn with_nothing_stored_the_install_writes_at_once() {
 fn decide_sees_the_stored_record_and_may_leave_it() {
     let kv = MemKv::new();
     store(&kv, &record(Some(NOW + 3600), NOW));
-    let written = install_exclusively(&kv, &RealClock::at(NOW_MS), &policy(), 1, |stored| {
-        assert_eq!(stored.unwrap().access_token.expose(), "at-0");
-        None
-    })
+    let written = install_exclusively(
+        &kv,
+        TOKEN_KEY,
+        &RealClock::at(NOW_MS),
+        &policy(),
+        1,
+        |stored| {
+            assert_eq!(stored.unwrap().access_token.expose(), "at-0");
+            None
+        },
+    )
     .unwrap();
     assert!(written.is_none());
     assert_eq!(stored(&kv).access_token.expose(), "at-0");

@@ -5,7 +5,7 @@ use crate::auth::lease::{holder_key, Holder};
 use crate::auth::mem_kv::{MemKv, OpCounts};
 use crate::auth::oauth::TokenResponse;
 use crate::auth::testkit::{record, store, stored, FakeIssuer, HookKv, RealClock, VirtualTime};
-use crate::auth::token::Secret;
+use crate::auth::token::{Secret, TOKEN_KEY};
 use pretty_assertions::assert_eq;
 
 const NOW_MS: i64 = 1_000_000_000;
@@ -63,8 +63,15 @@ fn missing_or_unreadable_record_asks_for_login() {
             kv.set(TOKEN_KEY, bytes).unwrap();
         }
         let issuer = FakeIssuer::new();
-        let err = acquire_token(&kv, &VirtualTime::at(NOW_MS).clock(), &issuer, &policy(), 1)
-            .unwrap_err();
+        let err = acquire_token(
+            &kv,
+            TOKEN_KEY,
+            &VirtualTime::at(NOW_MS).clock(),
+            &issuer,
+            &policy(),
+            1,
+        )
+        .unwrap_err();
         assert_eq!(
             (err.status(), err.code()),
             (503, "oauth_unavailable"),
@@ -86,7 +93,7 @@ fn hot_path_is_one_get_and_no_writes() {
     let before = kv.op_counts();
     let clock = VirtualTime::at(NOW_MS).clock();
     let issuer = FakeIssuer::new();
-    let token = acquire_token(&kv, &clock, &issuer, &policy(), 1).unwrap();
+    let token = acquire_token(&kv, TOKEN_KEY, &clock, &issuer, &policy(), 1).unwrap();
     assert_eq!(token.access_token.expose(), "at-0");
     let after = kv.op_counts();
     assert_eq!(
@@ -119,7 +126,7 @@ fn winner_refreshes_persists_and_cleans_up() {
         store(&kv, &record(*expires_at, *last_refresh));
         let time = VirtualTime::at(NOW_MS);
         let issuer = FakeIssuer::new();
-        let token = acquire_token(&kv, &time.clock(), &issuer, &policy(), 1).unwrap();
+        let token = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 1).unwrap();
         if !refreshes {
             assert_eq!(
                 (token.access_token.expose(), issuer.calls()),
@@ -148,7 +155,7 @@ fn winner_refreshes_persists_and_cleans_up() {
             "case {name}: lease keys released"
         );
         // The next request is the hot path again.
-        let again = acquire_token(&kv, &time.clock(), &issuer, &policy(), 2).unwrap();
+        let again = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 2).unwrap();
         assert_eq!(
             (again.access_token.expose(), issuer.calls()),
             ("at-1", 1),
@@ -172,19 +179,27 @@ fn recorded_terminal_failure_means_zero_endpoint_calls_until_a_new_login() {
         let issuer = FakeIssuer::new();
         let clock = VirtualTime::at(NOW_MS).clock();
         for nonce in 0..5 {
-            let err = acquire_token(&kv, &clock, &issuer, &policy(), nonce).unwrap_err();
+            let err = acquire_token(&kv, TOKEN_KEY, &clock, &issuer, &policy(), nonce).unwrap_err();
             assert_eq!(err.code(), "oauth_unavailable");
             assert!(
                 err.to_string().contains(code) && err.to_string().contains("login-cli auth login")
             );
-            let err = force_refresh(&kv, &clock, &issuer, &policy(), "at-0", nonce).unwrap_err();
+            let err = force_refresh(&kv, TOKEN_KEY, &clock, &issuer, &policy(), "at-0", nonce)
+                .unwrap_err();
             assert_eq!(err.code(), "oauth_unavailable");
         }
         assert_eq!(issuer.calls(), 0, "code {code}");
         // A new login replaces the record, and the failure with it.
         store(&kv, &rotated(7));
         assert_eq!(
-            access(&acquire_token(&kv, &clock, &issuer, &policy(), 9)),
+            access(&acquire_token(
+                &kv,
+                TOKEN_KEY,
+                &clock,
+                &issuer,
+                &policy(),
+                9
+            )),
             "at-7"
         );
     }
@@ -200,7 +215,7 @@ fn terminal_refresh_error_is_recorded_and_stops_further_calls() {
         br#"{"error":"invalid_grant"}"#,
     ));
     let clock = VirtualTime::at(NOW_MS).clock();
-    let err = acquire_token(&kv, &clock, &issuer, &policy(), 1).unwrap_err();
+    let err = acquire_token(&kv, TOKEN_KEY, &clock, &issuer, &policy(), 1).unwrap_err();
     assert_eq!(err.code(), "oauth_unavailable");
     let failure = stored(&kv).last_failure.unwrap();
     assert_eq!(
@@ -208,7 +223,7 @@ fn terminal_refresh_error_is_recorded_and_stops_further_calls() {
         (FailureKind::Terminal, "invalid_grant", NOW)
     );
     assert_eq!(kv.keys(), vec![TOKEN_KEY.to_owned()]);
-    assert!(acquire_token(&kv, &clock, &issuer, &policy(), 2).is_err());
+    assert!(acquire_token(&kv, TOKEN_KEY, &clock, &issuer, &policy(), 2).is_err());
     assert_eq!(issuer.calls(), 1);
 }
 
@@ -219,7 +234,7 @@ fn transient_failure_keeps_serving_a_valid_token_and_backs_off() {
     let issuer = FakeIssuer::new();
     issuer.fail_next(RefreshError::network("connection reset"));
     let time = VirtualTime::at(NOW_MS);
-    let first = acquire_token(&kv, &time.clock(), &issuer, &policy(), 1).unwrap();
+    let first = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 1).unwrap();
     assert_eq!(first.access_token.expose(), "at-0");
     assert_eq!(
         stored(&kv).last_failure.map(|f| (f.code, f.attempts)),
@@ -229,7 +244,14 @@ fn transient_failure_keeps_serving_a_valid_token_and_backs_off() {
     time.advance(5_000);
     let writes = kv.op_counts().writes();
     assert_eq!(
-        access(&acquire_token(&kv, &time.clock(), &issuer, &policy(), 2)),
+        access(&acquire_token(
+            &kv,
+            TOKEN_KEY,
+            &time.clock(),
+            &issuer,
+            &policy(),
+            2
+        )),
         "at-0"
     );
     assert_eq!(
@@ -240,7 +262,14 @@ fn transient_failure_keeps_serving_a_valid_token_and_backs_off() {
 
     time.advance(6_000);
     assert_eq!(
-        access(&acquire_token(&kv, &time.clock(), &issuer, &policy(), 3)),
+        access(&acquire_token(
+            &kv,
+            TOKEN_KEY,
+            &time.clock(),
+            &issuer,
+            &policy(),
+            3
+        )),
         "at-1"
     );
     assert_eq!((issuer.calls(), stored(&kv).last_failure), (2, None));
@@ -257,7 +286,7 @@ fn transient_failure_with_an_expired_token_is_503_with_retry_after() {
     ));
     issuer.fail_next(RefreshError::network("timeout"));
     let time = VirtualTime::at(NOW_MS);
-    let err = acquire_token(&kv, &time.clock(), &issuer, &policy(), 1).unwrap_err();
+    let err = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 1).unwrap_err();
     assert_eq!(
         (err.code(), err.retry_after()),
         ("oauth_refresh_failed", Some(10))
@@ -265,14 +294,14 @@ fn transient_failure_with_an_expired_token_is_503_with_retry_after() {
     assert!(err.to_string().contains("http_502"), "{err}");
 
     time.advance(4_000);
-    let err = acquire_token(&kv, &time.clock(), &issuer, &policy(), 2).unwrap_err();
+    let err = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 2).unwrap_err();
     assert_eq!(
         (err.code(), err.retry_after(), issuer.calls()),
         ("oauth_refresh_failed", Some(6), 1)
     );
 
     time.advance(6_000);
-    let err = acquire_token(&kv, &time.clock(), &issuer, &policy(), 3).unwrap_err();
+    let err = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 3).unwrap_err();
     assert_eq!(
         (err.retry_after(), issuer.calls()),
         (Some(20), 2),
@@ -300,7 +329,14 @@ fn loser_with_a_still_valid_token_uses_it_without_waiting() {
     let clock = VirtualTime::at(NOW_MS).clock();
     let issuer = FakeIssuer::new();
     assert_eq!(
-        access(&acquire_token(&kv, &clock, &issuer, &policy(), 1)),
+        access(&acquire_token(
+            &kv,
+            TOKEN_KEY,
+            &clock,
+            &issuer,
+            &policy(),
+            1
+        )),
         "at-0"
     );
     assert_eq!((issuer.calls(), clock.slept_ms()), (0, 0));
@@ -345,7 +381,7 @@ fn loser_with_an_expired_token_waits_for_the_outcome() {
             }
         })));
         let issuer = FakeIssuer::new();
-        let result = acquire_token(&*kv, &clock, &issuer, &policy(), 1);
+        let result = acquire_token(&*kv, TOKEN_KEY, &clock, &issuer, &policy(), 1);
         assert!(
             access(&result).starts_with(expected),
             "case {name}: {}",
@@ -366,7 +402,7 @@ fn waiter_times_out_with_retry_after_one() {
     store(&kv, &r);
     someone_is_refreshing(&kv, &r.fingerprint(), NOW_MS);
     let clock = VirtualTime::at(NOW_MS).clock();
-    let err = acquire_token(&kv, &clock, &FakeIssuer::new(), &policy(), 1).unwrap_err();
+    let err = acquire_token(&kv, TOKEN_KEY, &clock, &FakeIssuer::new(), &policy(), 1).unwrap_err();
     assert_eq!(
         (err.code(), err.retry_after()),
         ("oauth_refresh_failed", Some(1))
@@ -386,12 +422,19 @@ fn dead_holder_is_taken_over_after_the_ttl() {
     let won = lease::claim(&kv, &time.clock(), &r.fingerprint(), 1, policy().timing()).unwrap();
     assert!(matches!(won, Claim::Won { .. }));
     let issuer = FakeIssuer::new();
-    let err = acquire_token(&kv, &time.clock(), &issuer, &policy(), 2).unwrap_err();
+    let err = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 2).unwrap_err();
     assert_eq!(err.retry_after(), Some(1));
     // The waiter slept 10 s; 20 more and A's lease is stale.
     time.advance(20_000);
     assert_eq!(
-        access(&acquire_token(&kv, &time.clock(), &issuer, &policy(), 3)),
+        access(&acquire_token(
+            &kv,
+            TOKEN_KEY,
+            &time.clock(),
+            &issuer,
+            &policy(),
+            3
+        )),
         "at-1"
     );
     assert_eq!(issuer.calls(), 1);
@@ -415,9 +458,16 @@ fn takeover_overlapping_a_slow_refresher_keeps_the_session() {
     );
     issuer.on_call(Box::new(move || {
         let clock_b = time_b.skewed(31_000);
-        *out.lock().unwrap() = Some(acquire_token(&*kv_b, &clock_b, &*issuer_b, &policy(), 2));
+        *out.lock().unwrap() = Some(acquire_token(
+            &*kv_b,
+            TOKEN_KEY,
+            &clock_b,
+            &*issuer_b,
+            &policy(),
+            2,
+        ));
     }));
-    let a = acquire_token(&*kv, &time.clock(), &*issuer, &policy(), 1);
+    let a = acquire_token(&*kv, TOKEN_KEY, &time.clock(), &*issuer, &policy(), 1);
     assert_eq!(access(&a), "at-1");
     assert_eq!(access(b_result.lock().unwrap().as_ref().unwrap()), "at-1");
     assert_eq!(issuer.calls(), 2);
@@ -448,6 +498,7 @@ fn reused_refresh_token_waits_for_the_concurrent_generation() {
     let b = std::thread::spawn(move || {
         access(&acquire_token(
             &*kv_b,
+            TOKEN_KEY,
             &RealClock::at(NOW_MS),
             &*issuer_b,
             &p_b,
@@ -458,6 +509,7 @@ fn reused_refresh_token_waits_for_the_concurrent_generation() {
     // A's clock reads past B's lease TTL: A takes over and calls with the consumed token.
     let a = access(&acquire_token(
         &*kv,
+        TOKEN_KEY,
         &RealClock::at(NOW_MS + 31_000),
         &*issuer,
         &p,
@@ -492,6 +544,7 @@ fn window_boundary_race_refreshes_once() {
             Box::new(move || {
                 *out.lock().unwrap() = Some(acquire_token(
                     &*mem_b,
+                    TOKEN_KEY,
                     &time_b.skewed(2),
                     &*issuer_b,
                     &policy(),
@@ -499,7 +552,7 @@ fn window_boundary_race_refreshes_once() {
                 ));
             }),
         );
-        let a = acquire_token(&kv_a, &time.clock(), &*issuer, &policy(), 1);
+        let a = acquire_token(&kv_a, TOKEN_KEY, &time.clock(), &*issuer, &policy(), 1);
         assert!(a.is_ok(), "before op {before_op}: {}", access(&a));
         if let Some(b) = b_result.lock().unwrap().as_ref() {
             assert!(b.is_ok(), "before op {before_op}: {}", access(b));
@@ -536,8 +589,8 @@ fn run_threads(
                 barrier.wait();
                 let nonce = u64::try_from(i).unwrap() + 1;
                 let result = match rejected {
-                    None => acquire_token(&*kv, &*clock, &*issuer, &p, nonce),
-                    Some(bad) => force_refresh(&*kv, &*clock, &*issuer, &p, bad, nonce),
+                    None => acquire_token(&*kv, TOKEN_KEY, &*clock, &*issuer, &p, nonce),
+                    Some(bad) => force_refresh(&*kv, TOKEN_KEY, &*clock, &*issuer, &p, bad, nonce),
                 };
                 access(&result)
             })
@@ -644,6 +697,7 @@ fn force_refresh_table() {
         let writes = kv.op_counts().writes();
         let result = force_refresh(
             &kv,
+            TOKEN_KEY,
             &VirtualTime::at(NOW_MS).clock(),
             &issuer,
             &policy(),
@@ -671,6 +725,7 @@ fn a_login_written_during_a_refresh_is_not_overwritten() {
     issuer.on_call(Box::new(move || store(&*kv2, &rotated(42))));
     let token = acquire_token(
         &*kv,
+        TOKEN_KEY,
         &VirtualTime::at(NOW_MS).clock(),
         &issuer,
         &policy(),
@@ -692,7 +747,7 @@ fn a_store_hiccup_while_persisting_is_retried() {
     clock.on_sleep(None); // the lease grace
     let kv3 = Arc::clone(&kv);
     clock.on_sleep(Some(Box::new(move || kv3.set_failing(false)))); // first retry pause
-    let token = acquire_token(&*kv, &clock, &issuer, &policy(), 1).unwrap();
+    let token = acquire_token(&*kv, TOKEN_KEY, &clock, &issuer, &policy(), 1).unwrap();
     assert_eq!(token.access_token.expose(), "at-1");
     assert_eq!(stored(&*kv).access_token.expose(), "at-1");
 }
@@ -706,6 +761,7 @@ fn a_logout_during_a_refresh_is_not_undone() {
     issuer.on_call(Box::new(move || kv2.delete(TOKEN_KEY).unwrap()));
     let err = acquire_token(
         &*kv,
+        TOKEN_KEY,
         &VirtualTime::at(NOW_MS).clock(),
         &issuer,
         &policy(),
@@ -748,6 +804,7 @@ fn unusable_answers_are_transient_failures_and_messages_hide_tokens() {
         store(&kv, &long);
         let err = acquire_token(
             &kv,
+            TOKEN_KEY,
             &VirtualTime::at(NOW_MS).clock(),
             &endpoint,
             &policy(),
@@ -774,6 +831,7 @@ fn store_errors_are_kv_errors() {
     kv.set_failing(true);
     let err = acquire_token(
         &kv,
+        TOKEN_KEY,
         &VirtualTime::at(NOW_MS).clock(),
         &FakeIssuer::new(),
         &policy(),
@@ -798,16 +856,16 @@ fn ready_token_only_when_the_protocol_would_use_it_untouched() {
     let clock = RealClock::at(NOW_MS);
     let kv = MemKv::new();
     assert!(
-        ready_token(&kv, &clock, 300).unwrap().is_none(),
+        ready_token(&kv, TOKEN_KEY, &clock, 300).unwrap().is_none(),
         "nothing stored"
     );
     kv.set(TOKEN_KEY, b"not json").unwrap();
     assert!(
-        ready_token(&kv, &clock, 300).unwrap().is_none(),
+        ready_token(&kv, TOKEN_KEY, &clock, 300).unwrap().is_none(),
         "unreadable"
     );
     store(&kv, &record(Some(NOW + 3_600), NOW - 60));
-    let ready = ready_token(&kv, &clock, 300)
+    let ready = ready_token(&kv, TOKEN_KEY, &clock, 300)
         .unwrap()
         .expect("fresh record");
     assert_eq!(ready.access_token.expose(), "at-0");
@@ -815,6 +873,7 @@ fn ready_token_only_when_the_protocol_would_use_it_untouched() {
         access(&Ok(ready)),
         access(&acquire_token(
             &kv,
+            TOKEN_KEY,
             &clock,
             &FakeIssuer::new(),
             &policy(),
@@ -823,7 +882,7 @@ fn ready_token_only_when_the_protocol_would_use_it_untouched() {
     );
     store(&kv, &record(Some(NOW + 200), NOW - 60));
     assert!(
-        ready_token(&kv, &clock, 300).unwrap().is_none(),
+        ready_token(&kv, TOKEN_KEY, &clock, 300).unwrap().is_none(),
         "inside the margin"
     );
     let mut failed = record(Some(NOW + 3_600), NOW - 60);
@@ -835,7 +894,7 @@ fn ready_token_only_when_the_protocol_would_use_it_untouched() {
     ));
     store(&kv, &failed);
     assert!(
-        ready_token(&kv, &clock, 300).unwrap().is_none(),
+        ready_token(&kv, TOKEN_KEY, &clock, 300).unwrap().is_none(),
         "a failure is recorded"
     );
 }

@@ -1,0 +1,200 @@
+//! Several accounts behind one gateway: pick the account for a call, fail over to the next one
+//! when the backend refuses the account before any byte reached the client, and share what was
+//! learned (cooldowns, usage) with every instance through the store.
+
+use super::host::Host;
+use super::request::Ctx;
+use super::upstream::{Failed, Upstream, UpstreamMeta};
+use crate::accounts::choose::{order, TURN_KEY};
+use crate::accounts::state::{cool_down, record_usage, AccountView, Cooldown, CooldownReason};
+use crate::accounts::usage::UsageSnapshot;
+use crate::error::{GatewayError, UpstreamCode};
+use crate::log::{Field, LogLevel};
+use crate::ports::Kv;
+
+/// Response header naming the account that served.
+pub const ACCOUNT_HEADER: &str = "x-codex-gateway-account";
+
+/// How long an account the backend refused (401 after a refresh, 403) rests.
+pub const REFUSED_COOLDOWN_SECS: i64 = 300;
+
+/// How long a quota refusal without a reset time rests the account.
+pub const QUOTA_COOLDOWN_SECS: i64 = 60;
+
+/// Call upstream through `attempt` (one account's call) with the best account among
+/// `accounts`, failing over on refusals. `session` keeps a conversation on one account.
+pub fn call<H: Host>(
+    ctx: &Ctx<'_, H>,
+    accounts: &[String],
+    session: Option<&str>,
+    attempt: impl Fn(&str) -> Result<Upstream<H::Body>, Failed>,
+) -> Result<Upstream<H::Body>, Failed> {
+    let kv = ctx.host.kv()?;
+    let now = ctx.host.now_ms() / 1000;
+    let mut views = accounts
+        .iter()
+        .map(|name| AccountView::load(&kv, name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let strategy = ctx.settings.account_strategy()?;
+    let turn = || match kv.increment(TURN_KEY, 1) {
+        Ok(n) => n.unsigned_abs(),
+        Err(_) => ctx.host.random_u64(),
+    };
+    let mut last: Option<Failed> = None;
+    for i in order(strategy, &views, session, now, turn) {
+        let Some(view) = views.get(i) else { continue };
+        match attempt(&view.name) {
+            Ok(mut upstream) => {
+                remember_usage(ctx, &kv, view, &upstream.meta, now);
+                name_account(&mut upstream.meta, &view.name);
+                return Ok(upstream);
+            }
+            Err(mut failed) => {
+                if let Some(meta) = &failed.upstream {
+                    remember_usage(ctx, &kv, view, meta, now);
+                }
+                let Some(next) = failover(&failed.err) else {
+                    if let Some(meta) = failed.upstream.as_mut() {
+                        name_account(meta, &view.name);
+                    }
+                    return Err(failed);
+                };
+                if let Some(reason) = next {
+                    let cooldown = cooldown_for(reason, &failed.err, now);
+                    rest(ctx, &kv, &view.name, &cooldown);
+                    if let Some(view) = views.get_mut(i) {
+                        view.cooldown = Some(cooldown);
+                    }
+                }
+                last = Some(failed);
+            }
+        }
+    }
+    Err(exhausted(&views, now, last))
+}
+
+/// Whether a failure is one another account may not have (`Some`), and the cooldown it earns
+/// (`Some(Some(reason))`), or a failure of the request itself (`None`).
+fn failover(err: &GatewayError) -> Option<Option<CooldownReason>> {
+    match err {
+        GatewayError::Upstream { code, .. } if UpstreamCode::QUOTA.contains(code) => {
+            Some(Some(CooldownReason::UsageLimit))
+        }
+        GatewayError::Upstream {
+            code: UpstreamCode::Unauthorized | UpstreamCode::Forbidden,
+            ..
+        } => Some(Some(CooldownReason::Refused)),
+        _ if crate::auth::refresh::needs_login(err) => Some(Some(CooldownReason::NeedsLogin)),
+        // A refresh that failed for now: the record already backs off; try the others.
+        _ if err.code() == "oauth_refresh_failed" => Some(None),
+        _ => None,
+    }
+}
+
+fn cooldown_for(reason: CooldownReason, err: &GatewayError, now: i64) -> Cooldown {
+    let secs = match reason {
+        CooldownReason::UsageLimit => err
+            .retry_after()
+            .and_then(|s| i64::try_from(s).ok())
+            .unwrap_or(QUOTA_COOLDOWN_SECS),
+        CooldownReason::Refused => REFUSED_COOLDOWN_SECS,
+        CooldownReason::NeedsLogin => {
+            return Cooldown {
+                reason,
+                at: now,
+                until: None,
+            }
+        }
+    };
+    Cooldown {
+        reason,
+        at: now,
+        until: Some(now.saturating_add(secs.max(1))),
+    }
+}
+
+/// Store a cooldown; a store that fails only means other instances learn it themselves.
+fn rest<H: Host>(ctx: &Ctx<'_, H>, kv: &H::Kv, account: &str, cooldown: &Cooldown) {
+    let stored = cool_down(kv, account, cooldown).is_ok();
+    let mut fields = vec![
+        ("account", Field::from(account)),
+        ("reason", Field::from(cooldown.reason.as_str())),
+        ("stored", Field::from(stored)),
+    ];
+    if let Some(secs) = cooldown.remaining(cooldown.at) {
+        fields.push(("secs", Field::Int(secs)));
+    }
+    ctx.log
+        .emit(LogLevel::Warn, "gateway.account.cooling_down", &fields);
+}
+
+/// Store the usage an answer reported, only when it differs from what the store holds.
+fn remember_usage<H: Host>(
+    ctx: &Ctx<'_, H>,
+    kv: &H::Kv,
+    view: &AccountView,
+    meta: &UpstreamMeta,
+    now: i64,
+) {
+    let header = |name: &str| {
+        meta.relayed
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let Some(usage) = UsageSnapshot::from_headers(header, now) else {
+        return;
+    };
+    if view
+        .usage
+        .as_ref()
+        .is_some_and(|stored| stored.same_as(&usage))
+    {
+        return;
+    }
+    if record_usage(kv, &view.name, &usage).is_err() {
+        ctx.log.emit(
+            LogLevel::Warn,
+            "gateway.account.usage_not_stored",
+            &[("account", Field::from(view.name.as_str()))],
+        );
+    }
+}
+
+fn name_account(meta: &mut UpstreamMeta, account: &str) {
+    meta.relayed
+        .push((ACCOUNT_HEADER.to_owned(), account.to_owned()));
+    meta.account = Some(account.to_owned());
+}
+
+/// The answer when no account could serve: 429 with the earliest end of a cooldown when every
+/// account rests, else the last failure.
+fn exhausted(views: &[AccountView], now: i64, last: Option<Failed>) -> Failed {
+    let all_resting = views.iter().all(|v| v.cooling(now));
+    if !all_resting {
+        if let Some(last) = last {
+            return last;
+        }
+    }
+    let upstream = last.and_then(|f| f.upstream);
+    let earliest = views
+        .iter()
+        .filter_map(|v| v.cooldown.as_ref()?.remaining(now))
+        .min();
+    let err = match earliest {
+        Some(secs) => GatewayError::Upstream {
+            status: 429,
+            code: UpstreamCode::UsageLimitReached,
+            message: format!(
+                "every account is cooling down after a usage limit or a refusal; \
+                 the first is available again in {secs} s"
+            ),
+            retry_after: Some(secs.max(1).unsigned_abs()),
+        },
+        None => GatewayError::oauth_unavailable(
+            "no account has a usable login; run `login-cli auth login --account <name>` \
+             and `login-cli auth list` to see them",
+        ),
+    };
+    Failed { err, upstream }
+}
