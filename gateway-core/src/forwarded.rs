@@ -16,6 +16,10 @@ pub enum Forwarding {
     Chat,
 }
 
+/// The headers among [`SESSION`] that name a conversation (not one request): a request with
+/// one stays on one account.
+pub const SESSION_HEADERS: [&str; 4] = ["session-id", "session_id", "thread-id", "conversation_id"];
+
 /// Session headers, forwarded on every generation route.
 const SESSION: [&str; 5] = [
     "session-id",

@@ -1,13 +1,17 @@
-//! `auth status`, `auth logout`, `auth import`, `auth push` (`auth login` lives in `login`).
+//! `auth status`, `auth logout`, `auth import`, `auth push`, `auth list` (`auth login` lives
+//! in `login`).
 
 pub mod import;
+pub mod list;
 pub mod logout;
 pub mod push;
 pub mod status;
 
+use gateway_core::accounts::DEFAULT_ACCOUNT;
 use gateway_core::auth::token::TokenRecord;
 
 use crate::store::Location;
+use crate::ui::{relative, timestamp};
 
 /// What one store holds.
 pub struct Stored {
@@ -26,6 +30,28 @@ pub fn load_all(locations: Vec<Location>) -> Vec<Stored> {
             Stored { location, record }
         })
         .collect()
+}
+
+/// The command that logs `account` in, as hints quote it.
+pub fn login_command(account: &str) -> String {
+    if account == DEFAULT_ACCOUNT {
+        "`login-cli auth login`".to_owned()
+    } else {
+        format!("`login-cli auth login --account {account}`")
+    }
+}
+
+/// When an access token expiring at `expires_at` expires, for the operator.
+pub fn expiry(expires_at: Option<i64>, now: i64) -> String {
+    match expires_at {
+        Some(at) if at > now => format!("{} ({})", timestamp(at), relative(at, now)),
+        Some(at) => format!(
+            "{} (expired {}; the gateway refreshes it on the next request)",
+            timestamp(at),
+            relative(at, now)
+        ),
+        None => "unknown (refreshed after 8 days)".to_owned(),
+    }
 }
 
 /// The most recently obtained readable record among `stored`.

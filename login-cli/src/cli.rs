@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use gateway_core::accounts::{check_name, DEFAULT_ACCOUNT};
 
 use crate::exit::EXIT_CODES_HELP;
 
@@ -108,9 +109,17 @@ pub enum AuthCommand {
     ///
     /// The gateway exposes /admin/token only when its secret variable admin_api_key is set;
     /// pass the same value with --admin-key or CODEX_GATEWAY_ADMIN_KEY (prefer the variable:
-    /// command lines are visible to other users).
+    /// command lines are visible to other users). With --account NAME the token is installed
+    /// as that account (PUT <url>/admin/token?account=NAME).
     #[command(after_help = EXIT_CODES_HELP)]
     Push(PushArgs),
+    /// Every account stored here: plan, token expiry, last usage and cooldown (never a token).
+    ///
+    /// The accounts are those in the Spin store's account index (or `default` alone when there
+    /// is none) and those with a token file. Usage and cooldowns are what the gateway recorded
+    /// in the Spin store.
+    #[command(after_help = EXIT_CODES_HELP)]
+    List(ListArgs),
 }
 
 /// Where tokens are kept.
@@ -118,9 +127,10 @@ pub enum AuthCommand {
 pub enum StoreChoice {
     /// Spin's default key-value store for `spin up` in the workdir:
     /// <workdir>/.spin/sqlite_key_value.db, table spin_key_value, store "default",
-    /// key codex-gateway/token.
+    /// key codex-gateway/token (--account NAME: codex-gateway/accounts/NAME/token).
     Spin,
-    /// <workdir>/oauth-token.json (mode 0600, written atomically).
+    /// <workdir>/oauth-token.json (mode 0600, written atomically; --account NAME:
+    /// oauth-token.NAME.json, which the gateway's mounted-file import never reads).
     File,
     /// Both.
     Both,
@@ -138,12 +148,28 @@ pub struct StoreArgs {
     pub spin_db: Option<PathBuf>,
 }
 
-/// `auth login`.
+/// One account's token in the selected stores.
 #[derive(Debug, Args)]
-pub struct LoginArgs {
+pub struct AccountArgs {
     /// Token stores.
     #[command(flatten)]
     pub stores: StoreArgs,
+    /// The gateway account whose token this is (a-z, 0-9, '-' and '_'; at most 32 characters).
+    ///
+    /// `default` is the single-account token: key codex-gateway/token, file oauth-token.json.
+    /// Any other name is one more account the gateway routes between: key
+    /// codex-gateway/accounts/NAME/token, file oauth-token.NAME.json (the gateway's
+    /// mounted-file import reads only oauth-token.json, so use the Spin store or `auth push`).
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_ACCOUNT, value_parser = parse_account)]
+    pub account: String,
+}
+
+/// `auth login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The account and its token stores.
+    #[command(flatten)]
+    pub target: AccountArgs,
     /// Do not open a browser; print the URL only.
     #[arg(long)]
     pub no_browser: bool,
@@ -164,9 +190,9 @@ pub struct LoginArgs {
 /// `auth status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Token stores to inspect.
+    /// The account and its token stores to inspect.
     #[command(flatten)]
-    pub stores: StoreArgs,
+    pub target: AccountArgs,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -175,9 +201,9 @@ pub struct StatusArgs {
 /// `auth logout`.
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
-    /// Token stores to clear.
+    /// The account and its token stores to clear.
     #[command(flatten)]
-    pub stores: StoreArgs,
+    pub target: AccountArgs,
     /// Remove locally only; do not revoke at the issuer.
     #[arg(long)]
     pub no_revoke: bool,
@@ -186,9 +212,9 @@ pub struct LogoutArgs {
 /// `auth import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Token stores to write.
+    /// The account and its token stores to write.
     #[command(flatten)]
-    pub stores: StoreArgs,
+    pub target: AccountArgs,
     /// File to import (relative to the current directory)
     /// [default: $CODEX_HOME/auth.json, else ~/.codex/auth.json].
     #[arg(long, value_name = "FILE")]
@@ -198,9 +224,9 @@ pub struct ImportArgs {
 /// `auth push`.
 #[derive(Debug, Args)]
 pub struct PushArgs {
-    /// Token stores to read (the most recently obtained token is pushed).
+    /// The account and its token stores to read (the most recently obtained token is pushed).
     #[command(flatten)]
-    pub stores: StoreArgs,
+    pub target: AccountArgs,
     /// Base URL of the deployed gateway, e.g. https://gateway.example.
     #[arg(long, value_name = "URL")]
     pub url: String,
@@ -210,6 +236,17 @@ pub struct PushArgs {
     /// Allow a plain http:// URL to a non-loopback host (the token would travel unencrypted).
     #[arg(long)]
     pub insecure_http: bool,
+}
+
+/// `auth list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Token stores to read.
+    #[command(flatten)]
+    pub stores: StoreArgs,
+    /// Print a JSON array (one object per account) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `proxy-forward`.
@@ -224,6 +261,12 @@ pub struct ForwardArgs {
     /// Give up on an upstream that sends nothing for this long.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
     pub idle_timeout: Duration,
+}
+
+/// An account name as the gateway accepts it; a bad one is a usage error that names the rule.
+fn parse_account(text: &str) -> Result<String, String> {
+    check_name(text)?;
+    Ok(text.to_owned())
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -250,5 +293,16 @@ mod tests {
         assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn account_names_follow_the_gateway_rule() {
+        assert_eq!(parse_account("work"), Ok("work".to_owned()));
+        for bad in ["Work", "", "a/b", "-x"] {
+            assert!(
+                parse_account(bad).unwrap_err().contains("a-z, 0-9"),
+                "{bad}"
+            );
+        }
     }
 }

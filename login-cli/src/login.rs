@@ -17,8 +17,9 @@ use crate::Ctx;
 
 /// Run `auth login`.
 pub async fn run(ctx: &Ctx, args: &LoginArgs) -> anyhow::Result<()> {
-    let targets = locations(&ctx.paths, &args.stores);
-    if args.stores.store != StoreChoice::File && args.stores.spin_db.is_none() {
+    let targets = locations(&ctx.paths, &args.target);
+    let stores = &args.target.stores;
+    if stores.store != StoreChoice::File && stores.spin_db.is_none() {
         warn_without_spin_toml(ctx);
     }
     let mode = if args.device {

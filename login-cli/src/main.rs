@@ -83,6 +83,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Auth(AuthCommand::Logout(args)) => auth::logout::run(&ctx, args).await,
         Command::Auth(AuthCommand::Import(args)) => auth::import::run(&ctx, args),
         Command::Auth(AuthCommand::Push(args)) => auth::push::run(&ctx, args).await,
+        Command::Auth(AuthCommand::List(args)) => auth::list::run(&ctx, args),
         Command::ProxyForward(args) => forward::run(&ctx, args).await,
         Command::CodexConfig(args) => codex_config::run(&ctx, args).await,
     }

@@ -7,6 +7,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context as _;
+use gateway_core::accounts::{check_name, DEFAULT_ACCOUNT};
 
 use crate::exit::{fail, ExitKind};
 
@@ -15,6 +16,23 @@ pub const DEFAULT_CONFIG: &str = "config.yaml";
 
 /// The token file, inside the workdir.
 pub const TOKEN_FILE: &str = "oauth-token.json";
+
+/// What every token file's name starts with (`oauth-token.json`, `oauth-token.<account>.json`).
+const TOKEN_FILE_STEM: &str = "oauth-token";
+
+/// The account whose token file is named `file_name`, if it is one: `oauth-token.json` is the
+/// `default` account's, `oauth-token.<account>.json` another's (with a valid name other than
+/// `default`, so no second file can claim the default account).
+pub fn token_file_account(file_name: &str) -> Option<String> {
+    if file_name == TOKEN_FILE {
+        return Some(DEFAULT_ACCOUNT.to_owned());
+    }
+    let name = file_name
+        .strip_prefix(TOKEN_FILE_STEM)?
+        .strip_prefix('.')?
+        .strip_suffix(".json")?;
+    (name != DEFAULT_ACCOUNT && check_name(name).is_ok()).then(|| name.to_owned())
+}
 
 /// Resolved runtime paths.
 #[derive(Debug, Clone)]
@@ -51,9 +69,15 @@ impl RuntimePaths {
         })
     }
 
-    /// `<workdir>/oauth-token.json`.
-    pub fn token_file(&self) -> PathBuf {
-        self.workdir.join(TOKEN_FILE)
+    /// `<workdir>/oauth-token.json`, the `default` account's (the only one the gateway's
+    /// mounted-file import reads); `<workdir>/oauth-token.<account>.json` for any other.
+    pub fn token_file(&self, account: &str) -> PathBuf {
+        if account == DEFAULT_ACCOUNT {
+            self.workdir.join(TOKEN_FILE)
+        } else {
+            self.workdir
+                .join(format!("{TOKEN_FILE_STEM}.{account}.json"))
+        }
     }
 
     /// `<workdir>/.spin/sqlite_key_value.db`, or `override_path` resolved against the workdir.
@@ -142,6 +166,32 @@ mod tests {
             .unwrap();
         let err = RuntimePaths::resolve(work.path(), Some(Path::new("c.yaml"))).unwrap_err();
         assert!(err.to_string().contains("outside of workdir"), "{err}");
+    }
+
+    #[test]
+    fn each_account_has_its_own_token_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = RuntimePaths::resolve(dir.path(), None).unwrap();
+        assert_eq!(
+            paths.token_file("default"),
+            paths.workdir.join("oauth-token.json")
+        );
+        assert_eq!(
+            paths.token_file("work"),
+            paths.workdir.join("oauth-token.work.json")
+        );
+        for (file, account) in [
+            ("oauth-token.json", Some("default")),
+            ("oauth-token.work.json", Some("work")),
+            ("oauth-token.default.json", None),
+            ("oauth-token.Work.json", None),
+            ("oauth-token..json", None),
+            (".oauth-token.abc.tmp", None),
+            ("oauth-token.a.b.json", None),
+            ("config.yaml", None),
+        ] {
+            assert_eq!(token_file_account(file).as_deref(), account, "{file}");
+        }
     }
 
     #[test]

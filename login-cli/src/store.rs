@@ -1,94 +1,135 @@
 //! The token stores: Spin's default key-value store (the SQLite file `spin up` uses, value a
-//! BLOB of the record's compact JSON under `codex-gateway/token`) and `oauth-token.json`
-//! (pretty JSON, mode 0600, written atomically). One record type for both.
+//! BLOB of the record's compact JSON under the account's key, `codex-gateway/token` for the
+//! `default` account) and the token files (`oauth-token.json`, `oauth-token.<account>.json`;
+//! pretty JSON, mode 0600, written atomically). One record type for both.
+//!
+//! In the Spin store a token never comes or goes alone: saving one registers the account in the
+//! gateway's account index and forgets what the gateway learned about it (a new login starts the
+//! account afresh); removing one also takes the account out of the index.
+
+mod spin_db;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use gateway_core::auth::token::{TokenRecord, TOKEN_KEY};
-use kv_sqlite::{SqliteKv, DEFAULT_STORE};
+use gateway_core::accounts::{index, state, token_key};
+use gateway_core::auth::token::TokenRecord;
+use gateway_core::ports::Kv as _;
+use kv_sqlite::DEFAULT_STORE;
 
-use crate::cli::{StoreArgs, StoreChoice};
+pub use spin_db::SpinDb;
+
+use crate::cli::{AccountArgs, StoreArgs, StoreChoice};
 use crate::paths::RuntimePaths;
 
-/// One place a token can be kept.
+/// One place an account's token can be kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
-    /// Spin's SQLite key-value file.
-    Spin(PathBuf),
-    /// A token file.
-    File(PathBuf),
+    /// Spin's SQLite key-value file, under the account's key.
+    Spin {
+        /// The database file.
+        db: PathBuf,
+        /// The account.
+        account: String,
+    },
+    /// The account's token file.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The account.
+        account: String,
+    },
 }
 
 impl Location {
     /// `spin` or `file`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Location::Spin(_) => "spin",
-            Location::File(_) => "file",
+            Location::Spin { .. } => "spin",
+            Location::File { .. } => "file",
         }
     }
 
     /// The file behind it.
     pub fn path(&self) -> &Path {
         match self {
-            Location::Spin(p) | Location::File(p) => p,
+            Location::Spin { db: p, .. } | Location::File { path: p, .. } => p,
+        }
+    }
+
+    /// The account whose token it holds.
+    pub fn account(&self) -> &str {
+        match self {
+            Location::Spin { account, .. } | Location::File { account, .. } => account,
+        }
+    }
+
+    /// The stored bytes, unparsed; `Ok(None)` when none are stored. Never creates a file.
+    pub fn read(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        match self {
+            Location::Spin { db, account } => {
+                if !db.exists() {
+                    return Ok(None);
+                }
+                SpinDb::open(db)?
+                    .get(&token_key(account))
+                    .with_context(|| format!("read {self}"))
+            }
+            Location::File { path, .. } => match std::fs::read(path) {
+                Ok(bytes) => Ok(Some(bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e).with_context(|| format!("read {self}")),
+            },
         }
     }
 
     /// Read the record; `Ok(None)` when none is stored.
     pub fn load(&self) -> anyhow::Result<Option<TokenRecord>> {
-        let bytes = match self {
-            Location::Spin(path) => {
-                if !path.exists() {
-                    return Ok(None);
-                }
-                open_kv(path)?
-                    .get(TOKEN_KEY)
-                    .with_context(|| format!("read {self}"))?
-            }
-            Location::File(path) => match std::fs::read(path) {
-                Ok(bytes) => Some(bytes),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(e).with_context(|| format!("read {self}")),
-            },
-        };
-        bytes
+        self.read()?
             .map(|b| TokenRecord::from_json(&b).with_context(|| format!("read {self}")))
             .transpose()
     }
 
-    /// Store the record.
+    /// Store the record (in the Spin store: and register the account, afresh).
     pub fn save(&self, record: &TokenRecord) -> anyhow::Result<()> {
         match self {
-            Location::Spin(path) => {
+            Location::Spin { db, account } => {
                 let json = record.to_json()?;
-                open_kv(path)?
-                    .set(TOKEN_KEY, &json)
+                let kv = SpinDb::open(db)?;
+                kv.set(&token_key(account), &json)
+                    .and_then(|()| index::register(&kv, account))
+                    .and_then(|()| state::clear(&kv, account))
                     .with_context(|| format!("write {self}"))
             }
-            Location::File(path) => write_private_atomic(path, record.to_json_pretty()?.as_bytes())
-                .with_context(|| format!("write {self}")),
+            Location::File { path, .. } => {
+                write_private_atomic(path, record.to_json_pretty()?.as_bytes())
+                    .with_context(|| format!("write {self}"))
+            }
         }
     }
 
-    /// Remove the record; true when one was there.
+    /// Remove the record (in the Spin store: and the account from the index, with its state);
+    /// true when a record was there.
     pub fn remove(&self) -> anyhow::Result<bool> {
         match self {
-            Location::Spin(path) => {
-                if !path.exists() {
+            Location::Spin { db, account } => {
+                if !db.exists() {
                     return Ok(false);
                 }
-                let kv = open_kv(path)?;
+                let kv = SpinDb::open(db)?;
+                let key = token_key(account);
                 let existed = kv
-                    .exists(TOKEN_KEY)
-                    .with_context(|| format!("read {self}"))?;
-                kv.delete(TOKEN_KEY)
+                    .get(&key)
+                    .with_context(|| format!("read {self}"))?
+                    .is_some();
+                kv.delete(&key)
+                    .and_then(|()| index::unregister(&kv, account))
+                    .and_then(|()| state::clear(&kv, account))
                     .with_context(|| format!("delete from {self}"))?;
                 Ok(existed)
             }
-            Location::File(path) => match std::fs::remove_file(path) {
+            Location::File { path, .. } => match std::fs::remove_file(path) {
                 Ok(()) => Ok(true),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
                 Err(e) => Err(e).with_context(|| format!("delete {self}")),
@@ -100,29 +141,48 @@ impl Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Location::Spin(p) => write!(
+            Location::Spin { db, account } => write!(
                 f,
-                "Spin key-value store {} (store \"{DEFAULT_STORE}\", key {TOKEN_KEY})",
-                p.display()
+                "Spin key-value store {} (store \"{DEFAULT_STORE}\", key {})",
+                db.display(),
+                token_key(account)
             ),
-            Location::File(p) => write!(f, "token file {}", p.display()),
+            Location::File { path, .. } => write!(f, "token file {}", path.display()),
         }
     }
 }
 
-fn open_kv(path: &Path) -> anyhow::Result<SqliteKv> {
-    SqliteKv::open(path, DEFAULT_STORE)
-        .with_context(|| format!("open the Spin key-value store {}", path.display()))
+/// The locations of the account in `args` selected by `--store` / `--spin-db`, Spin first.
+pub fn locations(paths: &RuntimePaths, args: &AccountArgs) -> Vec<Location> {
+    account_locations(paths, &args.stores, &args.account)
 }
 
-/// The locations selected by `--store` / `--spin-db`, Spin first.
-pub fn locations(paths: &RuntimePaths, args: &StoreArgs) -> Vec<Location> {
-    let spin = Location::Spin(paths.spin_db(args.spin_db.as_deref()));
-    let file = Location::File(paths.token_file());
-    match args.store {
-        StoreChoice::Spin => vec![spin],
-        StoreChoice::File => vec![file],
-        StoreChoice::Both => vec![spin, file],
+/// The locations of `account` selected by `--store` / `--spin-db`, Spin first.
+pub fn account_locations(paths: &RuntimePaths, stores: &StoreArgs, account: &str) -> Vec<Location> {
+    let spin = spin_db(paths, stores).map(|db| Location::Spin {
+        db,
+        account: account.to_owned(),
+    });
+    let file = uses_files(stores).then(|| Location::File {
+        path: paths.token_file(account),
+        account: account.to_owned(),
+    });
+    spin.into_iter().chain(file).collect()
+}
+
+/// The Spin database, when `--store` selects it.
+pub fn spin_db(paths: &RuntimePaths, stores: &StoreArgs) -> Option<PathBuf> {
+    match stores.store {
+        StoreChoice::Spin | StoreChoice::Both => Some(paths.spin_db(stores.spin_db.as_deref())),
+        StoreChoice::File => None,
+    }
+}
+
+/// Whether `--store` selects the token files.
+pub fn uses_files(stores: &StoreArgs) -> bool {
+    match stores.store {
+        StoreChoice::File | StoreChoice::Both => true,
+        StoreChoice::Spin => false,
     }
 }
 
@@ -176,8 +236,14 @@ mod tests {
     fn both_stores_round_trip_and_remove() {
         let dir = tempfile::tempdir().unwrap();
         for loc in [
-            Location::Spin(dir.path().join(".spin/sqlite_key_value.db")),
-            Location::File(dir.path().join("oauth-token.json")),
+            Location::Spin {
+                db: dir.path().join(".spin/sqlite_key_value.db"),
+                account: "default".into(),
+            },
+            Location::File {
+                path: dir.path().join("oauth-token.json"),
+                account: "default".into(),
+            },
         ] {
             assert_eq!(loc.load().unwrap(), None, "{loc}");
             loc.save(&record()).unwrap();
@@ -186,6 +252,38 @@ mod tests {
             assert!(!loc.remove().unwrap());
             assert_eq!(loc.load().unwrap(), None, "{loc}");
         }
+    }
+
+    #[test]
+    fn a_named_account_is_indexed_beside_the_default_and_starts_afresh() {
+        use gateway_core::accounts::index::{AccountIndex, INDEX_KEY};
+        use gateway_core::accounts::state::usage_key;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join(".spin/sqlite_key_value.db");
+        let spin = |account: &str| Location::Spin {
+            db: db.clone(),
+            account: account.into(),
+        };
+        spin("default").save(&record()).unwrap();
+        let kv = SpinDb::open(&db).unwrap();
+        kv.set(&usage_key("work"), b"{\"at\":1}").unwrap();
+        spin("work").save(&record()).unwrap();
+        assert_eq!(
+            spin("work").to_string(),
+            format!(
+                "Spin key-value store {} (store \"default\", key codex-gateway/accounts/work/token)",
+                db.display()
+            )
+        );
+        assert!(kv.get("codex-gateway/accounts/work/token").unwrap().is_some());
+        assert_eq!(kv.get(&usage_key("work")).unwrap(), None, "a login starts afresh");
+        let names = |kv: &SpinDb| AccountIndex::names(AccountIndex::load(kv).unwrap().as_ref());
+        assert_eq!(names(&kv), ["default", "work"]);
+
+        assert!(spin("work").remove().unwrap());
+        assert_eq!(names(&kv), ["default"]);
+        assert!(spin("default").remove().unwrap());
+        assert_eq!(kv.get(INDEX_KEY).unwrap(), None);
     }
 
     #[cfg(unix)]

@@ -39,10 +39,20 @@ pub fn call<H: Host>(ctx: &Ctx<'_, H>, call: &CodexCall<'_>) -> Result<Upstream<
     let kv = ctx.host.kv()?;
     match AccountIndex::load(&kv)? {
         None => call_as(ctx, call, DEFAULT_ACCOUNT),
-        Some(index) => pool::call(ctx, &index.accounts, call.session_id, |account| {
+        Some(index) => pool::call(ctx, &index.accounts, session_of(call), |account| {
             call_as(ctx, call, account)
         }),
     }
+}
+
+/// The conversation a call belongs to: its cache key, else the client's own session header.
+fn session_of<'a>(call: &'a CodexCall<'a>) -> Option<&'a str> {
+    call.session_id.or_else(|| {
+        call.client
+            .iter()
+            .find(|(name, _)| crate::forwarded::SESSION_HEADERS.contains(&name.as_str()))
+            .map(|(_, value)| value.as_str())
+    })
 }
 
 /// Send `call` with `account`'s token.

@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> anyhow::Result<()> {
     };
     let bytes = std::fs::read(&source).with_context(|| format!("read {}", source.display()))?;
     let record = parse(&bytes).with_context(|| format!("import {}", source.display()))?;
-    let targets = locations(&ctx.paths, &args.stores);
+    let targets = locations(&ctx.paths, &args.target);
     save_everywhere(&record, &targets)?;
     tracing::debug!(stores = targets.len(), "login_cli.auth.import done");
     ui::say(&format!(

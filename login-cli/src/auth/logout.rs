@@ -10,7 +10,7 @@ use crate::Ctx;
 
 /// Run `auth logout`.
 pub async fn run(ctx: &Ctx, args: &LogoutArgs) -> anyhow::Result<()> {
-    let stored = load_all(locations(&ctx.paths, &args.stores));
+    let stored = load_all(locations(&ctx.paths, &args.target));
     let mut tokens: Vec<String> = Vec::new();
     for s in &stored {
         if let Ok(Some(record)) = &s.record {

@@ -2,10 +2,11 @@
 //! (bearer `admin_api_key`). The gateway answers 404 when its admin endpoint is off and 401 for
 //! a wrong key; both are reported with what to do.
 
+use gateway_core::accounts::DEFAULT_ACCOUNT;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use url::Url;
 
-use super::{load_all, newest};
+use super::{load_all, login_command, newest};
 use crate::cli::PushArgs;
 use crate::exit::{fail, ExitKind};
 use crate::http::transport_reason;
@@ -16,12 +17,16 @@ use crate::Ctx;
 
 /// Run `auth push`.
 pub async fn run(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<()> {
-    let endpoint = admin_url(&args.url, args.insecure_http)?;
-    let stored = load_all(locations(&ctx.paths, &args.stores));
+    let account = &args.target.account;
+    let endpoint = admin_url(&args.url, args.insecure_http, account)?;
+    let stored = load_all(locations(&ctx.paths, &args.target));
     let record = newest(&stored).ok_or_else(|| {
         fail(
             ExitKind::NoToken,
-            "no readable token is stored here: run `login-cli auth login` first",
+            format!(
+                "no readable token is stored here: run {} first",
+                login_command(account)
+            ),
         )
     })?;
     let res = ctx
@@ -67,9 +72,15 @@ pub async fn run(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `<url>/admin/token`; plain http only for loopback unless allowed.
-fn admin_url(base: &str, insecure_http: bool) -> anyhow::Result<Url> {
-    crate::gateway_url::endpoint(base, "/admin/token", insecure_http, "the token")
+/// `<url>/admin/token`, with `?account=<name>` for any account but `default` (so a push of the
+/// default account still works with gateways that predate accounts); plain http only for
+/// loopback unless allowed.
+fn admin_url(base: &str, insecure_http: bool, account: &str) -> anyhow::Result<Url> {
+    let mut url = crate::gateway_url::endpoint(base, "/admin/token", insecure_http, "the token")?;
+    if account != DEFAULT_ACCOUNT {
+        url.query_pairs_mut().append_pair("account", account);
+    }
+    Ok(url)
 }
 
 #[cfg(test)]
@@ -78,7 +89,7 @@ mod tests {
 
     #[test]
     fn admin_urls() {
-        let ok = |b: &str| admin_url(b, false).unwrap().to_string();
+        let ok = |b: &str| admin_url(b, false, "default").unwrap().to_string();
         assert_eq!(ok("https://gw.example"), "https://gw.example/admin/token");
         assert_eq!(
             ok("https://gw.example/base/"),
@@ -88,8 +99,14 @@ mod tests {
             ok("http://127.0.0.1:3000"),
             "http://127.0.0.1:3000/admin/token"
         );
-        assert!(admin_url("http://gw.example", false).is_err());
-        assert!(admin_url("http://gw.example", true).is_ok());
-        assert!(admin_url("gw.example", false).is_err());
+        assert!(admin_url("http://gw.example", false, "default").is_err());
+        assert!(admin_url("http://gw.example", true, "default").is_ok());
+        assert!(admin_url("gw.example", false, "default").is_err());
+        assert_eq!(
+            admin_url("https://gw.example/base/", false, "work")
+                .unwrap()
+                .to_string(),
+            "https://gw.example/base/admin/token?account=work"
+        );
     }
 }

@@ -5,7 +5,7 @@ use gateway_core::auth::health::token_health;
 use gateway_core::auth::token::TokenRecord;
 use serde_json::json;
 
-use super::{load_all, Stored};
+use super::{expiry, load_all, login_command, Stored};
 use crate::cli::StatusArgs;
 use crate::exit::{fail, ExitKind};
 use crate::store::locations;
@@ -14,7 +14,7 @@ use crate::Ctx;
 
 /// Run `auth status`.
 pub fn run(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<()> {
-    let stored = load_all(locations(&ctx.paths, &args.stores));
+    let stored = load_all(locations(&ctx.paths, &args.target));
     let now = now_unix();
     let usable = stored.iter().any(|s| is_usable(s, now));
     if args.json {
@@ -32,7 +32,10 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<()> {
     } else {
         Err(fail(
             ExitKind::NoToken,
-            "no usable token is stored: run `login-cli auth login`",
+            format!(
+                "no usable token is stored: run {}",
+                login_command(&args.target.account)
+            ),
         ))
     }
 }
@@ -102,15 +105,7 @@ fn print_store(stored: &Stored, now: i64) {
 
 fn facts(record: &TokenRecord, now: i64) -> Vec<(&'static str, String)> {
     let unknown = || "unknown".to_owned();
-    let expires = match record.expires_at {
-        Some(at) if at > now => format!("{} ({})", timestamp(at), relative(at, now)),
-        Some(at) => format!(
-            "{} (expired {}; the gateway refreshes it on the next request)",
-            timestamp(at),
-            relative(at, now)
-        ),
-        None => "unknown (refreshed after 8 days)".to_owned(),
-    };
+    let expires = expiry(record.expires_at, now);
     let mut out = vec![
         ("email:", record.email.clone().unwrap_or_else(unknown)),
         ("plan:", record.plan_type.clone().unwrap_or_else(unknown)),

@@ -19,6 +19,9 @@ use hyper::server::conn::http1;
 use tokio::net::TcpListener;
 use wasmtime_wasi_http::io::TokioIo;
 
+mod accounts;
+pub use accounts::Quota;
+
 /// What the next upstream call answers.
 #[derive(Debug, Clone)]
 pub enum Scenario {
@@ -118,6 +121,7 @@ struct State {
     reject_expired: std::sync::atomic::AtomicBool,
     /// Set by [`FakeCodex::set_recording`]`(false)`: keep no request log (load tests).
     not_recording: std::sync::atomic::AtomicBool,
+    quotas: accounts::Quotas,
 }
 
 /// A running fake backend.
@@ -185,6 +189,20 @@ impl FakeCodex {
     /// tests turn it off so the fake's memory stays flat.
     pub fn set_recording(&self, on: bool) {
         self.state.not_recording.store(!on, Ordering::SeqCst);
+    }
+
+    /// The quota of the ChatGPT account `account` (its `chatgpt-account-id`): its usage goes
+    /// out on every answer, and a spent window answers 429.
+    pub fn set_quota(&self, account: &str, quota: Quota) {
+        self.state.quotas.set(account, quota);
+    }
+
+    /// Generation calls made with `account`'s `chatgpt-account-id`.
+    pub fn served_by(&self, account: &str) -> usize {
+        self.generation_requests()
+            .iter()
+            .filter(|r| r.header("chatgpt-account-id") == Some(account))
+            .count()
     }
 
     /// Calls to the model catalog.
@@ -264,6 +282,10 @@ async fn handle(
         let scenario = lock(&state.models).clone().unwrap_or_else(default_catalog);
         return Ok(respond(scenario));
     }
+    let usage = match state.quotas.check(recorded.header("chatgpt-account-id")) {
+        Ok(usage) => usage,
+        Err(refusal) => return Ok(respond(refusal)),
+    };
     let scenario = from_model(&recorded)
         .or_else(|| lock(&state.script).pop_front())
         .or_else(|| compaction(&recorded))
@@ -280,7 +302,16 @@ async fn handle(
             "dropped",
         ));
     }
-    Ok(respond(scenario))
+    let mut res = respond(scenario);
+    for (k, v) in usage {
+        if let (Ok(k), Ok(v)) = (
+            http::HeaderName::from_bytes(k.as_bytes()),
+            http::HeaderValue::from_str(&v),
+        ) {
+            res.headers_mut().insert(k, v);
+        }
+    }
+    Ok(res)
 }
 
 /// A coding agent's turn (model tag `agent`): the first request asks to run `echo agent-ok`

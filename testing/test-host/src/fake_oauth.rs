@@ -34,6 +34,9 @@ pub enum Mode {
 
 struct State {
     current_refresh: Mutex<String>,
+    /// Further logins, one refresh chain per ChatGPT account: account → its valid refresh token.
+    chains: Mutex<std::collections::HashMap<String, String>>,
+    chain_calls: Mutex<std::collections::HashMap<String, usize>>,
     used: Mutex<HashSet<String>>,
     issued_access: Mutex<Vec<String>>,
     refresh_calls: AtomicUsize,
@@ -72,13 +75,22 @@ pub fn login_record(
     refresh_token: &str,
     expires_in: i64,
 ) -> gateway_core::auth::token::TokenRecord {
+    account_record("acct-test", refresh_token, expires_in)
+}
+
+/// Like [`login_record`], for the ChatGPT account `account`.
+pub fn account_record(
+    account: &str,
+    refresh_token: &str,
+    expires_in: i64,
+) -> gateway_core::auth::token::TokenRecord {
     use gateway_core::auth::token::{Secret, TokenRecord, RECORD_VERSION};
     TokenRecord {
         version: RECORD_VERSION,
-        access_token: Secret::new(make_jwt(now() + expires_in, "acct-test", "seed")),
+        access_token: Secret::new(make_jwt(now() + expires_in, account, "seed")),
         refresh_token: Secret::new(refresh_token),
         id_token: None,
-        account_id: Some("acct-test".into()),
+        account_id: Some(account.into()),
         email: Some("dev@example.com".into()),
         plan_type: Some("plus".into()),
         expires_at: Some(now() + expires_in),
@@ -113,6 +125,8 @@ impl FakeOAuth {
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             current_refresh: Mutex::new(refresh.to_owned()),
+            chains: Mutex::default(),
+            chain_calls: Mutex::default(),
             used: Mutex::new(HashSet::new()),
             issued_access: Mutex::new(Vec::new()),
             refresh_calls: AtomicUsize::new(0),
@@ -147,6 +161,22 @@ impl FakeOAuth {
     pub fn issued_access(&self) -> Vec<String> {
         lock(&self.state.issued_access).clone()
     }
+    /// Log in another ChatGPT account: `account` gets its own refresh chain, starting at a
+    /// refresh token this returns, and its own count of refreshes.
+    pub fn add_account(&self, account: &str) -> String {
+        let refresh = format!("rt-{account}-initial");
+        lock(&self.state.chains).insert(account.to_owned(), refresh.clone());
+        refresh
+    }
+
+    /// Refresh calls made with `account`'s chain.
+    pub fn refresh_calls_for(&self, account: &str) -> usize {
+        lock(&self.state.chain_calls)
+            .get(account)
+            .copied()
+            .unwrap_or_default()
+    }
+
     /// Switch behaviour.
     pub fn set_mode(&self, mode: Mode) {
         *lock(&self.state.mode) = mode;
@@ -253,6 +283,29 @@ async fn handle(
     }
 }
 
+/// A refresh of one of the further accounts' chains, if `presented` is one's current token.
+fn refresh_chain(state: &State, presented: &str) -> Option<hyper::Response<Body>> {
+    let mut chains = lock(&state.chains);
+    let (account, current) = chains.iter_mut().find(|(_, rt)| **rt == presented)?;
+    *lock(&state.chain_calls).entry(account.clone()).or_default() += 1;
+    let n = state.generation.fetch_add(1, Ordering::SeqCst) + 1;
+    lock(&state.used).insert(current.clone());
+    *current = format!("rt-{account}-gen-{n}");
+    let ttl = *lock(&state.access_ttl_secs);
+    let access = make_jwt(now() + ttl, account, &format!("gen-{n}"));
+    lock(&state.issued_access).push(access.clone());
+    Some(json(
+        200,
+        serde_json::json!({
+            "access_token": access,
+            "refresh_token": current.clone(),
+            "id_token": make_jwt(now() + ttl, account, "id"),
+            "expires_in": ttl,
+            "token_type": "Bearer",
+        }),
+    ))
+}
+
 fn refresh(state: &State, presented: String) -> hyper::Response<Body> {
     state.refresh_calls.fetch_add(1, Ordering::SeqCst);
     match lock(&state.mode).clone() {
@@ -264,6 +317,9 @@ fn refresh(state: &State, presented: String) -> hyper::Response<Body> {
                 serde_json::json!({"error": code, "error_description": "rejected by test"}),
             )
         }
+    }
+    if let Some(res) = refresh_chain(state, &presented) {
+        return res;
     }
     let mut current = lock(&state.current_refresh);
     if presented != *current {

@@ -1,6 +1,7 @@
 //! End-to-end tests: real HTTP against the built gateway `.wasm` served by the test host, with
 //! fake Codex and OAuth servers on 127.0.0.1.
 
+mod accounts;
 mod admin;
 mod agents;
 mod chat;

@@ -97,6 +97,36 @@ impl Env {
         }
     }
 
+    /// Another gateway process (the test-host binary) on the same store and fakes, with
+    /// `extra` variables; its base URL.
+    pub fn spawn_process(&self, extra: &[(&str, &str)]) -> (std::process::Child, String) {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_test-host"));
+        command
+            .arg("--kv")
+            .arg(self.dir.join(".spin/sqlite_key_value.db"))
+            .args(["--var", &format!("downstream_api_key={KEY}")])
+            .args([
+                "--var",
+                &format!("codex_base_url={}", self.codex.base_url()),
+            ])
+            .args(["--var", &format!("oauth_issuer={}", self.oauth.base_url())]);
+        for (name, value) in extra {
+            command.args(["--var", &format!("{name}={value}")]);
+        }
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        (child, v["gateway_url"].as_str().unwrap().to_owned())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.host.base_url(), path)
     }

@@ -70,28 +70,11 @@ async fn two_host_processes_sharing_one_store_refresh_once() {
     env.codex.reject_expired_tokens();
     env.oauth.set_delay_ms(300);
     env.seed_token(-10);
-    let kv = env.dir.join(".spin/sqlite_key_value.db");
-    let mut children = Vec::new();
-    let mut urls = Vec::new();
+    let (mut children, mut urls) = (Vec::new(), Vec::new());
     for _ in 0..2 {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_test-host"))
-            .arg("--kv")
-            .arg(&kv)
-            .args(["--var", &format!("downstream_api_key={KEY}")])
-            .args(["--var", &format!("codex_base_url={}", env.codex.base_url())])
-            .args(["--var", &format!("oauth_issuer={}", env.oauth.base_url())])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-            &mut line,
-        )
-        .unwrap();
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        urls.push(v["gateway_url"].as_str().unwrap().to_owned());
+        let (child, url) = env.spawn_process(&[]);
         children.push(child);
+        urls.push(url);
     }
     let futures = (0..32).map(|i| {
         let url = format!("{}/v1/chat/completions", urls[i % 2]);
