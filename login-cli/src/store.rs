@@ -34,12 +34,7 @@ pub enum Location {
         account: String,
     },
     /// The account's token file.
-    File {
-        /// The file.
-        path: PathBuf,
-        /// The account.
-        account: String,
-    },
+    File(PathBuf),
 }
 
 impl Location {
@@ -47,21 +42,14 @@ impl Location {
     pub fn kind(&self) -> &'static str {
         match self {
             Location::Spin { .. } => "spin",
-            Location::File { .. } => "file",
+            Location::File(_) => "file",
         }
     }
 
     /// The file behind it.
     pub fn path(&self) -> &Path {
         match self {
-            Location::Spin { db: p, .. } | Location::File { path: p, .. } => p,
-        }
-    }
-
-    /// The account whose token it holds.
-    pub fn account(&self) -> &str {
-        match self {
-            Location::Spin { account, .. } | Location::File { account, .. } => account,
+            Location::Spin { db: p, .. } | Location::File(p) => p,
         }
     }
 
@@ -76,7 +64,7 @@ impl Location {
                     .get(&token_key(account))
                     .with_context(|| format!("read {self}"))
             }
-            Location::File { path, .. } => match std::fs::read(path) {
+            Location::File(path) => match std::fs::read(path) {
                 Ok(bytes) => Ok(Some(bytes)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(e).with_context(|| format!("read {self}")),
@@ -102,10 +90,8 @@ impl Location {
                     .and_then(|()| state::clear(&kv, account))
                     .with_context(|| format!("write {self}"))
             }
-            Location::File { path, .. } => {
-                write_private_atomic(path, record.to_json_pretty()?.as_bytes())
-                    .with_context(|| format!("write {self}"))
-            }
+            Location::File(path) => write_private_atomic(path, record.to_json_pretty()?.as_bytes())
+                .with_context(|| format!("write {self}")),
         }
     }
 
@@ -129,7 +115,7 @@ impl Location {
                     .with_context(|| format!("delete from {self}"))?;
                 Ok(existed)
             }
-            Location::File { path, .. } => match std::fs::remove_file(path) {
+            Location::File(path) => match std::fs::remove_file(path) {
                 Ok(()) => Ok(true),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
                 Err(e) => Err(e).with_context(|| format!("delete {self}")),
@@ -147,7 +133,7 @@ impl fmt::Display for Location {
                 db.display(),
                 token_key(account)
             ),
-            Location::File { path, .. } => write!(f, "token file {}", path.display()),
+            Location::File(path) => write!(f, "token file {}", path.display()),
         }
     }
 }
@@ -163,10 +149,7 @@ pub fn account_locations(paths: &RuntimePaths, stores: &StoreArgs, account: &str
         db,
         account: account.to_owned(),
     });
-    let file = uses_files(stores).then(|| Location::File {
-        path: paths.token_file(account),
-        account: account.to_owned(),
-    });
+    let file = uses_files(stores).then(|| Location::File(paths.token_file(account)));
     spin.into_iter().chain(file).collect()
 }
 
@@ -240,10 +223,7 @@ mod tests {
                 db: dir.path().join(".spin/sqlite_key_value.db"),
                 account: "default".into(),
             },
-            Location::File {
-                path: dir.path().join("oauth-token.json"),
-                account: "default".into(),
-            },
+            Location::File(dir.path().join("oauth-token.json")),
         ] {
             assert_eq!(loc.load().unwrap(), None, "{loc}");
             loc.save(&record()).unwrap();
@@ -275,8 +255,15 @@ mod tests {
                 db.display()
             )
         );
-        assert!(kv.get("codex-gateway/accounts/work/token").unwrap().is_some());
-        assert_eq!(kv.get(&usage_key("work")).unwrap(), None, "a login starts afresh");
+        assert!(kv
+            .get("codex-gateway/accounts/work/token")
+            .unwrap()
+            .is_some());
+        assert_eq!(
+            kv.get(&usage_key("work")).unwrap(),
+            None,
+            "a login starts afresh"
+        );
         let names = |kv: &SpinDb| AccountIndex::names(AccountIndex::load(kv).unwrap().as_ref());
         assert_eq!(names(&kv), ["default", "work"]);
 

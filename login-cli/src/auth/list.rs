@@ -157,7 +157,10 @@ fn print_account(listed: &Listed, now: i64) {
     ui::say(&format!("{}: {verdict}", health.name));
     let line = |label: &str, value: String| ui::say(&format!("  {label:<13} {value}"));
     if stores.is_empty() {
-        line("stored in:", "nowhere (listed in the account index)".to_owned());
+        line(
+            "stored in:",
+            "nowhere (listed in the account index)".to_owned(),
+        );
     } else {
         line("stored in:", stores.join(", "));
     }
@@ -167,7 +170,10 @@ fn print_account(listed: &Listed, now: i64) {
             (None, true) => "the stored token cannot be read".to_owned(),
             (None, false) => "no token is stored".to_owned(),
         };
-        line("login:", format!("{why}: run {}", login_command(&health.name)));
+        line(
+            "login:",
+            format!("{why}: run {}", login_command(&health.name)),
+        );
     }
     if token.readable {
         let plan = token.plan_type.clone().unwrap_or_else(|| "unknown".into());
@@ -177,7 +183,10 @@ fn print_account(listed: &Listed, now: i64) {
     if let Some(usage) = &health.usage {
         for (which, window) in [("primary", &usage.primary), ("secondary", &usage.secondary)] {
             if let Some(window) = window {
-                line(&format!("{}:", window_label(window, which)), usage_text(window, now));
+                line(
+                    &format!("{}:", window_label(window, which)),
+                    usage_text(window, now),
+                );
             }
         }
         line(

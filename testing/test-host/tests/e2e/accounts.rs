@@ -176,8 +176,7 @@ async fn a_spent_account_is_skipped_with_no_error_reaching_the_client() {
 }
 
 #[tokio::test]
-async fn a_cooldown_written_by_one_process_holds_in_another() {
-    crate::test_host_only!("a second test-host process on the same store");
+async fn a_cooldown_written_by_one_instance_holds_in_another() {
     let env = Env::start("acct-shared", &[("account_strategy", "fill-first")]).await;
     seed_accounts(&env, &THREE, 3600);
     env.codex.set_quota("acct-a", Quota::spent(600));
@@ -189,7 +188,7 @@ async fn a_cooldown_written_by_one_process_holds_in_another() {
     );
     assert_eq!(env.codex.served_by("acct-a"), 1);
 
-    let (mut other, url) = env.spawn_process(&[("account_strategy", "fill-first")]);
+    let (other, url) = env.another_instance().await;
     let res = env
         .client
         .post(format!("{url}/v1/chat/completions"))
@@ -198,7 +197,7 @@ async fn a_cooldown_written_by_one_process_holds_in_another() {
         .send()
         .await
         .unwrap();
-    let _ = other.kill();
+    drop(other);
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[ACCOUNT], "b");
     assert_eq!(

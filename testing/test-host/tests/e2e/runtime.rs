@@ -145,6 +145,25 @@ impl SpinGateway {
         gateway
     }
 
+    /// Another `spin up` of the same deployment (manifest, settings, store and state
+    /// directory) on its own port: a second instance sharing the first one's store.
+    pub async fn another(&self) -> SpinGateway {
+        let port = free_port();
+        let mut args = self.args.clone();
+        if let Some(at) = args.iter().position(|a| a == "--listen") {
+            args[at + 1] = format!("127.0.0.1:{port}").into();
+        }
+        let gateway = SpinGateway {
+            child: spawn_spin(&args),
+            args,
+            url: format!("http://127.0.0.1:{port}"),
+            state_dir: self.state_dir.clone(),
+            redis: None,
+        };
+        gateway.wait_ready().await;
+        gateway
+    }
+
     /// End `spin up` (as an operator's supervisor would) and start it again, same settings.
     pub async fn restart(&mut self) {
         self.kill();

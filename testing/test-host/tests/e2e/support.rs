@@ -18,6 +18,8 @@ pub struct Env {
     pub oauth: FakeOAuth,
     pub dir: PathBuf,
     pub client: reqwest::Client,
+    /// The variables given on top of the wiring to the fakes.
+    extra: Vec<(String, String)>,
     /// Removes `dir` when the test ends.
     _scratch: tempfile::TempDir,
 }
@@ -78,6 +80,10 @@ impl Env {
             oauth,
             dir,
             client: reqwest::Client::new(),
+            extra: extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
             _scratch: scratch,
         }
     }
@@ -97,9 +103,25 @@ impl Env {
         }
     }
 
-    /// Another gateway process (the test-host binary) on the same store and fakes, with
-    /// `extra` variables; its base URL.
-    pub fn spawn_process(&self, extra: &[(&str, &str)]) -> (std::process::Child, String) {
+    /// Another instance of this gateway, sharing its store, fakes and settings: a second
+    /// `spin up` on Spin, a second test-host process otherwise; its base URL.
+    pub async fn another_instance(&self) -> (Instance, String) {
+        match &self.host {
+            Gateway::Spin(spin) => {
+                let other = Gateway::Spin(spin.another().await);
+                let url = other.base_url();
+                (Instance::Gateway(other), url)
+            }
+            Gateway::Host(_) => {
+                let (child, url) = self.spawn_process();
+                (Instance::Process(child), url)
+            }
+        }
+    }
+
+    /// Another gateway process (the test-host binary) on the same store, fakes and settings;
+    /// its base URL.
+    pub fn spawn_process(&self) -> (std::process::Child, String) {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_test-host"));
         command
             .arg("--kv")
@@ -110,7 +132,7 @@ impl Env {
                 &format!("codex_base_url={}", self.codex.base_url()),
             ])
             .args(["--var", &format!("oauth_issuer={}", self.oauth.base_url())]);
-        for (name, value) in extra {
+        for (name, value) in &self.extra {
             command.args(["--var", &format!("{name}={value}")]);
         }
         let mut child = command
@@ -176,6 +198,23 @@ impl Env {
 
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::RequestBuilder {
         self.client.post(self.url(path)).bearer_auth(KEY).json(body)
+    }
+}
+
+/// A second instance of a scenario's gateway, stopped when dropped.
+pub enum Instance {
+    /// A test-host process.
+    Process(std::process::Child),
+    /// A second `spin up`.
+    Gateway(Gateway),
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Instance::Process(child) = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

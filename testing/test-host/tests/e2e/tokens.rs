@@ -72,7 +72,7 @@ async fn two_host_processes_sharing_one_store_refresh_once() {
     env.seed_token(-10);
     let (mut children, mut urls) = (Vec::new(), Vec::new());
     for _ in 0..2 {
-        let (child, url) = env.spawn_process(&[]);
+        let (child, url) = env.spawn_process();
         children.push(child);
         urls.push(url);
     }
