@@ -198,3 +198,107 @@ fn exhausted(views: &[AccountView], now: i64, last: Option<Failed>) -> Failed {
     };
     Failed { err, upstream }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upstream(status: u16, code: UpstreamCode, retry_after: Option<u64>) -> GatewayError {
+        GatewayError::Upstream {
+            status,
+            code,
+            message: "m".into(),
+            retry_after,
+        }
+    }
+
+    #[test]
+    fn refusals_of_the_account_fail_over_and_failures_of_the_request_do_not() {
+        let table = [
+            (
+                upstream(429, UpstreamCode::UsageLimitReached, Some(9)),
+                Some(Some(CooldownReason::UsageLimit)),
+            ),
+            (
+                upstream(429, UpstreamCode::RateLimitExceeded, None),
+                Some(Some(CooldownReason::UsageLimit)),
+            ),
+            (
+                upstream(401, UpstreamCode::Unauthorized, None),
+                Some(Some(CooldownReason::Refused)),
+            ),
+            (
+                upstream(403, UpstreamCode::Forbidden, None),
+                Some(Some(CooldownReason::Refused)),
+            ),
+            (
+                GatewayError::oauth_unavailable("login"),
+                Some(Some(CooldownReason::NeedsLogin)),
+            ),
+            (
+                GatewayError::oauth_refresh_failed("later", Some(5)),
+                Some(None),
+            ),
+            (upstream(400, UpstreamCode::BadRequest, None), None),
+            (upstream(503, UpstreamCode::ServerOverloaded, None), None),
+            (upstream(502, UpstreamCode::Error, None), None),
+            (GatewayError::bad_request("x"), None),
+        ];
+        for (err, expected) in table {
+            assert_eq!(failover(&err), expected, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn cooldowns_last_until_the_reset_or_a_new_login() {
+        let quota = upstream(429, UpstreamCode::UsageLimitReached, Some(120));
+        let c = cooldown_for(CooldownReason::UsageLimit, &quota, 1000);
+        assert_eq!(c.until, Some(1120));
+        let bare = upstream(429, UpstreamCode::RateLimitExceeded, None);
+        let c = cooldown_for(CooldownReason::UsageLimit, &bare, 1000);
+        assert_eq!(c.until, Some(1000 + QUOTA_COOLDOWN_SECS));
+        let c = cooldown_for(CooldownReason::Refused, &bare, 1000);
+        assert_eq!(c.until, Some(1000 + REFUSED_COOLDOWN_SECS));
+        let c = cooldown_for(CooldownReason::NeedsLogin, &bare, 1000);
+        assert_eq!(c.until, None);
+    }
+
+    fn resting(name: &str, until: Option<i64>) -> AccountView {
+        AccountView {
+            name: name.into(),
+            cooldown: Some(Cooldown {
+                reason: CooldownReason::UsageLimit,
+                at: 0,
+                until,
+            }),
+            usage: None,
+        }
+    }
+
+    #[test]
+    fn with_every_account_resting_the_answer_names_the_earliest_return() {
+        let views = [
+            resting("a", Some(400)),
+            resting("b", Some(160)),
+            resting("c", None),
+        ];
+        let failed = exhausted(&views, 100, None);
+        assert_eq!(failed.err.status(), 429);
+        assert_eq!(failed.err.code(), "usage_limit_reached");
+        assert_eq!(failed.err.retry_after(), Some(60));
+
+        let all_need_login = [resting("a", None)];
+        let failed = exhausted(&all_need_login, 100, None);
+        assert_eq!(failed.err.code(), "oauth_unavailable");
+
+        let mut one_free = views.to_vec();
+        one_free[1].cooldown = None;
+        let last = Failed::from(GatewayError::oauth_refresh_failed("issuer down", Some(3)));
+        let failed = exhausted(&one_free, 100, Some(last));
+        assert_eq!(
+            failed.err.code(),
+            "oauth_refresh_failed",
+            "the last failure stands"
+        );
+    }
+}

@@ -17,6 +17,8 @@ pub struct Quota {
     pub secondary_used: f64,
     /// `Some(secs)`: the window is spent and resets in `secs`.
     pub spent_for_secs: Option<u64>,
+    /// `Some(status)`: the backend refuses the account (401 or 403) whatever its token.
+    pub refused: Option<u16>,
 }
 
 impl Quota {
@@ -26,6 +28,15 @@ impl Quota {
             primary_used,
             secondary_used: primary_used / 4.0,
             spent_for_secs: None,
+            refused: None,
+        }
+    }
+
+    /// An account the backend refuses with `status` (a deactivated workspace seat, say).
+    pub fn refused(status: u16) -> Self {
+        Self {
+            refused: Some(status),
+            ..Self::used(0.0)
         }
     }
 
@@ -35,6 +46,7 @@ impl Quota {
             primary_used: 100.0,
             secondary_used: 40.0,
             spent_for_secs: Some(secs),
+            refused: None,
         }
     }
 
@@ -73,6 +85,9 @@ impl Quotas {
         let Some(quota) = account.and_then(|a| lock(&self.0).get(a).copied()) else {
             return Ok(Vec::new());
         };
+        if let Some(status) = quota.refused {
+            return Err(Scenario::codex_status(status));
+        }
         match quota.spent_for_secs {
             None => Ok(quota.headers()),
             Some(secs) => {

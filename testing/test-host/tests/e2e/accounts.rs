@@ -176,6 +176,31 @@ async fn a_spent_account_is_skipped_with_no_error_reaching_the_client() {
 }
 
 #[tokio::test]
+async fn an_account_the_backend_refuses_rests_and_the_next_one_serves() {
+    let env = Env::start("acct-refused", &[("account_strategy", "fill-first")]).await;
+    seed_accounts(&env, &THREE, 3600);
+    env.codex.set_quota("acct-a", Quota::refused(403));
+    env.codex.set_quota("acct-b", Quota::refused(401));
+    assert_eq!(
+        served_by(&env, "/v1/chat/completions", &chat_body())
+            .await
+            .1,
+        "c"
+    );
+    for (name, id, asked) in [("a", "acct-a", 1), ("b", "acct-b", 2)] {
+        let cooldown = stored_json(&env, &cooldown_key(name)).unwrap();
+        assert_eq!(cooldown["reason"], "refused", "{name}");
+        assert_eq!(
+            env.codex.served_by(id),
+            asked,
+            "{name}: a 401 is retried once after a refresh"
+        );
+    }
+    assert_eq!(env.oauth.refresh_calls_for("acct-b"), 1);
+    assert_eq!(env.oauth.refresh_calls_for("acct-a"), 0);
+}
+
+#[tokio::test]
 async fn a_cooldown_written_by_one_instance_holds_in_another() {
     let env = Env::start("acct-shared", &[("account_strategy", "fill-first")]).await;
     seed_accounts(&env, &THREE, 3600);
