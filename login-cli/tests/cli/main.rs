@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod accounts;
 mod cli;
 mod codex_config;
 mod failures;

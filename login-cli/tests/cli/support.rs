@@ -76,6 +76,30 @@ impl Work {
         }
     }
 
+    /// The token file of `account` (`oauth-token.<account>.json`).
+    pub fn account_file(&self, account: &str) -> PathBuf {
+        self.dir.path().join(format!("oauth-token.{account}.json"))
+    }
+
+    /// The value under `key` in the workdir's Spin store (without creating the store).
+    pub fn spin_value(&self, key: &str) -> Option<Vec<u8>> {
+        if !self.spin_db().exists() {
+            return None;
+        }
+        kv_sqlite::SqliteKv::open(&self.spin_db(), "default")
+            .unwrap()
+            .get(key)
+            .unwrap()
+    }
+
+    /// Store `value` under `key` in the workdir's Spin store.
+    pub fn set_spin_value(&self, key: &str, value: &[u8]) {
+        kv_sqlite::SqliteKv::open(&self.spin_db(), "default")
+            .unwrap()
+            .set(key, value)
+            .unwrap();
+    }
+
     pub fn assert_no_token(&self) {
         assert!(!self.token_file().exists(), "a token file was left behind");
         assert!(self.spin_row().is_none(), "a Spin row was left behind");

@@ -205,8 +205,8 @@ impl Env {
 pub enum Instance {
     /// A test-host process.
     Process(std::process::Child),
-    /// A second `spin up`.
-    Gateway(Gateway),
+    /// A second `spin up`, held to be stopped when dropped.
+    Gateway(#[allow(dead_code)] Gateway),
 }
 
 impl Drop for Instance {
