@@ -10,7 +10,7 @@ use super::tokens;
 use super::upstream::Handled;
 use crate::accounts::{check_name, index, state, token_key, DEFAULT_ACCOUNT};
 use crate::auth::api_key::check_bearer;
-use crate::auth::health::token_health_from_store;
+use crate::auth::health::{token_health_from_store, TokenHealth};
 use crate::auth::token::TokenRecord;
 use crate::error::GatewayError;
 use crate::log::{Field, LogLevel};
@@ -54,12 +54,24 @@ pub fn handle<H: Host, R: Reply>(
         _ => {}
     }
     let stored = kv.get(&key)?;
-    let health = token_health_from_store(stored.as_deref(), ctx.host.now_ms() / 1000);
+    let answer = Answer {
+        account: &account,
+        token: token_health_from_store(stored.as_deref(), ctx.host.now_ms() / 1000),
+    };
     let mut json =
-        serde_json::to_vec(&health).map_err(|e| GatewayError::Internal(e.to_string()))?;
+        serde_json::to_vec(&answer).map_err(|e| GatewayError::Internal(e.to_string()))?;
     json.push(b'\n');
     out.full(200, &[json_header()], &json);
     Ok(None)
+}
+
+/// The answer: the account's token health, and the account it is about, so that a client can
+/// tell a gateway that knows accounts from one that would ignore `?account=`.
+#[derive(serde::Serialize)]
+struct Answer<'a> {
+    account: &'a str,
+    #[serde(flatten)]
+    token: TokenHealth,
 }
 
 /// The account named by the query's `account` parameter (default: `default`).

@@ -29,6 +29,9 @@ pub async fn run(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<()> {
             ),
         )
     })?;
+    if account != DEFAULT_ACCOUNT {
+        ensure_accounts_known(ctx, &endpoint, &args.admin_key, account).await?;
+    }
     let res = ctx
         .http
         .put(endpoint.clone())
@@ -70,6 +73,37 @@ pub async fn run(ctx: &Ctx, args: &PushArgs) -> anyhow::Result<()> {
          refresh token will be logged out at its next refresh.",
     );
     Ok(())
+}
+
+/// A gateway from before several accounts ignores `?account=` and would install the token as
+/// its only one, logging that account out: ask first, and go on only if it answers for
+/// `account`. Refusals (404, 401) are left to the push itself, which explains them.
+async fn ensure_accounts_known(
+    ctx: &Ctx,
+    endpoint: &Url,
+    admin_key: &str,
+    account: &str,
+) -> anyhow::Result<()> {
+    let res = ctx
+        .http
+        .get(endpoint.clone())
+        .header(AUTHORIZATION, format!("Bearer {}", admin_key.trim()))
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("push to {endpoint} failed: {}", transport_reason(&e)))?;
+    if !res.status().is_success() {
+        return Ok(());
+    }
+    let answer: serde_json::Value = res.json().await.unwrap_or_default();
+    if answer.get("account").and_then(|a| a.as_str()) == Some(account) {
+        return Ok(());
+    }
+    Err(fail(
+        ExitKind::Rejected,
+        format!(
+            "the gateway at {endpoint} does not know several accounts (it predates them):              pushing --account {account} would replace its only token. Upgrade the gateway first"
+        ),
+    ))
 }
 
 /// `<url>/admin/token`, with `?account=<name>` for any account but `default` (so a push of the

@@ -373,3 +373,62 @@ async fn a_bad_account_name_is_a_usage_error() {
         assert!(help.stdout.contains(flag), "{flag}: {}", help.stdout);
     }
 }
+
+/// A gateway from before several accounts: `/admin/token` answers every request with its one
+/// token's health and no `account`. Returns its URL and the request lines it saw.
+async fn gateway_without_accounts() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let lines = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let text = String::from_utf8_lossy(&head);
+            lines
+                .lock()
+                .unwrap()
+                .push(text.lines().next().unwrap_or("").to_owned());
+            let body = r#"{"present":true,"readable":true,"needs_login":false}"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    (url, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_is_never_pushed_to_a_gateway_that_would_ignore_it() {
+    let (url, seen) = gateway_without_accounts().await;
+    let work = Work::new();
+    let named = account_record("acct-work", "rt-work", 3600);
+    std::fs::write(work.account_file("work"), named.to_json_pretty().unwrap()).unwrap();
+    let done = work
+        .run(&[
+            "auth",
+            "push",
+            "--url",
+            &url,
+            "--admin-key",
+            ADMIN_KEY,
+            "--account",
+            "work",
+        ])
+        .await;
+    done.assert_code(6);
+    assert!(done.stderr.contains("predates them"), "{}", done.stderr);
+    let lines = seen.lock().unwrap().clone();
+    assert_eq!(
+        lines,
+        ["GET /admin/token?account=work HTTP/1.1"],
+        "no PUT was sent"
+    );
+}
