@@ -25,7 +25,7 @@ fn handle(req: IncomingRequest, out: ResponseOutparam) {
         headers: req.headers().entries(),
         body: RequestStream::of(req),
     };
-    serve(&host::Spin, incoming, SpinReply::new(out));
+    serve(&host::Spin::default(), incoming, SpinReply::new(out));
 }
 
 fn method_name(method: Method) -> String {

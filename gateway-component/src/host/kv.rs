@@ -1,18 +1,23 @@
 //! The core's `Kv` port over `wasi:keyvalue` (store + atomics), Spin's `default` store.
 
+use std::rc::Rc;
+
 use gateway_core::ports::{Kv, KvError};
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 
-/// The `default` store, opened once per request.
+/// The `default` store, opened once per request and shared by every use in it.
+#[derive(Clone)]
 pub struct SpinKv {
-    bucket: store::Bucket,
+    bucket: Rc<store::Bucket>,
 }
 
 impl SpinKv {
     /// Open the store named in `spin.toml` (`key_value_stores = ["default"]`).
     pub fn open_default() -> Result<Self, KvError> {
         store::open("default")
-            .map(|bucket| Self { bucket })
+            .map(|bucket| Self {
+                bucket: Rc::new(bucket),
+            })
             .map_err(describe)
     }
 }

@@ -15,7 +15,11 @@ use gateway_core::serve::host::{Host, LineOut, Outgoing, Received};
 use wasi::clocks::{monotonic_clock, wall_clock};
 
 /// The Spin runtime serving this request.
-pub struct Spin;
+#[derive(Default)]
+pub struct Spin {
+    /// The store, once opened: on Spin each open is a blocking host call.
+    store: std::cell::OnceCell<Result<kv::SpinKv, KvError>>,
+}
 
 impl LineOut for Spin {
     fn write_line(&self, line: &str) {
@@ -44,7 +48,7 @@ impl Host for Spin {
     type Body = upstream::WasiBody;
 
     fn kv(&self) -> Result<kv::SpinKv, KvError> {
-        kv::SpinKv::open_default()
+        self.store.get_or_init(kv::SpinKv::open_default).clone()
     }
 
     fn send(&self, req: &Outgoing<'_>) -> Result<Received<upstream::WasiBody>, GatewayError> {

@@ -2,7 +2,8 @@
 //!
 //! Only logins write it (`login-cli`, `PUT /admin/token`), never the request path, so a plain
 //! read-modify-write is enough: two operators adding accounts at the very same moment is not a
-//! case worth a lease. An absent or unreadable index means the `default` account alone.
+//! case worth a lease. To serve, an absent or unreadable index means the `default` account
+//! alone; to change, an unreadable one (a newer format, say) is an error, never overwritten.
 
 use serde::{Deserialize, Serialize};
 
@@ -50,7 +51,7 @@ impl AccountIndex {
 /// listing `default` first when it holds a token, so it keeps serving; the `default` account
 /// alone never needs an index.
 pub fn register(kv: &dyn Kv, account: &str) -> Result<(), KvError> {
-    let mut index = match AccountIndex::load(kv)? {
+    let mut index = match load_to_change(kv)? {
         Some(index) => index,
         None if account == DEFAULT_ACCOUNT => return Ok(()),
         None => {
@@ -74,7 +75,7 @@ pub fn register(kv: &dyn Kv, account: &str) -> Result<(), KvError> {
 /// Remove `account` from the index. An index left empty is deleted, which is the
 /// single-account layout again.
 pub fn unregister(kv: &dyn Kv, account: &str) -> Result<(), KvError> {
-    let Some(mut index) = AccountIndex::load(kv)? else {
+    let Some(mut index) = load_to_change(kv)? else {
         return Ok(());
     };
     let before = index.accounts.len();
@@ -86,6 +87,19 @@ pub fn unregister(kv: &dyn Kv, account: &str) -> Result<(), KvError> {
         return kv.delete(INDEX_KEY);
     }
     save(kv, &index)
+}
+
+/// The stored index, refusing one this version cannot read: rewriting it would lose its names.
+fn load_to_change(kv: &dyn Kv) -> Result<Option<AccountIndex>, KvError> {
+    match kv.get(INDEX_KEY)? {
+        None => Ok(None),
+        Some(bytes) => AccountIndex::parse(&bytes).map(Some).ok_or_else(|| {
+            KvError(format!(
+                "the account index {INDEX_KEY} is not one this version reads (a newer format?); \
+                 it was left as it is"
+            ))
+        }),
+    }
 }
 
 fn save(kv: &dyn Kv, index: &AccountIndex) -> Result<(), KvError> {

@@ -19,7 +19,8 @@ pub enum CooldownReason {
     /// The backend refused the account: 401 even after a refresh, or 403.
     Refused,
     /// No token can serve until the account logs in again (none stored, or refresh refused for
-    /// good).
+    /// good). A login through login-cli or `/admin/token` ends it at once; otherwise the
+    /// account is tried again now and then, to notice a login written some other way.
     NeedsLogin,
 }
 
@@ -34,7 +35,7 @@ impl CooldownReason {
     }
 }
 
-/// An account left out of routing until `until` (or, without one, until a new login).
+/// An account left out of routing until `until` (without one: until a new login clears it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cooldown {
     /// Why.

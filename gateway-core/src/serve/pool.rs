@@ -21,6 +21,11 @@ pub const REFUSED_COOLDOWN_SECS: i64 = 300;
 /// How long a quota refusal without a reset time rests the account.
 pub const QUOTA_COOLDOWN_SECS: i64 = 60;
 
+/// How often an account that needs a login is tried again, so that a login written some other
+/// way than through login-cli or `/admin/token` (by hand, or a mounted file) is noticed. Trying
+/// costs a store read: a refused refresh is recorded, and the issuer is not asked again.
+pub const NEEDS_LOGIN_RECHECK_SECS: i64 = 600;
+
 /// Call upstream through `attempt` (one account's call) with the best account among
 /// `accounts`, failing over on refusals. `session` keeps a conversation on one account.
 pub fn call<H: Host>(
@@ -98,13 +103,7 @@ fn cooldown_for(reason: CooldownReason, err: &GatewayError, now: i64) -> Cooldow
             .and_then(|s| i64::try_from(s).ok())
             .unwrap_or(QUOTA_COOLDOWN_SECS),
         CooldownReason::Refused => REFUSED_COOLDOWN_SECS,
-        CooldownReason::NeedsLogin => {
-            return Cooldown {
-                reason,
-                at: now,
-                until: None,
-            }
-        }
+        CooldownReason::NeedsLogin => NEEDS_LOGIN_RECHECK_SECS,
     };
     Cooldown {
         reason,
@@ -167,36 +166,57 @@ fn name_account(meta: &mut UpstreamMeta, account: &str) {
     meta.account = Some(account.to_owned());
 }
 
-/// The answer when no account could serve: 429 with the earliest end of a cooldown when every
-/// account rests, else the last failure.
+/// The answer when no account could serve. While every account rests: 429 with the earliest
+/// return when a usage limit is among the reasons; else the refusal this request met (a 403 that
+/// is not about the account, a region block say, reads as what it is); else 403 while the
+/// refusals last, and 503 asking for a login when no account has one. When some account did not
+/// rest, its failure stands.
 fn exhausted(views: &[AccountView], now: i64, last: Option<Failed>) -> Failed {
-    let all_resting = views.iter().all(|v| v.cooling(now));
-    if !all_resting {
+    let resting: Vec<&Cooldown> = views
+        .iter()
+        .filter_map(|v| v.cooldown.as_ref().filter(|c| c.active(now)))
+        .collect();
+    if resting.len() < views.len() {
         if let Some(last) = last {
             return last;
         }
     }
-    let upstream = last.and_then(|f| f.upstream);
-    let earliest = views
+    let has = |reason: CooldownReason| resting.iter().any(|c| c.reason == reason);
+    let back_in = resting
         .iter()
-        .filter_map(|v| v.cooldown.as_ref()?.remaining(now))
+        .filter(|c| c.reason != CooldownReason::NeedsLogin)
+        .filter_map(|c| c.remaining(now))
         .min();
-    let err = match earliest {
-        Some(secs) => GatewayError::Upstream {
+    let retry_after = back_in.map(|secs| secs.max(1).unsigned_abs());
+    let err = match (back_in, last) {
+        (Some(secs), _) if has(CooldownReason::UsageLimit) => GatewayError::Upstream {
             status: 429,
             code: UpstreamCode::UsageLimitReached,
             message: format!(
                 "every account is cooling down after a usage limit or a refusal; \
                  the first is available again in {secs} s"
             ),
-            retry_after: Some(secs.max(1).unsigned_abs()),
+            retry_after,
         },
-        None => GatewayError::oauth_unavailable(
+        (_, Some(last)) => return last,
+        (Some(secs), None) => GatewayError::Upstream {
+            status: 403,
+            code: UpstreamCode::Forbidden,
+            message: format!(
+                "the backend refused every account in the last minutes; \
+                 the first is tried again in {secs} s"
+            ),
+            retry_after,
+        },
+        (None, None) => GatewayError::oauth_unavailable(
             "no account has a usable login; run `login-cli auth login --account <name>` \
-             and `login-cli auth list` to see them",
+             (`login-cli auth list` shows them)",
         ),
     };
-    Failed { err, upstream }
+    Failed {
+        err,
+        upstream: None,
+    }
 }
 
 #[cfg(test)]
@@ -260,34 +280,49 @@ mod tests {
         let c = cooldown_for(CooldownReason::Refused, &bare, 1000);
         assert_eq!(c.until, Some(1000 + REFUSED_COOLDOWN_SECS));
         let c = cooldown_for(CooldownReason::NeedsLogin, &bare, 1000);
-        assert_eq!(c.until, None);
+        assert_eq!(c.until, Some(1000 + NEEDS_LOGIN_RECHECK_SECS));
     }
 
-    fn resting(name: &str, until: Option<i64>) -> AccountView {
+    fn resting(name: &str, reason: CooldownReason, until: i64) -> AccountView {
         AccountView {
             name: name.into(),
             cooldown: Some(Cooldown {
-                reason: CooldownReason::UsageLimit,
+                reason,
                 at: 0,
-                until,
+                until: Some(until),
             }),
             usage: None,
         }
     }
 
     #[test]
-    fn with_every_account_resting_the_answer_names_the_earliest_return() {
+    fn with_every_account_resting_the_answer_says_why_and_until_when() {
+        use CooldownReason::{NeedsLogin, Refused, UsageLimit};
         let views = [
-            resting("a", Some(400)),
-            resting("b", Some(160)),
-            resting("c", None),
+            resting("a", UsageLimit, 400),
+            resting("b", Refused, 160),
+            resting("c", NeedsLogin, 110),
         ];
         let failed = exhausted(&views, 100, None);
         assert_eq!(failed.err.status(), 429);
         assert_eq!(failed.err.code(), "usage_limit_reached");
-        assert_eq!(failed.err.retry_after(), Some(60));
+        assert_eq!(failed.err.retry_after(), Some(60), "b is back first");
 
-        let all_need_login = [resting("a", None)];
+        let refused = [resting("a", Refused, 400), resting("b", NeedsLogin, 110)];
+        let met = Failed::from(upstream(403, UpstreamCode::Forbidden, None));
+        let failed = exhausted(&refused, 100, Some(met));
+        assert_eq!(
+            failed.err.code(),
+            "upstream_forbidden",
+            "what this request met"
+        );
+        let failed = exhausted(&refused, 100, None);
+        assert_eq!(
+            (failed.err.status(), failed.err.retry_after()),
+            (403, Some(300))
+        );
+
+        let all_need_login = [resting("a", NeedsLogin, 700)];
         let failed = exhausted(&all_need_login, 100, None);
         assert_eq!(failed.err.code(), "oauth_unavailable");
 

@@ -6,7 +6,6 @@ use gateway_core::accounts::state::{cooldown_key, usage_key, Cooldown, CooldownR
 use gateway_core::accounts::usage::{UsageSnapshot, UsageWindow};
 use gateway_core::auth::token::{TokenRecord, TOKEN_KEY};
 use serde_json::json;
-use test_host::fake_codex::FakeCodex;
 use test_host::fake_oauth::{account_record, now, FakeOAuth};
 
 use crate::manage::logged_in;
@@ -284,17 +283,12 @@ async fn a_named_account_has_its_own_private_token_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_with_an_account_installs_it_as_that_account() {
-    let oauth = FakeOAuth::start("rt").await.unwrap();
-    let codex = FakeCodex::start().await.unwrap();
-    let remote = tempfile::tempdir().unwrap();
-    let kv_path = remote.path().join(".spin/sqlite_key_value.db");
-    let host = gateway(
-        kv_path.clone(),
-        &codex,
-        &oauth,
-        &[("admin_api_key", ADMIN_KEY)],
-    )
-    .await;
+    let Deployed {
+        host,
+        kv_path,
+        dir: _remote,
+        ..
+    } = Deployed::start(&[("admin_api_key", ADMIN_KEY)]).await;
     let work = Work::new();
     let named = account_record("acct-work", "rt-work", 3600);
     std::fs::write(work.account_file("work"), named.to_json_pretty().unwrap()).unwrap();

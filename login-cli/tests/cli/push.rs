@@ -2,8 +2,7 @@
 //! with a wrong key.
 
 use gateway_core::auth::token::{Secret, TokenRecord, RECORD_VERSION, TOKEN_KEY};
-use test_host::fake_codex::FakeCodex;
-use test_host::fake_oauth::{make_jwt, now, FakeOAuth};
+use test_host::fake_oauth::{make_jwt, now};
 
 use crate::support::*;
 
@@ -26,17 +25,13 @@ fn local_record(work: &Work) -> TokenRecord {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_installs_the_token_into_a_deployed_gateway() {
-    let oauth = FakeOAuth::start("rt").await.unwrap();
-    let codex = FakeCodex::start().await.unwrap();
-    let remote = tempfile::tempdir().unwrap();
-    let kv_path = remote.path().join(".spin/sqlite_key_value.db");
-    let host = gateway(
-        kv_path.clone(),
-        &codex,
-        &oauth,
-        &[("admin_api_key", ADMIN_KEY)],
-    )
-    .await;
+    let Deployed {
+        host,
+        kv_path,
+        codex,
+        dir: _remote,
+        ..
+    } = Deployed::start(&[("admin_api_key", ADMIN_KEY)]).await;
     let work = Work::new();
     let record = local_record(&work);
     let url = host.base_url();
@@ -85,11 +80,12 @@ async fn push_installs_the_token_into_a_deployed_gateway() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_to_a_gateway_without_admin_key_is_a_clear_404() {
-    let oauth = FakeOAuth::start("rt").await.unwrap();
-    let codex = FakeCodex::start().await.unwrap();
-    let remote = tempfile::tempdir().unwrap();
-    let kv_path = remote.path().join(".spin/sqlite_key_value.db");
-    let host = gateway(kv_path.clone(), &codex, &oauth, &[]).await;
+    let Deployed {
+        host,
+        kv_path,
+        dir: _remote,
+        ..
+    } = Deployed::start(&[]).await;
     let work = Work::new();
     local_record(&work);
     let done = work
@@ -155,17 +151,13 @@ async fn push_needs_a_local_token_and_a_safe_url() {
 /// gateway asks for a login, and one `auth push` brings it back, with no restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_restores_a_gateway_whose_store_lost_the_token() {
-    let oauth = FakeOAuth::start("rt").await.unwrap();
-    let codex = FakeCodex::start().await.unwrap();
-    let remote = tempfile::tempdir().unwrap();
-    let kv_path = remote.path().join(".spin/sqlite_key_value.db");
-    let host = gateway(
-        kv_path.clone(),
-        &codex,
-        &oauth,
-        &[("admin_api_key", ADMIN_KEY)],
-    )
-    .await;
+    let Deployed {
+        host,
+        kv_path,
+        codex,
+        oauth,
+        dir: _remote,
+    } = Deployed::start(&[("admin_api_key", ADMIN_KEY)]).await;
     let work = Work::new();
     let record = local_record(&work);
     codex.accept_tokens(vec![record.access_token.expose().to_owned()]);

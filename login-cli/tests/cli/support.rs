@@ -333,6 +333,35 @@ pub async fn gateway(
     .unwrap()
 }
 
+/// A deployed gateway: a test host on its own store, wired to its own fakes.
+pub struct Deployed {
+    pub host: TestHost,
+    /// Its Spin key-value store.
+    pub kv_path: PathBuf,
+    pub codex: FakeCodex,
+    pub oauth: FakeOAuth,
+    /// Holds the store; removed when dropped.
+    pub dir: tempfile::TempDir,
+}
+
+impl Deployed {
+    /// A gateway with `extra` variables, whose issuer accepts refresh token `rt`.
+    pub async fn start(extra: &[(&str, &str)]) -> Deployed {
+        let oauth = FakeOAuth::start("rt").await.unwrap();
+        let codex = FakeCodex::start().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kv_path = dir.path().join(".spin/sqlite_key_value.db");
+        let host = gateway(kv_path.clone(), &codex, &oauth, extra).await;
+        Deployed {
+            host,
+            kv_path,
+            codex,
+            oauth,
+            dir,
+        }
+    }
+}
+
 /// A one-message chat completion through the gateway; status and body.
 pub async fn chat(host: &TestHost, stream: bool) -> (u16, String) {
     let res = reqwest::Client::builder()

@@ -50,6 +50,27 @@ fn failure(kind: FailureKind, code: &str, at: i64) -> Option<RefreshFailure> {
     })
 }
 
+/// [`acquire_token`] of the default account's record, with the default test policy.
+fn acquire(
+    kv: &dyn Kv,
+    clock: &dyn Clock,
+    issuer: &dyn TokenEndpoint,
+    nonce: u64,
+) -> Result<TokenRecord, GatewayError> {
+    acquire_token(kv, TOKEN_KEY, clock, issuer, &policy(), nonce)
+}
+
+/// [`force_refresh`] of the default account's record, with the default test policy.
+fn renew(
+    kv: &dyn Kv,
+    clock: &dyn Clock,
+    issuer: &dyn TokenEndpoint,
+    rejected: &str,
+    nonce: u64,
+) -> Result<TokenRecord, GatewayError> {
+    force_refresh(kv, TOKEN_KEY, clock, issuer, &policy(), rejected, nonce)
+}
+
 #[test]
 fn missing_or_unreadable_record_asks_for_login() {
     let cases: &[(&str, Option<&[u8]>, &str)] = &[
@@ -63,15 +84,7 @@ fn missing_or_unreadable_record_asks_for_login() {
             kv.set(TOKEN_KEY, bytes).unwrap();
         }
         let issuer = FakeIssuer::new();
-        let err = acquire_token(
-            &kv,
-            TOKEN_KEY,
-            &VirtualTime::at(NOW_MS).clock(),
-            &issuer,
-            &policy(),
-            1,
-        )
-        .unwrap_err();
+        let err = acquire(&kv, &VirtualTime::at(NOW_MS).clock(), &issuer, 1).unwrap_err();
         assert_eq!(
             (err.status(), err.code()),
             (503, "oauth_unavailable"),
@@ -93,7 +106,7 @@ fn hot_path_is_one_get_and_no_writes() {
     let before = kv.op_counts();
     let clock = VirtualTime::at(NOW_MS).clock();
     let issuer = FakeIssuer::new();
-    let token = acquire_token(&kv, TOKEN_KEY, &clock, &issuer, &policy(), 1).unwrap();
+    let token = acquire(&kv, &clock, &issuer, 1).unwrap();
     assert_eq!(token.access_token.expose(), "at-0");
     let after = kv.op_counts();
     assert_eq!(
@@ -126,7 +139,7 @@ fn winner_refreshes_persists_and_cleans_up() {
         store(&kv, &record(*expires_at, *last_refresh));
         let time = VirtualTime::at(NOW_MS);
         let issuer = FakeIssuer::new();
-        let token = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 1).unwrap();
+        let token = acquire(&kv, &time.clock(), &issuer, 1).unwrap();
         if !refreshes {
             assert_eq!(
                 (token.access_token.expose(), issuer.calls()),
@@ -155,7 +168,7 @@ fn winner_refreshes_persists_and_cleans_up() {
             "case {name}: lease keys released"
         );
         // The next request is the hot path again.
-        let again = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 2).unwrap();
+        let again = acquire(&kv, &time.clock(), &issuer, 2).unwrap();
         assert_eq!(
             (again.access_token.expose(), issuer.calls()),
             ("at-1", 1),
@@ -179,29 +192,18 @@ fn recorded_terminal_failure_means_zero_endpoint_calls_until_a_new_login() {
         let issuer = FakeIssuer::new();
         let clock = VirtualTime::at(NOW_MS).clock();
         for nonce in 0..5 {
-            let err = acquire_token(&kv, TOKEN_KEY, &clock, &issuer, &policy(), nonce).unwrap_err();
+            let err = acquire(&kv, &clock, &issuer, nonce).unwrap_err();
             assert_eq!(err.code(), "oauth_unavailable");
             assert!(
                 err.to_string().contains(code) && err.to_string().contains("login-cli auth login")
             );
-            let err = force_refresh(&kv, TOKEN_KEY, &clock, &issuer, &policy(), "at-0", nonce)
-                .unwrap_err();
+            let err = renew(&kv, &clock, &issuer, "at-0", nonce).unwrap_err();
             assert_eq!(err.code(), "oauth_unavailable");
         }
         assert_eq!(issuer.calls(), 0, "code {code}");
         // A new login replaces the record, and the failure with it.
         store(&kv, &rotated(7));
-        assert_eq!(
-            access(&acquire_token(
-                &kv,
-                TOKEN_KEY,
-                &clock,
-                &issuer,
-                &policy(),
-                9
-            )),
-            "at-7"
-        );
+        assert_eq!(access(&acquire(&kv, &clock, &issuer, 9)), "at-7");
     }
 }
 
@@ -215,7 +217,7 @@ fn terminal_refresh_error_is_recorded_and_stops_further_calls() {
         br#"{"error":"invalid_grant"}"#,
     ));
     let clock = VirtualTime::at(NOW_MS).clock();
-    let err = acquire_token(&kv, TOKEN_KEY, &clock, &issuer, &policy(), 1).unwrap_err();
+    let err = acquire(&kv, &clock, &issuer, 1).unwrap_err();
     assert_eq!(err.code(), "oauth_unavailable");
     let failure = stored(&kv).last_failure.unwrap();
     assert_eq!(
@@ -223,7 +225,7 @@ fn terminal_refresh_error_is_recorded_and_stops_further_calls() {
         (FailureKind::Terminal, "invalid_grant", NOW)
     );
     assert_eq!(kv.keys(), vec![TOKEN_KEY.to_owned()]);
-    assert!(acquire_token(&kv, TOKEN_KEY, &clock, &issuer, &policy(), 2).is_err());
+    assert!(acquire(&kv, &clock, &issuer, 2).is_err());
     assert_eq!(issuer.calls(), 1);
 }
 
@@ -234,7 +236,7 @@ fn transient_failure_keeps_serving_a_valid_token_and_backs_off() {
     let issuer = FakeIssuer::new();
     issuer.fail_next(RefreshError::network("connection reset"));
     let time = VirtualTime::at(NOW_MS);
-    let first = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 1).unwrap();
+    let first = acquire(&kv, &time.clock(), &issuer, 1).unwrap();
     assert_eq!(first.access_token.expose(), "at-0");
     assert_eq!(
         stored(&kv).last_failure.map(|f| (f.code, f.attempts)),
@@ -243,17 +245,7 @@ fn transient_failure_keeps_serving_a_valid_token_and_backs_off() {
 
     time.advance(5_000);
     let writes = kv.op_counts().writes();
-    assert_eq!(
-        access(&acquire_token(
-            &kv,
-            TOKEN_KEY,
-            &time.clock(),
-            &issuer,
-            &policy(),
-            2
-        )),
-        "at-0"
-    );
+    assert_eq!(access(&acquire(&kv, &time.clock(), &issuer, 2)), "at-0");
     assert_eq!(
         (issuer.calls(), kv.op_counts().writes()),
         (1, writes),
@@ -261,17 +253,7 @@ fn transient_failure_keeps_serving_a_valid_token_and_backs_off() {
     );
 
     time.advance(6_000);
-    assert_eq!(
-        access(&acquire_token(
-            &kv,
-            TOKEN_KEY,
-            &time.clock(),
-            &issuer,
-            &policy(),
-            3
-        )),
-        "at-1"
-    );
+    assert_eq!(access(&acquire(&kv, &time.clock(), &issuer, 3)), "at-1");
     assert_eq!((issuer.calls(), stored(&kv).last_failure), (2, None));
 }
 
@@ -286,7 +268,7 @@ fn transient_failure_with_an_expired_token_is_503_with_retry_after() {
     ));
     issuer.fail_next(RefreshError::network("timeout"));
     let time = VirtualTime::at(NOW_MS);
-    let err = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 1).unwrap_err();
+    let err = acquire(&kv, &time.clock(), &issuer, 1).unwrap_err();
     assert_eq!(
         (err.code(), err.retry_after()),
         ("oauth_refresh_failed", Some(10))
@@ -294,14 +276,14 @@ fn transient_failure_with_an_expired_token_is_503_with_retry_after() {
     assert!(err.to_string().contains("http_502"), "{err}");
 
     time.advance(4_000);
-    let err = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 2).unwrap_err();
+    let err = acquire(&kv, &time.clock(), &issuer, 2).unwrap_err();
     assert_eq!(
         (err.code(), err.retry_after(), issuer.calls()),
         ("oauth_refresh_failed", Some(6), 1)
     );
 
     time.advance(6_000);
-    let err = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 3).unwrap_err();
+    let err = acquire(&kv, &time.clock(), &issuer, 3).unwrap_err();
     assert_eq!(
         (err.retry_after(), issuer.calls()),
         (Some(20), 2),
@@ -328,17 +310,7 @@ fn loser_with_a_still_valid_token_uses_it_without_waiting() {
     someone_is_refreshing(&kv, &r.fingerprint(), NOW_MS - 1_000);
     let clock = VirtualTime::at(NOW_MS).clock();
     let issuer = FakeIssuer::new();
-    assert_eq!(
-        access(&acquire_token(
-            &kv,
-            TOKEN_KEY,
-            &clock,
-            &issuer,
-            &policy(),
-            1
-        )),
-        "at-0"
-    );
+    assert_eq!(access(&acquire(&kv, &clock, &issuer, 1)), "at-0");
     assert_eq!((issuer.calls(), clock.slept_ms()), (0, 0));
 }
 
@@ -381,7 +353,7 @@ fn loser_with_an_expired_token_waits_for_the_outcome() {
             }
         })));
         let issuer = FakeIssuer::new();
-        let result = acquire_token(&*kv, TOKEN_KEY, &clock, &issuer, &policy(), 1);
+        let result = acquire(&*kv, &clock, &issuer, 1);
         assert!(
             access(&result).starts_with(expected),
             "case {name}: {}",
@@ -402,7 +374,7 @@ fn waiter_times_out_with_retry_after_one() {
     store(&kv, &r);
     someone_is_refreshing(&kv, &r.fingerprint(), NOW_MS);
     let clock = VirtualTime::at(NOW_MS).clock();
-    let err = acquire_token(&kv, TOKEN_KEY, &clock, &FakeIssuer::new(), &policy(), 1).unwrap_err();
+    let err = acquire(&kv, &clock, &FakeIssuer::new(), 1).unwrap_err();
     assert_eq!(
         (err.code(), err.retry_after()),
         ("oauth_refresh_failed", Some(1))
@@ -422,21 +394,11 @@ fn dead_holder_is_taken_over_after_the_ttl() {
     let won = lease::claim(&kv, &time.clock(), &r.fingerprint(), 1, policy().timing()).unwrap();
     assert!(matches!(won, Claim::Won { .. }));
     let issuer = FakeIssuer::new();
-    let err = acquire_token(&kv, TOKEN_KEY, &time.clock(), &issuer, &policy(), 2).unwrap_err();
+    let err = acquire(&kv, &time.clock(), &issuer, 2).unwrap_err();
     assert_eq!(err.retry_after(), Some(1));
     // The waiter slept 10 s; 20 more and A's lease is stale.
     time.advance(20_000);
-    assert_eq!(
-        access(&acquire_token(
-            &kv,
-            TOKEN_KEY,
-            &time.clock(),
-            &issuer,
-            &policy(),
-            3
-        )),
-        "at-1"
-    );
+    assert_eq!(access(&acquire(&kv, &time.clock(), &issuer, 3)), "at-1");
     assert_eq!(issuer.calls(), 1);
 }
 
@@ -458,16 +420,9 @@ fn takeover_overlapping_a_slow_refresher_keeps_the_session() {
     );
     issuer.on_call(Box::new(move || {
         let clock_b = time_b.skewed(31_000);
-        *out.lock().unwrap() = Some(acquire_token(
-            &*kv_b,
-            TOKEN_KEY,
-            &clock_b,
-            &*issuer_b,
-            &policy(),
-            2,
-        ));
+        *out.lock().unwrap() = Some(acquire(&*kv_b, &clock_b, &*issuer_b, 2));
     }));
-    let a = acquire_token(&*kv, TOKEN_KEY, &time.clock(), &*issuer, &policy(), 1);
+    let a = acquire(&*kv, &time.clock(), &*issuer, 1);
     assert_eq!(access(&a), "at-1");
     assert_eq!(access(b_result.lock().unwrap().as_ref().unwrap()), "at-1");
     assert_eq!(issuer.calls(), 2);
@@ -542,17 +497,10 @@ fn window_boundary_race_refreshes_once() {
             Arc::clone(&mem),
             before_op,
             Box::new(move || {
-                *out.lock().unwrap() = Some(acquire_token(
-                    &*mem_b,
-                    TOKEN_KEY,
-                    &time_b.skewed(2),
-                    &*issuer_b,
-                    &policy(),
-                    2,
-                ));
+                *out.lock().unwrap() = Some(acquire(&*mem_b, &time_b.skewed(2), &*issuer_b, 2));
             }),
         );
-        let a = acquire_token(&kv_a, TOKEN_KEY, &time.clock(), &*issuer, &policy(), 1);
+        let a = acquire(&kv_a, &time.clock(), &*issuer, 1);
         assert!(a.is_ok(), "before op {before_op}: {}", access(&a));
         if let Some(b) = b_result.lock().unwrap().as_ref() {
             assert!(b.is_ok(), "before op {before_op}: {}", access(b));
@@ -695,15 +643,7 @@ fn force_refresh_table() {
         }
         let issuer = FakeIssuer::new();
         let writes = kv.op_counts().writes();
-        let result = force_refresh(
-            &kv,
-            TOKEN_KEY,
-            &VirtualTime::at(NOW_MS).clock(),
-            &issuer,
-            &policy(),
-            rejected,
-            1,
-        );
+        let result = renew(&kv, &VirtualTime::at(NOW_MS).clock(), &issuer, rejected, 1);
         assert!(
             access(&result).starts_with(expected),
             "case {name}: {}",
@@ -723,15 +663,7 @@ fn a_login_written_during_a_refresh_is_not_overwritten() {
     let issuer = FakeIssuer::new();
     let kv2 = Arc::clone(&kv);
     issuer.on_call(Box::new(move || store(&*kv2, &rotated(42))));
-    let token = acquire_token(
-        &*kv,
-        TOKEN_KEY,
-        &VirtualTime::at(NOW_MS).clock(),
-        &issuer,
-        &policy(),
-        1,
-    )
-    .unwrap();
+    let token = acquire(&*kv, &VirtualTime::at(NOW_MS).clock(), &issuer, 1).unwrap();
     assert_eq!(token.access_token.expose(), "at-42");
     assert_eq!(stored(&*kv).access_token.expose(), "at-42");
 }
@@ -747,7 +679,7 @@ fn a_store_hiccup_while_persisting_is_retried() {
     clock.on_sleep(None); // the lease grace
     let kv3 = Arc::clone(&kv);
     clock.on_sleep(Some(Box::new(move || kv3.set_failing(false)))); // first retry pause
-    let token = acquire_token(&*kv, TOKEN_KEY, &clock, &issuer, &policy(), 1).unwrap();
+    let token = acquire(&*kv, &clock, &issuer, 1).unwrap();
     assert_eq!(token.access_token.expose(), "at-1");
     assert_eq!(stored(&*kv).access_token.expose(), "at-1");
 }
@@ -759,15 +691,7 @@ fn a_logout_during_a_refresh_is_not_undone() {
     let issuer = FakeIssuer::new();
     let kv2 = Arc::clone(&kv);
     issuer.on_call(Box::new(move || kv2.delete(TOKEN_KEY).unwrap()));
-    let err = acquire_token(
-        &*kv,
-        TOKEN_KEY,
-        &VirtualTime::at(NOW_MS).clock(),
-        &issuer,
-        &policy(),
-        1,
-    )
-    .unwrap_err();
+    let err = acquire(&*kv, &VirtualTime::at(NOW_MS).clock(), &issuer, 1).unwrap_err();
     assert_eq!(err.code(), "oauth_unavailable");
     assert!(kv.keys().is_empty(), "{:?}", kv.keys());
 }
@@ -802,15 +726,7 @@ fn unusable_answers_are_transient_failures_and_messages_hide_tokens() {
     for (name, endpoint, code) in cases {
         let kv = MemKv::new();
         store(&kv, &long);
-        let err = acquire_token(
-            &kv,
-            TOKEN_KEY,
-            &VirtualTime::at(NOW_MS).clock(),
-            &endpoint,
-            &policy(),
-            1,
-        )
-        .unwrap_err();
+        let err = acquire(&kv, &VirtualTime::at(NOW_MS).clock(), &endpoint, 1).unwrap_err();
         let text = err.to_string();
         assert_eq!(err.code(), "oauth_refresh_failed", "case {name}");
         assert!(
@@ -829,15 +745,7 @@ fn store_errors_are_kv_errors() {
     let kv = MemKv::new();
     store(&kv, &record(Some(NOW + 3_600), NOW));
     kv.set_failing(true);
-    let err = acquire_token(
-        &kv,
-        TOKEN_KEY,
-        &VirtualTime::at(NOW_MS).clock(),
-        &FakeIssuer::new(),
-        &policy(),
-        1,
-    )
-    .unwrap_err();
+    let err = acquire(&kv, &VirtualTime::at(NOW_MS).clock(), &FakeIssuer::new(), 1).unwrap_err();
     assert!(matches!(err, GatewayError::Kv(_)));
     assert_eq!(err.status(), 503);
 }
@@ -871,14 +779,7 @@ fn ready_token_only_when_the_protocol_would_use_it_untouched() {
     assert_eq!(ready.access_token.expose(), "at-0");
     assert_eq!(
         access(&Ok(ready)),
-        access(&acquire_token(
-            &kv,
-            TOKEN_KEY,
-            &clock,
-            &FakeIssuer::new(),
-            &policy(),
-            1
-        ))
+        access(&acquire(&kv, &clock, &FakeIssuer::new(), 1))
     );
     store(&kv, &record(Some(NOW + 200), NOW - 60));
     assert!(
@@ -897,4 +798,24 @@ fn ready_token_only_when_the_protocol_would_use_it_untouched() {
         ready_token(&kv, TOKEN_KEY, &clock, 300).unwrap().is_none(),
         "a failure is recorded"
     );
+}
+
+#[test]
+fn each_account_refreshes_its_own_record_under_its_own_key() {
+    let kv = MemKv::new();
+    let work_key = crate::accounts::token_key("work");
+    let due = record(Some(NOW + 60), NOW - 100);
+    store(&kv, &due);
+    kv.set(&work_key, &due.to_json().unwrap()).unwrap();
+    let issuer = FakeIssuer::new();
+    let clock = VirtualTime::at(NOW_MS).clock();
+    let work = acquire_token(&kv, &work_key, &clock, &issuer, &policy(), 1).unwrap();
+    assert_eq!(access(&Ok(work)), "at-1");
+    assert_eq!(
+        stored(&kv).access_token.expose(),
+        "at-0",
+        "the default record is its own"
+    );
+    let rotated = TokenRecord::from_json(&kv.get(&work_key).unwrap().unwrap()).unwrap();
+    assert_eq!(rotated.refresh_token.expose(), "rt-1");
 }

@@ -196,6 +196,20 @@ impl Env {
         json_of(self.get(path).send().await.unwrap()).await
     }
 
+    /// `n` POSTs of `body` to `path` at once; their statuses.
+    pub async fn concurrent_posts(
+        &self,
+        n: usize,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Vec<u16> {
+        let posts = (0..n).map(|_| async {
+            let res = self.post_json(path, body).send().await.unwrap();
+            res.status().as_u16()
+        });
+        futures_util::future::join_all(posts).await
+    }
+
     pub fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::RequestBuilder {
         self.client.post(self.url(path)).bearer_auth(KEY).json(body)
     }

@@ -11,25 +11,15 @@ use test_host::fake_oauth::{make_jwt, now, Mode};
 
 use crate::support::*;
 
-async fn concurrent_chats(env: &Env, n: usize) -> Vec<u16> {
-    let futures = (0..n).map(|_| async {
-        env.post_json("/v1/chat/completions", &chat_body())
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    });
-    futures_util::future::join_all(futures).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thirty_two_requests_inside_the_margin_cause_exactly_one_refresh() {
     let env = Env::start("margin", &[]).await;
     env.codex.reject_expired_tokens();
     env.oauth.set_delay_ms(200);
     let seeded = env.seed_token(120); // inside the 300 s margin, still valid
-    let statuses = concurrent_chats(&env, 32).await;
+    let statuses = env
+        .concurrent_posts(32, "/v1/chat/completions", &chat_body())
+        .await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(env.oauth.refresh_calls(), 1);
     assert_eq!(env.oauth.reused_rejections(), 0);
@@ -46,7 +36,9 @@ async fn thirty_two_requests_with_an_expired_token_wait_for_one_refresh() {
     env.oauth.set_delay_ms(300);
     env.seed_token(-10);
     let started = Instant::now();
-    let statuses = concurrent_chats(&env, 32).await;
+    let statuses = env
+        .concurrent_posts(32, "/v1/chat/completions", &chat_body())
+        .await;
     let took = started.elapsed();
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(env.oauth.refresh_calls(), 1);
