@@ -6,6 +6,9 @@ Processes (all on 127.0.0.1, stopped at the end):
   backend  the release test host's fake Codex backend (`test-host --fakes`), the upstream of all
   gateway  `spin up` of the shipped spin.toml (the component built as `spin build` builds it),
            a seeded token in its SQLite store, wired to the backend by variables
+  pooled   the same gateway with three accounts in its store (an account index and a token per
+           account): what several accounts cost a request (the index, each account's cooldown
+           and usage, and for sessionless ties the shared turn counter)
   floor    `spin up` of testing/spin-floor: spin-sdk's high-level API forwarding the body to the
            backend and returning the whole answer with a content-length. The floor for any Spin
            gateway. Also served as `/?settings=13&store=1`: the same after reading 13 variables
@@ -44,6 +47,9 @@ KEY = "sk-bench-downstream-key"
 # `a_chat_call_reads_only_the_settings_it_uses_each_once`); the floor reads as many first.
 CHAT_SETTINGS = 13
 FLOOR_READS = f"floor + {CHAT_SETTINGS} settings + a store read"
+POOL = ("a", "b", "c")
+POOLED_CHAT = "3 accounts: chat, non-stream (a session: sticks)"
+POOLED_RESPONSES = "3 accounts: responses, non-stream (no session: takes turns)"
 
 
 def free_port():
@@ -90,17 +96,25 @@ class SpinApp:
         self.log.close()
 
 
-def seed_token(db):
-    """A token record the fake backend accepts, written as `login-cli` writes Spin's store."""
+def seed_token(db, accounts=()):
+    """A token record the fake backend accepts, written as `login-cli` writes Spin's store; with
+    `accounts`, one per named account and the account index, as `login-cli --account` writes them."""
     db.parent.mkdir(parents=True, exist_ok=True)
     now = int(time.time())
-    record = {"version": 1, "access_token": "bench-access", "refresh_token": "rt-initial",
-              "account_id": "acct-bench", "plan_type": "plus", "expires_at": now + 86400, "last_refresh": now}
+
+    def record(account_id):
+        return {"version": 1, "access_token": f"bench-access-{account_id}", "refresh_token": "rt-initial",
+                "account_id": account_id, "plan_type": "plus", "expires_at": now + 86400, "last_refresh": now}
+    rows = [("codex-gateway/token", record("acct-bench"))]
+    if accounts:
+        rows = [(f"codex-gateway/accounts/{name}/token", record(f"acct-{name}")) for name in accounts]
+        rows.append(("codex-gateway/accounts", {"version": 1, "accounts": list(accounts)}))
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE IF NOT EXISTS spin_key_value (store TEXT NOT NULL, key TEXT NOT NULL, "
                 "value BLOB NOT NULL, PRIMARY KEY (store, key))")
-    con.execute("INSERT OR REPLACE INTO spin_key_value VALUES ('default', 'codex-gateway/token', ?)",
-                (sqlite3.Binary(json.dumps(record).encode()),))
+    for key, value in rows:
+        con.execute("INSERT OR REPLACE INTO spin_key_value VALUES ('default', ?, ?)",
+                    (key, sqlite3.Binary(json.dumps(value).encode())))
     con.commit()
     con.close()
 
@@ -256,6 +270,9 @@ def main():
         seed_token(work / "gateway-state" / "sqlite_key_value.db")
         gateway = SpinApp(work / "spin.toml", work, "gateway", wiring)
         apps.append(gateway)
+        seed_token(work / "pooled-state" / "sqlite_key_value.db", POOL)
+        pooled = SpinApp(work / "spin.toml", work, "pooled", wiring)
+        apps.append(pooled)
         before = None
         if baseline:
             seed_token(work / "before-state" / "sqlite_key_value.db")
@@ -276,6 +293,8 @@ def main():
         chat_stream = Target(gateway.url, "/v1/chat/completions", CHAT_STREAM, auth)
         responses = Target(gateway.url, "/v1/responses", RESPONSES, auth)
         responses_stream = Target(gateway.url, "/v1/responses", dict(RESPONSES, stream=True), auth)
+        pooled_chat = Target(pooled.url, "/v1/chat/completions", CHAT, auth)
+        pooled_responses = Target(pooled.url, "/v1/responses", RESPONSES, auth)
         healthz = Target(gateway.url, "/healthz", None, None)
         models = Target(gateway.url, "/v1/models", None, auth)
 
@@ -296,6 +315,8 @@ def main():
             "gateway responses, stream": sequential(responses_stream, n),
             "gateway GET /healthz": sequential(healthz, n, "GET"),
             "gateway GET /v1/models": sequential(models, n, "GET"),
+            POOLED_CHAT: sequential(pooled_chat, n),
+            POOLED_RESPONSES: sequential(pooled_responses, n),
         }
         if before:
             b = lambda path, body: Target(before.url, path, body, auth)
@@ -317,6 +338,8 @@ def main():
             "gateway responses, non-stream": responses,
             "gateway responses, stream": responses_stream,
             "gateway GET /healthz": healthz,
+            POOLED_CHAT: pooled_chat,
+            POOLED_RESPONSES: pooled_responses,
         }
         if before:
             targets["gateway before, chat non-stream"] = Target(before.url, "/v1/chat/completions", CHAT, auth)

@@ -101,7 +101,8 @@ async fn ensure_accounts_known(
     Err(fail(
         ExitKind::Rejected,
         format!(
-            "the gateway at {endpoint} does not know several accounts (it predates them):              pushing --account {account} would replace its only token. Upgrade the gateway first"
+            "the gateway at {endpoint} does not know several accounts (it predates them): \
+             pushing --account {account} would replace its only token. Upgrade the gateway first"
         ),
     ))
 }

@@ -298,7 +298,10 @@ async fn an_account_that_cannot_log_in_is_left_out_until_it_logs_in_again() {
     let cooldown = stored_json(&env, &cooldown_key("a")).unwrap();
     assert_eq!(cooldown["reason"], "needs_login");
     let recheck = cooldown["until"].as_i64().unwrap() - now();
-    assert!((590..=600).contains(&recheck), "tried again in 10 minutes: {cooldown}");
+    assert!(
+        (590..=600).contains(&recheck),
+        "tried again in 10 minutes: {cooldown}"
+    );
 
     // A new login installed through the admin route brings it back.
     let refresh = env.oauth.add_account("acct-a2");
