@@ -1,18 +1,20 @@
 //! Which account serves a request, and which ones to fail over to, in order.
 //!
-//! Pure: the caller reads the accounts' state and supplies a shared turn counter only when a
-//! choice needs one (round robin, or a tie), so the steady state adds no store write.
+//! Pure: the caller reads the accounts' state and supplies a turn only when a choice needs one:
+//! the shared counter for strict round robin, any random number to break a tie (a write per
+//! request would cost more than the choice is worth: on Spin's SQLite store each one is a
+//! committed transaction).
 
 use super::state::AccountView;
 use crate::fnv::fnv1a64;
 
-/// Key of the shared round-robin counter.
+/// Key of the shared counter of `round-robin`.
 pub const TURN_KEY: &str = "codex-gateway/accounts-turn";
 
 /// The `account_strategy` setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
-    /// The account with the most headroom in its last usage snapshot; ties take turns.
+    /// The account with the most headroom in its last usage snapshot; a tie is broken at random.
     #[default]
     Headroom,
     /// The first account (in the index's order) that is not cooling down.
@@ -84,7 +86,7 @@ pub fn order(
     order
 }
 
-/// Percent left, in whole percents: a tenth of a percent is no reason to leave the turn order.
+/// Percent left, in whole percents: a tenth of a percent is no reason to prefer an account.
 fn headroom(account: &AccountView, now: i64) -> i64 {
     let left = account.usage.as_ref().map_or(100.0, |u| u.headroom(now));
     left.round() as i64
@@ -149,7 +151,7 @@ mod tests {
     }
 
     #[test]
-    fn ties_take_turns() {
+    fn a_tie_is_broken_by_the_turn() {
         let accounts = [
             view("a", None, None),
             view("b", None, None),

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::usage::UsageSnapshot;
-use super::ACCOUNT_PREFIX;
+use super::{token_key, ACCOUNT_PREFIX};
 use crate::ports::{Kv, KvError};
 
 /// Why an account is resting.
@@ -69,6 +69,11 @@ pub fn usage_key(account: &str) -> String {
     format!("{ACCOUNT_PREFIX}{account}/usage")
 }
 
+/// The keys of `account`'s state: its cooldown and its usage.
+pub fn state_keys(account: &str) -> [String; 2] {
+    [cooldown_key(account), usage_key(account)]
+}
+
 /// One account as routing sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountView {
@@ -83,18 +88,41 @@ pub struct AccountView {
 impl AccountView {
     /// Read `name`'s state; unreadable values count as absent.
     pub fn load(kv: &dyn Kv, name: &str) -> Result<Self, KvError> {
-        let parse = |key: String| -> Result<Option<Vec<u8>>, KvError> { kv.get(&key) };
-        Ok(Self {
+        let [cooldown, usage] = state_keys(name);
+        let cooldown = kv.get(&cooldown)?;
+        let usage = kv.get(&usage)?;
+        Ok(Self::from_stored(
+            name,
+            cooldown.as_deref(),
+            usage.as_deref(),
+        ))
+    }
+
+    /// `name`'s state from the stored values of its [`state_keys`]; unreadable values count as
+    /// absent.
+    pub fn from_stored(name: &str, cooldown: Option<&[u8]>, usage: Option<&[u8]>) -> Self {
+        Self {
             name: name.to_owned(),
-            cooldown: parse(cooldown_key(name))?.and_then(|b| serde_json::from_slice(&b).ok()),
-            usage: parse(usage_key(name))?.and_then(|b| serde_json::from_slice(&b).ok()),
-        })
+            cooldown: cooldown.and_then(|b| serde_json::from_slice(b).ok()),
+            usage: usage.and_then(|b| serde_json::from_slice(b).ok()),
+        }
     }
 
     /// Whether routing leaves the account out at `now`.
     pub fn cooling(&self, now: i64) -> bool {
         self.cooldown.as_ref().is_some_and(|c| c.active(now))
     }
+}
+
+/// An account's state and its stored token record.
+pub type AccountRead = (AccountView, Option<Vec<u8>>);
+
+/// Every account's state and stored token record.
+pub fn read_all(kv: &dyn Kv, accounts: &[String]) -> Result<Vec<AccountRead>, KvError> {
+    accounts
+        .iter()
+        .map(|name| Ok((AccountView::load(kv, name)?, kv.get(&token_key(name))?)))
+        .collect()
 }
 
 /// Store a cooldown for `account`.

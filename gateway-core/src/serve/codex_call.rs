@@ -12,6 +12,7 @@ use crate::accounts::DEFAULT_ACCOUNT;
 use crate::auth::token::TokenRecord;
 use crate::codex::error_map::map_upstream_status;
 use crate::headers::{codex_request_headers, CodexHeaderArgs};
+use crate::ports::Kv;
 
 /// Error bodies are read whole, up to this size.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -38,9 +39,9 @@ pub struct CodexCall<'a> {
 pub fn call<H: Host>(ctx: &Ctx<'_, H>, call: &CodexCall<'_>) -> Result<Upstream<H::Body>, Failed> {
     let kv = ctx.host.kv()?;
     match AccountIndex::load(&kv)? {
-        None => call_as(ctx, call, DEFAULT_ACCOUNT),
-        Some(index) => pool::call(ctx, &index.accounts, session_of(call), |account| {
-            call_as(ctx, call, account)
+        None => call_as(ctx, &kv, call, DEFAULT_ACCOUNT),
+        Some(index) => pool::call(ctx, &kv, &index.accounts, session_of(call), |account| {
+            call_as(ctx, &kv, call, account)
         }),
     }
 }
@@ -58,6 +59,7 @@ fn session_of<'a>(call: &'a CodexCall<'a>) -> Option<&'a str> {
 /// Send `call` with `account`'s token.
 fn call_as<H: Host>(
     ctx: &Ctx<'_, H>,
+    kv: &dyn Kv,
     call: &CodexCall<'_>,
     account: &str,
 ) -> Result<Upstream<H::Body>, Failed> {
@@ -87,8 +89,8 @@ fn call_as<H: Host>(
             },
         )
     };
-    let renew = |rejected: &TokenRecord| tokens::replace(ctx, account, rejected).map(Some);
-    let mut response = with_renewal(tokens::current(ctx, account)?, send_with, renew)?;
+    let renew = |rejected: &TokenRecord| tokens::replace(ctx, kv, account, rejected).map(Some);
+    let mut response = with_renewal(tokens::current(ctx, kv, account)?, send_with, renew)?;
     if (200..300).contains(&response.status()) {
         return Ok(response);
     }

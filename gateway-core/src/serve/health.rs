@@ -7,8 +7,7 @@ use super::responder::{json_header, Responder};
 use super::upstream::Handled;
 use crate::accounts::health::AccountHealth;
 use crate::accounts::index::AccountIndex;
-use crate::accounts::state::AccountView;
-use crate::accounts::token_key;
+use crate::accounts::state::read_all;
 use crate::auth::health::token_health_from_store;
 use crate::auth::token::TOKEN_KEY;
 use crate::ports::{Kv, KvError};
@@ -54,14 +53,9 @@ fn accounts(kv: &dyn Kv, now: i64) -> Result<Option<Vec<AccountHealth>>, KvError
     let Some(index) = AccountIndex::load(kv)? else {
         return Ok(None);
     };
-    index
-        .accounts
+    let health = read_all(kv, &index.accounts)?
         .iter()
-        .map(|name| {
-            let view = AccountView::load(kv, name)?;
-            let token = kv.get(&token_key(name))?;
-            Ok(AccountHealth::of(&view, token.as_deref(), now))
-        })
-        .collect::<Result<Vec<_>, KvError>>()
-        .map(Some)
+        .map(|(view, token)| AccountHealth::of(view, token.as_deref(), now))
+        .collect();
+    Ok(Some(health))
 }

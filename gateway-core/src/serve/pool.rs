@@ -5,7 +5,7 @@
 use super::host::Host;
 use super::request::Ctx;
 use super::upstream::{Failed, Upstream, UpstreamMeta};
-use crate::accounts::choose::{order, TURN_KEY};
+use crate::accounts::choose::{order, Strategy, TURN_KEY};
 use crate::accounts::state::{cool_down, record_usage, AccountView, Cooldown, CooldownReason};
 use crate::accounts::usage::UsageSnapshot;
 use crate::error::{GatewayError, UpstreamCode};
@@ -30,33 +30,37 @@ pub const NEEDS_LOGIN_RECHECK_SECS: i64 = 600;
 /// `accounts`, failing over on refusals. `session` keeps a conversation on one account.
 pub fn call<H: Host>(
     ctx: &Ctx<'_, H>,
+    kv: &dyn Kv,
     accounts: &[String],
     session: Option<&str>,
     attempt: impl Fn(&str) -> Result<Upstream<H::Body>, Failed>,
 ) -> Result<Upstream<H::Body>, Failed> {
-    let kv = ctx.host.kv()?;
     let now = ctx.host.now_ms() / 1000;
     let mut views = accounts
         .iter()
-        .map(|name| AccountView::load(&kv, name))
+        .map(|name| AccountView::load(kv, name))
         .collect::<Result<Vec<_>, _>>()?;
     let strategy = ctx.settings.account_strategy()?;
-    let turn = || match kv.increment(TURN_KEY, 1) {
-        Ok(n) => n.unsigned_abs(),
-        Err(_) => ctx.host.random_u64(),
+    // Strict turns need the shared counter, a write; a tie is broken at random, with none.
+    let turn = || match strategy {
+        Strategy::RoundRobin => kv
+            .increment(TURN_KEY, 1)
+            .map(i64::unsigned_abs)
+            .unwrap_or_else(|_| ctx.host.random_u64()),
+        Strategy::Headroom | Strategy::FillFirst => ctx.host.random_u64(),
     };
     let mut last: Option<Failed> = None;
     for i in order(strategy, &views, session, now, turn) {
         let Some(view) = views.get(i) else { continue };
         match attempt(&view.name) {
             Ok(mut upstream) => {
-                remember_usage(ctx, &kv, view, &upstream.meta, now);
+                remember_usage(ctx, kv, view, &upstream.meta, now);
                 name_account(&mut upstream.meta, &view.name);
                 return Ok(upstream);
             }
             Err(mut failed) => {
                 if let Some(meta) = &failed.upstream {
-                    remember_usage(ctx, &kv, view, meta, now);
+                    remember_usage(ctx, kv, view, meta, now);
                 }
                 let Some(next) = failover(&failed.err) else {
                     if let Some(meta) = failed.upstream.as_mut() {
@@ -66,7 +70,7 @@ pub fn call<H: Host>(
                 };
                 if let Some(reason) = next {
                     let cooldown = cooldown_for(reason, &failed.err, now);
-                    rest(ctx, &kv, &view.name, &cooldown);
+                    rest(ctx, kv, &view.name, &cooldown);
                     if let Some(view) = views.get_mut(i) {
                         view.cooldown = Some(cooldown);
                     }
@@ -113,7 +117,7 @@ fn cooldown_for(reason: CooldownReason, err: &GatewayError, now: i64) -> Cooldow
 }
 
 /// Store a cooldown; a store that fails only means other instances learn it themselves.
-fn rest<H: Host>(ctx: &Ctx<'_, H>, kv: &H::Kv, account: &str, cooldown: &Cooldown) {
+fn rest<H: Host>(ctx: &Ctx<'_, H>, kv: &dyn Kv, account: &str, cooldown: &Cooldown) {
     let stored = cool_down(kv, account, cooldown).is_ok();
     let mut fields = vec![
         ("account", Field::from(account)),
@@ -130,7 +134,7 @@ fn rest<H: Host>(ctx: &Ctx<'_, H>, kv: &H::Kv, account: &str, cooldown: &Cooldow
 /// Store the usage an answer reported, only when it differs from what the store holds.
 fn remember_usage<H: Host>(
     ctx: &Ctx<'_, H>,
-    kv: &H::Kv,
+    kv: &dyn Kv,
     view: &AccountView,
     meta: &UpstreamMeta,
     now: i64,

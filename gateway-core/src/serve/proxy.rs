@@ -39,9 +39,10 @@ pub fn forward<H: Host, R: Reply>(
     let url = ctx.settings.upstream_url(path)?;
     let idle_secs = ctx.settings.idle_timeout_secs()?;
     // A key that failed to read is an error above, never a reason to send the OAuth token.
+    let kv = ctx.host.kv()?;
     let credential = match ctx.settings.upstream_api_key()? {
         Some(key) => Credential::Static(key),
-        None => Credential::OAuth(tokens::current(ctx, DEFAULT_ACCOUNT)?),
+        None => Credential::OAuth(tokens::current(ctx, &kv, DEFAULT_ACCOUNT)?),
     };
     let send_with = |credential: &Credential| {
         let headers = openai_request_headers(credential.bearer(), &ctx.request_id, content_type);
@@ -63,7 +64,7 @@ pub fn forward<H: Host, R: Reply>(
     };
     let renew = |credential: &Credential| match credential {
         Credential::OAuth(record) => {
-            tokens::replace(ctx, DEFAULT_ACCOUNT, record).map(|r| Some(Credential::OAuth(r)))
+            tokens::replace(ctx, &kv, DEFAULT_ACCOUNT, record).map(|r| Some(Credential::OAuth(r)))
         }
         Credential::Static(_) => Ok(None),
     };

@@ -15,6 +15,7 @@ use crate::auth::token::{choose_import, FailureKind, TokenRecord, TOKEN_KEY};
 use crate::config::Settings;
 use crate::error::GatewayError;
 use crate::log::{Field, LogLevel};
+use crate::ports::Kv;
 
 /// Token responses are small; anything bigger is not a token response.
 const TOKEN_BODY_LIMIT: usize = 256 * 1024;
@@ -131,20 +132,23 @@ pub fn install<H: Host>(
 /// A usable token of `account`, refreshed first if it is about to expire. The mounted token
 /// file (the `default` account's) is read only when the store has no usable token, so a
 /// serving gateway never touches the file system.
-pub fn current<H: Host>(ctx: &Ctx<'_, H>, account: &str) -> Result<TokenRecord, GatewayError> {
-    let kv = ctx.host.kv()?;
+pub fn current<H: Host>(
+    ctx: &Ctx<'_, H>,
+    kv: &dyn Kv,
+    account: &str,
+) -> Result<TokenRecord, GatewayError> {
     let key = token_key(account);
     let margin = ctx.settings.refresh_margin_secs()?;
-    if let Some(record) = ready_token(&kv, &key, ctx.host, margin)? {
+    if let Some(record) = ready_token(kv, &key, ctx.host, margin)? {
         return Ok(record);
     }
     let (policy, issuer) = refresher(ctx)?;
-    let acquire = || acquire_token(&kv, &key, ctx.host, &issuer, &policy, ctx.host.random_u64());
+    let acquire = || acquire_token(kv, &key, ctx.host, &issuer, &policy, ctx.host.random_u64());
     match acquire() {
         Err(err)
             if needs_login(&err)
                 && account == DEFAULT_ACCOUNT
-                && import_mounted_file(ctx, &kv, &policy)? =>
+                && import_mounted_file(ctx, kv, &policy)? =>
         {
             acquire()
         }
@@ -155,14 +159,14 @@ pub fn current<H: Host>(ctx: &Ctx<'_, H>, account: &str) -> Result<TokenRecord, 
 /// A replacement for `account`'s token that the upstream rejected with 401.
 pub fn replace<H: Host>(
     ctx: &Ctx<'_, H>,
+    kv: &dyn Kv,
     account: &str,
     rejected: &TokenRecord,
 ) -> Result<TokenRecord, GatewayError> {
     let (policy, issuer) = refresher(ctx)?;
-    let kv = ctx.host.kv()?;
     let token = rejected.access_token.expose();
     force_refresh(
-        &kv,
+        kv,
         &token_key(account),
         ctx.host,
         &issuer,
@@ -176,7 +180,7 @@ pub fn replace<H: Host>(
 /// cannot serve; whether anything was imported.
 fn import_mounted_file<H: Host>(
     ctx: &Ctx<'_, H>,
-    kv: &H::Kv,
+    kv: &dyn Kv,
     policy: &RefreshPolicy,
 ) -> Result<bool, GatewayError> {
     let Some(bytes) = ctx.host.read_file(&ctx.settings.token_file()?) else {
