@@ -49,7 +49,7 @@ CHAT_SETTINGS = 13
 FLOOR_READS = f"floor + {CHAT_SETTINGS} settings + a store read"
 POOL = ("a", "b", "c")
 POOLED_CHAT = "3 accounts: chat, non-stream (a session: sticks)"
-POOLED_RESPONSES = "3 accounts: responses, non-stream (no session: takes turns)"
+POOLED_RESPONSES = "3 accounts: responses, non-stream (no session: a tie, broken at random)"
 
 
 def free_port():

@@ -3,6 +3,7 @@
 //! the store, [`pool`](super::pool) picks the account and fails over.
 
 use super::host::{Host, Method, Outgoing};
+use super::opening::{self, Replayed};
 use super::pool;
 use super::request::Ctx;
 use super::tokens;
@@ -36,12 +37,21 @@ pub struct CodexCall<'a> {
 /// Send `call`; a 2xx answer is returned with its body unread, any other becomes the error.
 /// Without an account index the `default` account serves alone, exactly as a single-account
 /// gateway always has.
-pub fn call<H: Host>(ctx: &Ctx<'_, H>, call: &CodexCall<'_>) -> Result<Upstream<H::Body>, Failed> {
+pub fn call<H: Host>(
+    ctx: &Ctx<'_, H>,
+    call: &CodexCall<'_>,
+) -> Result<Upstream<Replayed<H::Body>>, Failed> {
     let kv = ctx.host.kv()?;
     match AccountIndex::load(&kv)? {
-        None => call_as(ctx, &kv, call, DEFAULT_ACCOUNT),
+        None => call_as(ctx, &kv, call, DEFAULT_ACCOUNT).map(opening::whole),
         Some(index) => pool::call(ctx, &kv, &index.accounts, session_of(call), |account| {
-            call_as(ctx, &kv, call, account)
+            let answer = call_as(ctx, &kv, call, account)?;
+            // Another account can still serve while nothing has reached the client.
+            if call.stream {
+                opening::hold_opening(answer)
+            } else {
+                Ok(opening::whole(answer))
+            }
         }),
     }
 }

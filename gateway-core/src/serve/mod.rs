@@ -18,6 +18,7 @@ mod flow_tests;
 pub mod health;
 pub mod host;
 pub mod models;
+pub mod opening;
 pub mod pool;
 pub mod proxy;
 pub mod pump;

@@ -28,13 +28,13 @@ pub const NEEDS_LOGIN_RECHECK_SECS: i64 = 600;
 
 /// Call upstream through `attempt` (one account's call) with the best account among
 /// `accounts`, failing over on refusals. `session` keeps a conversation on one account.
-pub fn call<H: Host>(
+pub fn call<H: Host, B>(
     ctx: &Ctx<'_, H>,
     kv: &dyn Kv,
     accounts: &[String],
     session: Option<&str>,
-    attempt: impl Fn(&str) -> Result<Upstream<H::Body>, Failed>,
-) -> Result<Upstream<H::Body>, Failed> {
+    attempt: impl Fn(&str) -> Result<Upstream<B>, Failed>,
+) -> Result<Upstream<B>, Failed> {
     let now = ctx.host.now_ms() / 1000;
     let mut views = accounts
         .iter()

@@ -87,7 +87,7 @@ pub fn forward<H: Host, R: Reply>(
 pub fn relay<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     path: &str,
-    mut upstream: Upstream<H::Body>,
+    mut upstream: Upstream<impl UpstreamBody>,
     out: &mut Responder<R>,
 ) -> Result<(), GatewayError> {
     let mut headers = upstream.meta.relayed.clone();

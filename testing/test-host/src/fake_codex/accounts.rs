@@ -19,6 +19,9 @@ pub struct Quota {
     pub spent_for_secs: Option<u64>,
     /// `Some(status)`: the backend refuses the account (401 or 403) whatever its token.
     pub refused: Option<u16>,
+    /// A spent window is reported inside a `200` event stream (`response.created`, then
+    /// `response.failed`), as the backend sometimes does, instead of as HTTP 429.
+    pub in_stream: bool,
 }
 
 impl Quota {
@@ -29,6 +32,7 @@ impl Quota {
             secondary_used: primary_used / 4.0,
             spent_for_secs: None,
             refused: None,
+            in_stream: false,
         }
     }
 
@@ -47,6 +51,15 @@ impl Quota {
             secondary_used: 40.0,
             spent_for_secs: Some(secs),
             refused: None,
+            in_stream: false,
+        }
+    }
+
+    /// Like [`Quota::spent`], reported inside a `200` event stream.
+    pub fn spent_in_stream(secs: u64) -> Self {
+        Self {
+            in_stream: true,
+            ..Self::spent(secs)
         }
     }
 
@@ -90,6 +103,24 @@ impl Quotas {
         }
         match quota.spent_for_secs {
             None => Ok(quota.headers()),
+            Some(secs) if quota.in_stream => {
+                let error = serde_json::json!({
+                    "type": "usage_limit_reached",
+                    "message": "The usage limit has been reached",
+                    "resets_in_seconds": secs,
+                });
+                let created = serde_json::json!({"type": "response.created", "sequence_number": 0,
+                    "response": {"id": "resp_spent", "object": "response", "status": "in_progress", "output": []}});
+                let failed = serde_json::json!({"type": "response.failed", "sequence_number": 1,
+                    "response": {"id": "resp_spent", "object": "response", "status": "failed", "output": [], "error": error}});
+                Err(Scenario::Raw {
+                    status: 200,
+                    headers: vec![("content-type".into(), "text/event-stream".into())],
+                    body: format!(
+                        "event: response.created\ndata: {created}\n\nevent: response.failed\ndata: {failed}\n\n"
+                    ),
+                })
+            }
             Some(secs) => {
                 let body = serde_json::json!({"error": {
                     "type": "usage_limit_reached",

@@ -43,6 +43,25 @@ async fn served_by(env: &Env, path: &str, body: &serde_json::Value) -> (u16, Str
     (status, account)
 }
 
+/// A streamed chat answer that completed with no quota error in it; the account that served.
+async fn streamed_chat_served_by(env: &Env) -> String {
+    let mut stream = chat_body();
+    stream["stream"] = json!(true);
+    let res = env
+        .post_json("/v1/chat/completions", &stream)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let account = res.headers()[ACCOUNT].to_str().unwrap().to_owned();
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains("[DONE]") && !text.contains("usage_limit"),
+        "{text}"
+    );
+    account
+}
+
 fn stored_json(env: &Env, key: &str) -> Option<serde_json::Value> {
     let bytes = env.kv().get(key).unwrap()?;
     Some(serde_json::from_slice(&bytes).unwrap())
@@ -151,20 +170,7 @@ async fn a_spent_account_is_skipped_with_no_error_reaching_the_client() {
     assert!((now() + 110..=now() + 125).contains(&until), "{cooldown}");
 
     // A stream too, and the spent account is not asked again while it rests.
-    let mut stream = chat_body();
-    stream["stream"] = json!(true);
-    let res = env
-        .post_json("/v1/chat/completions", &stream)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()[ACCOUNT], "b");
-    let text = res.text().await.unwrap();
-    assert!(
-        text.contains("[DONE]") && !text.contains("usage_limit"),
-        "{text}"
-    );
+    assert_eq!(streamed_chat_served_by(&env).await, "b");
     assert_eq!(env.codex.served_by("acct-a"), 1);
     assert_eq!(env.codex.served_by("acct-b"), 2);
     let logs = env.logs().await;
@@ -198,6 +204,43 @@ async fn an_account_the_backend_refuses_rests_and_the_next_one_serves() {
     }
     assert_eq!(env.oauth.refresh_calls_for("acct-b"), 1);
     assert_eq!(env.oauth.refresh_calls_for("acct-a"), 0);
+}
+
+#[tokio::test]
+async fn a_spent_window_reported_inside_the_stream_fails_over_too() {
+    let env = Env::start("acct-in-stream", &[("account_strategy", "fill-first")]).await;
+    seed_accounts(&env, &THREE, 3600);
+    env.codex.set_quota("acct-a", Quota::spent_in_stream(200));
+    assert_eq!(streamed_chat_served_by(&env).await, "b");
+    let cooldown = stored_json(&env, &cooldown_key("a")).expect("a cools down");
+    assert_eq!(cooldown["reason"], "usage_limit");
+    let until = cooldown["until"].as_i64().unwrap();
+    assert!((now() + 190..=now() + 205).contains(&until), "{cooldown}");
+
+    // Non-stream answers (folded from the same event stream) and Responses streams alike.
+    env.kv().delete(&cooldown_key("a")).unwrap();
+    assert_eq!(
+        served_by(&env, "/v1/chat/completions", &chat_body())
+            .await
+            .1,
+        "b"
+    );
+    env.kv().delete(&cooldown_key("a")).unwrap();
+    let res = env
+        .post_json(
+            "/v1/responses",
+            &json!({"model": "gpt-5.4", "input": "hi", "stream": true}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()[ACCOUNT], "b");
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains("response.completed") && !text.contains("resp_spent"),
+        "{text}"
+    );
+    assert_eq!(env.codex.served_by("acct-a"), 3);
 }
 
 #[tokio::test]
