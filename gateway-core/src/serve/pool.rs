@@ -170,11 +170,11 @@ fn name_account(meta: &mut UpstreamMeta, account: &str) {
     meta.account = Some(account.to_owned());
 }
 
-/// The answer when no account could serve. While every account rests: 429 with the earliest
-/// return when a usage limit is among the reasons; else the refusal this request met (a 403 that
-/// is not about the account, a region block say, reads as what it is); else 403 while the
-/// refusals last, and 503 asking for a login when no account has one. When some account did not
-/// rest, its failure stands.
+/// The answer when no account could serve. When some account did not rest, its failure stands.
+/// When every account rests: 429 with a `Retry-After` of the earliest return, coded
+/// `usage_limit_reached` when a usage limit is among the reasons, else `rate_limit_exceeded`,
+/// and naming the last refusal this request met (a 403 that is not about quota, a region block
+/// say, is not hidden behind the 429); 503 asking for a login when no account has one.
 fn exhausted(views: &[AccountView], now: i64, last: Option<Failed>) -> Failed {
     let resting: Vec<&Cooldown> = views
         .iter()
@@ -185,42 +185,45 @@ fn exhausted(views: &[AccountView], now: i64, last: Option<Failed>) -> Failed {
             return last;
         }
     }
-    let has = |reason: CooldownReason| resting.iter().any(|c| c.reason == reason);
     let back_in = resting
         .iter()
         .filter(|c| c.reason != CooldownReason::NeedsLogin)
         .filter_map(|c| c.remaining(now))
         .min();
-    let retry_after = back_in.map(|secs| secs.max(1).unsigned_abs());
-    let err = match (back_in, last) {
-        (Some(secs), _) if has(CooldownReason::UsageLimit) => GatewayError::Upstream {
-            status: 429,
-            code: UpstreamCode::UsageLimitReached,
-            message: format!(
-                "every account is cooling down after a usage limit or a refusal; \
-                 the first is available again in {secs} s"
-            ),
-            retry_after,
-        },
-        (_, Some(last)) => return last,
-        (Some(secs), None) => GatewayError::Upstream {
-            status: 403,
-            code: UpstreamCode::Forbidden,
-            message: format!(
-                "the backend refused every account in the last minutes; \
-                 the first is tried again in {secs} s"
-            ),
-            retry_after,
-        },
-        (None, None) => GatewayError::oauth_unavailable(
+    let Some(secs) = back_in else {
+        return GatewayError::oauth_unavailable(
             "no account has a usable login; run `login-cli auth login --account <name>` \
              (`login-cli auth list` shows them)",
-        ),
+        )
+        .into();
     };
-    Failed {
-        err,
-        upstream: None,
+    let quota = resting
+        .iter()
+        .any(|c| c.reason == CooldownReason::UsageLimit);
+    let (code, why) = if quota {
+        (
+            UpstreamCode::UsageLimitReached,
+            "a usage limit or a refusal",
+        )
+    } else {
+        (
+            UpstreamCode::RateLimitExceeded,
+            "the backend refused them (401/403)",
+        )
+    };
+    let mut message = format!(
+        "every account is cooling down after {why}; the first is available again in {secs} s"
+    );
+    if let Some(last) = &last {
+        message.push_str(&format!("; the last refusal: {}", last.err));
     }
+    GatewayError::Upstream {
+        status: 429,
+        code,
+        message,
+        retry_after: Some(secs.max(1).unsigned_abs()),
+    }
+    .into()
 }
 
 #[cfg(test)]
@@ -315,15 +318,17 @@ mod tests {
         let refused = [resting("a", Refused, 400), resting("b", NeedsLogin, 110)];
         let met = Failed::from(upstream(403, UpstreamCode::Forbidden, None));
         let failed = exhausted(&refused, 100, Some(met));
+        assert_eq!(failed.err.status(), 429, "every account rests");
         assert_eq!(
             failed.err.code(),
-            "upstream_forbidden",
-            "what this request met"
+            "rate_limit_exceeded",
+            "not a usage limit"
         );
-        let failed = exhausted(&refused, 100, None);
-        assert_eq!(
-            (failed.err.status(), failed.err.retry_after()),
-            (403, Some(300))
+        assert_eq!(failed.err.retry_after(), Some(300));
+        assert!(
+            failed.err.to_string().contains("the last refusal: m"),
+            "{}",
+            failed.err
         );
 
         let all_need_login = [resting("a", NeedsLogin, 700)];

@@ -244,6 +244,23 @@ async fn a_spent_window_reported_inside_the_stream_fails_over_too() {
 }
 
 #[tokio::test]
+async fn accounts_all_refused_answer_429_naming_the_refusal() {
+    let env = Env::start("acct-all-refused", &[]).await;
+    seed_accounts(&env, &THREE[..2], 3600);
+    env.codex.set_quota("acct-a", Quota::refused(403));
+    env.codex.set_quota("acct-b", Quota::refused(403));
+    let (status, headers, body) = env.post("/v1/chat/completions", &chat_body()).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(envelope_code(&body), "rate_limit_exceeded");
+    assert_eq!(headers["retry-after"], "300");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("refused") && message.contains("upstream exploded"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn a_cooldown_written_by_one_instance_holds_in_another() {
     let env = Env::start("acct-shared", &[("account_strategy", "fill-first")]).await;
     seed_accounts(&env, &THREE, 3600);
