@@ -16,18 +16,12 @@ pub enum Forwarding {
     Chat,
 }
 
-/// The headers among [`SESSION`] that name a conversation (not one request): a request with
-/// one stays on one account.
+/// The session headers: they name a conversation (not one request), so a request with one
+/// also stays on one account.
 pub const SESSION_HEADERS: [&str; 4] = ["session-id", "session_id", "thread-id", "conversation_id"];
 
-/// Session headers, forwarded on every generation route.
-const SESSION: [&str; 5] = [
-    "session-id",
-    "session_id",
-    "thread-id",
-    "conversation_id",
-    "x-client-request-id",
-];
+/// The client's own id of one request, forwarded beside the session headers.
+const CLIENT_REQUEST_ID: &str = "x-client-request-id";
 
 /// Identity headers a Codex client sets for itself; the gateway's defaults stand otherwise.
 /// `user-agent` and `version` count only from a client that names itself with `originator`:
@@ -48,7 +42,9 @@ pub fn forwarded_headers<'a>(
     let mut bytes = 0usize;
     for (name, value) in headers {
         let name = name.to_ascii_lowercase();
-        let allowed = SESSION.contains(&name.as_str())
+        // Session headers are forwarded on every generation route.
+        let allowed = SESSION_HEADERS.contains(&name.as_str())
+            || name == CLIENT_REQUEST_ID
             || (route == Forwarding::Responses
                 && (IDENTITY.contains(&name.as_str()) || name.starts_with("x-codex-")));
         let Some(value) = std::str::from_utf8(value)

@@ -264,11 +264,11 @@ mod tests {
             None,
             "a login starts afresh"
         );
-        let names = |kv: &SpinDb| AccountIndex::names(AccountIndex::load(kv).unwrap().as_ref());
-        assert_eq!(names(&kv), ["default", "work"]);
+        let names = |kv: &SpinDb| AccountIndex::load(kv).unwrap().map(|i| i.accounts);
+        assert_eq!(names(&kv).unwrap(), ["default", "work"]);
 
         assert!(spin("work").remove().unwrap());
-        assert_eq!(names(&kv), ["default"]);
+        assert_eq!(names(&kv).unwrap(), ["default"]);
         assert!(spin("default").remove().unwrap());
         assert_eq!(kv.get(INDEX_KEY).unwrap(), None);
     }

@@ -37,14 +37,6 @@ impl AccountIndex {
             .ok()
             .filter(|index| index.version == INDEX_VERSION)
     }
-
-    /// The accounts the gateway serves: the index's, else the `default` account alone.
-    pub fn names(index: Option<&Self>) -> Vec<String> {
-        match index {
-            Some(index) => index.accounts.clone(),
-            None => vec![DEFAULT_ACCOUNT.to_owned()],
-        }
-    }
 }
 
 /// Record that `account` has a token. The first account besides `default` creates the index,
@@ -113,8 +105,11 @@ mod tests {
     use crate::auth::mem_kv::MemKv;
     use crate::auth::token::TOKEN_KEY;
 
+    /// The accounts served: the index's, else the `default` account alone.
     fn names(kv: &MemKv) -> Vec<String> {
-        AccountIndex::names(AccountIndex::load(kv).unwrap().as_ref())
+        AccountIndex::load(kv)
+            .unwrap()
+            .map_or_else(|| vec![DEFAULT_ACCOUNT.to_owned()], |index| index.accounts)
     }
 
     #[test]

@@ -127,20 +127,21 @@ fn a_login_installed_during_a_successful_refresh_is_kept() {
     );
 }
 
+/// [`install_exclusively`] of the default account's record at `NOW_MS`, nonce 1.
+fn install(
+    kv: &MemKv,
+    decide: impl Fn(Option<&TokenRecord>) -> Option<TokenRecord>,
+) -> Result<Option<TokenRecord>, GatewayError> {
+    install_exclusively(kv, TOKEN_KEY, &RealClock::at(NOW_MS), &policy(), 1, decide)
+}
+
 #[test]
 fn with_nothing_stored_the_install_writes_at_once() {
     let kv = MemKv::new();
-    let written = install_exclusively(
-        &kv,
-        TOKEN_KEY,
-        &RealClock::at(NOW_MS),
-        &policy(),
-        1,
-        |stored| {
-            assert!(stored.is_none());
-            Some(login())
-        },
-    )
+    let written = install(&kv, |stored| {
+        assert!(stored.is_none());
+        Some(login())
+    })
     .unwrap();
     assert_eq!(written.unwrap().access_token.expose(), "at-login");
     assert_eq!(stored(&kv).access_token.expose(), "at-login");
@@ -150,17 +151,10 @@ fn with_nothing_stored_the_install_writes_at_once() {
 fn decide_sees_the_stored_record_and_may_leave_it() {
     let kv = MemKv::new();
     store(&kv, &record(Some(NOW + 3600), NOW));
-    let written = install_exclusively(
-        &kv,
-        TOKEN_KEY,
-        &RealClock::at(NOW_MS),
-        &policy(),
-        1,
-        |stored| {
-            assert_eq!(stored.unwrap().access_token.expose(), "at-0");
-            None
-        },
-    )
+    let written = install(&kv, |stored| {
+        assert_eq!(stored.unwrap().access_token.expose(), "at-0");
+        None
+    })
     .unwrap();
     assert!(written.is_none());
     assert_eq!(stored(&kv).access_token.expose(), "at-0");
