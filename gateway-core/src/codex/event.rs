@@ -15,17 +15,21 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::codex::response::{OutputItem, ResponseObject, UpstreamError};
+use serde::de::DeserializeOwned;
+
+use crate::codex::response::{OutputItem, ResponseObject, ResponseSummary, UpstreamError};
 use crate::error::GatewayError;
 use crate::sse::decode::SseEvent;
 
-/// One upstream event, by the exact upstream type names.
+/// One upstream event, by the exact upstream type names. `R` is what a terminal event's
+/// `response` is read as: the whole [`ResponseObject`] where the answer is that object, else
+/// its [`ResponseSummary`]. The opening events are only ever read as a summary.
 #[derive(Debug)]
-pub enum ResponseEvent {
+pub enum ResponseEvent<R = ResponseObject> {
     /// `response.created`.
-    Created(ResponseEnvelope),
+    Created(ResponseEnvelope<ResponseSummary>),
     /// `response.in_progress`.
-    InProgress(ResponseEnvelope),
+    InProgress(ResponseEnvelope<ResponseSummary>),
     /// `response.output_item.added`.
     OutputItemAdded(OutputItemEvent),
     /// `response.output_item.done`.
@@ -43,11 +47,11 @@ pub enum ResponseEvent {
     /// `response.function_call_arguments.done`.
     FunctionCallArgumentsDone(ArgumentsDone),
     /// `response.completed`.
-    Completed(ResponseEnvelope),
+    Completed(ResponseEnvelope<R>),
     /// `response.incomplete`.
-    Incomplete(ResponseEnvelope),
+    Incomplete(ResponseEnvelope<R>),
     /// `response.failed`.
-    Failed(ResponseEnvelope),
+    Failed(ResponseEnvelope<R>),
     /// `error`.
     Error(ErrorEvent),
     /// Any type the gateway does not consume, by name (e.g. `codex.rate_limits`).
@@ -56,9 +60,9 @@ pub enum ResponseEvent {
 
 /// Events whose payload is a whole `response` object.
 #[derive(Debug, Deserialize)]
-pub struct ResponseEnvelope {
+pub struct ResponseEnvelope<R> {
     /// The response as of this event.
-    pub response: ResponseObject,
+    pub response: R,
 }
 
 /// `response.output_item.added` / `.done`.
@@ -190,22 +194,22 @@ fn leading_type(data: &str) -> Option<&str> {
     (rest.as_bytes().get(end) == Some(&b'"')).then(|| rest.get(..end))?
 }
 
-impl ResponseEvent {
-    /// The event's type: the JSON `type`, else the `event:` name, else empty.
-    pub fn type_of(ev: &SseEvent) -> Cow<'_, str> {
-        if let Some(kind) = leading_type(&ev.data) {
-            return Cow::Borrowed(kind);
-        }
-        serde_json::from_str::<Tag<'_>>(&ev.data)
-            .ok()
-            .and_then(|tag| tag.kind)
-            .or_else(|| ev.event.as_deref().map(Cow::Borrowed))
-            .unwrap_or_default()
+/// The event's type: the JSON `type`, else the `event:` name, else empty.
+pub fn type_of(ev: &SseEvent) -> Cow<'_, str> {
+    if let Some(kind) = leading_type(&ev.data) {
+        return Cow::Borrowed(kind);
     }
+    serde_json::from_str::<Tag<'_>>(&ev.data)
+        .ok()
+        .and_then(|tag| tag.kind)
+        .or_else(|| ev.event.as_deref().map(Cow::Borrowed))
+        .unwrap_or_default()
+}
 
-    /// Parses the payload into the variant named by [`ResponseEvent::type_of`].
+impl<R: DeserializeOwned> ResponseEvent<R> {
+    /// Parses the payload into the variant named by [`type_of`].
     pub fn parse(ev: &SseEvent) -> Result<Self, EventError> {
-        let kind = Self::type_of(ev);
+        let kind = type_of(ev);
         let data = ev.data.as_str();
         let parsed = match kind.as_ref() {
             "response.created" => serde_json::from_str(data).map(Self::Created),

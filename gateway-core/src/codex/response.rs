@@ -11,9 +11,19 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-/// A `response` object: every field as raw JSON in upstream order, plus typed views.
+/// A `response` object: every field as raw JSON in upstream order, plus typed views. Only the
+/// folded `/v1/responses` answer needs the raw fields; everything else reads a
+/// [`ResponseSummary`], which keeps no copy of the object (the instructions, tools and output
+/// an object carries are skipped, not copied, three times per stream).
 #[derive(Debug)]
 pub struct ResponseObject {
+    summary: ResponseSummary,
+    fields: Vec<(String, Box<RawValue>)>,
+}
+
+/// The typed fields of a `response` object, and nothing else of it.
+#[derive(Debug, Default, PartialEq)]
+pub struct ResponseSummary {
     /// `resp_…`.
     pub id: Option<String>,
     /// Unix seconds.
@@ -26,7 +36,48 @@ pub struct ResponseObject {
     pub incomplete_details: Option<IncompleteDetails>,
     /// Why the response failed (`response.failed`).
     pub error: Option<UpstreamError>,
-    fields: Vec<(String, Box<RawValue>)>,
+}
+
+/// The summary's fields, derived; [`ResponseSummary`] reads them from an object only (a derived
+/// struct would also take an array), as [`ResponseObject`] does.
+#[derive(Deserialize)]
+struct SummaryFields {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    created_at: Option<i64>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    usage: Option<Usage>,
+    #[serde(default)]
+    incomplete_details: Option<IncompleteDetails>,
+    #[serde(default)]
+    error: Option<UpstreamError>,
+}
+
+impl<'de> Deserialize<'de> for ResponseSummary {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object;
+        impl<'de> Visitor<'de> for Object {
+            type Value = SummaryFields;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a response object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                SummaryFields::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        let f = deserializer.deserialize_map(Object)?;
+        Ok(Self {
+            id: f.id,
+            created_at: f.created_at,
+            status: f.status,
+            usage: f.usage,
+            incomplete_details: f.incomplete_details,
+            error: f.error,
+        })
+    }
 }
 
 /// Responses API token usage.
@@ -107,6 +158,11 @@ impl UpstreamError {
 }
 
 impl ResponseObject {
+    /// The typed fields.
+    pub fn summary(&self) -> &ResponseSummary {
+        &self.summary
+    }
+
     /// The raw `output` array items (empty when absent or not an array).
     pub fn output_items(&self) -> Vec<&RawValue> {
         self.raw("output")
@@ -145,20 +201,17 @@ impl ResponseObject {
 
     fn from_fields(fields: Vec<(String, Box<RawValue>)>) -> Result<Self, serde_json::Error> {
         let mut object = Self {
-            id: None,
-            created_at: None,
-            status: None,
-            usage: None,
-            incomplete_details: None,
-            error: None,
+            summary: ResponseSummary::default(),
             fields,
         };
-        object.id = object.typed("id")?;
-        object.created_at = object.typed("created_at")?;
-        object.status = object.typed("status")?;
-        object.usage = object.typed("usage")?;
-        object.incomplete_details = object.typed("incomplete_details")?;
-        object.error = object.typed("error")?;
+        object.summary = ResponseSummary {
+            id: object.typed("id")?,
+            created_at: object.typed("created_at")?,
+            status: object.typed("status")?,
+            usage: object.typed("usage")?,
+            incomplete_details: object.typed("incomplete_details")?,
+            error: object.typed("error")?,
+        };
         Ok(object)
     }
 }
@@ -258,14 +311,44 @@ mod tests {
     fn response_object_keeps_bytes_and_reads_typed_fields() {
         let text = r#"{"id":"resp_1","created_at":1700000000,"temperature":1.0,"status":"completed","output":[],"usage":{"input_tokens":10,"input_tokens_details":{"cached_tokens":4},"output_tokens":5,"output_tokens_details":{"reasoning_tokens":2},"total_tokens":15},"error":null}"#;
         let object: ResponseObject = serde_json::from_str(text).unwrap();
-        assert_eq!(object.id.as_deref(), Some("resp_1"));
-        assert_eq!(object.status.as_deref(), Some("completed"));
+        assert_eq!(object.summary().id.as_deref(), Some("resp_1"));
+        assert_eq!(object.summary().status.as_deref(), Some("completed"));
         assert_eq!(
-            object.usage.as_ref().map(|u| u.total_tokens),
+            object.summary().usage.as_ref().map(|u| u.total_tokens),
             Some(Some(15))
         );
-        assert_eq!(object.error, None);
+        assert_eq!(object.summary().error, None);
         assert_eq!(String::from_utf8(object.to_json().unwrap()).unwrap(), text);
+    }
+
+    /// Read alone, the summary is what the whole object reads, and refuses what it refuses.
+    #[test]
+    fn a_summary_reads_as_the_whole_object_does() {
+        let texts = [
+            r#"{"id":"resp_1","created_at":1700000000,"instructions":"long","tools":[{"type":"function","name":"f"}],"status":"incomplete","incomplete_details":{"reason":"max_output_tokens"},"usage":{"input_tokens":10,"output_tokens":5},"error":null}"#,
+            r#"{"id":"resp_2","status":"failed","error":{"code":"server_error","message":"m"},"output":[{"type":"message"}]}"#,
+            r#"{"usage":null,"incomplete_details":null}"#,
+        ];
+        for text in texts {
+            let object: ResponseObject = serde_json::from_str(text).unwrap();
+            let summary: ResponseSummary = serde_json::from_str(text).unwrap();
+            assert_eq!(&summary, object.summary(), "{text}");
+        }
+        for bad in [
+            r#"{"usage":5}"#,
+            r#"{"created_at":"soon"}"#,
+            r#"{"error":"boom"}"#,
+            "[]",
+        ] {
+            assert!(
+                serde_json::from_str::<ResponseObject>(bad).is_err(),
+                "{bad}"
+            );
+            assert!(
+                serde_json::from_str::<ResponseSummary>(bad).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

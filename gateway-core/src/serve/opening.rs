@@ -10,7 +10,7 @@
 use super::host::UpstreamBody;
 use super::pump::failure_of;
 use super::upstream::{Failed, Upstream};
-use crate::codex::event::ResponseEvent;
+use crate::codex::event;
 use crate::error::{GatewayError, UpstreamCode};
 use crate::sse::decode::SseDecoder;
 use crate::translate::responses::fold::observe_terminal;
@@ -112,7 +112,7 @@ pub fn hold_opening<B: UpstreamBody>(
             break;
         };
         for event in &events {
-            if OPENING_EVENTS.contains(&ResponseEvent::type_of(event).as_ref()) {
+            if OPENING_EVENTS.contains(&event::type_of(event).as_ref()) {
                 continue;
             }
             let refusal = observe_terminal(event)

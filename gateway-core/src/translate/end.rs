@@ -1,7 +1,7 @@
 //! How an upstream stream ended: the vocabulary both pipelines (Chat Completions and the
 //! Responses pass-through) and the host share.
 
-use crate::codex::response::ResponseObject;
+use crate::codex::response::ResponseSummary;
 use crate::error::GatewayError;
 
 /// The error message for an upstream body that ended before its terminal event.
@@ -29,7 +29,7 @@ pub enum StreamEnd {
 }
 
 /// `incomplete_details.reason`, or `unknown`.
-pub fn incomplete_reason(response: &ResponseObject) -> String {
+pub fn incomplete_reason(response: &ResponseSummary) -> String {
     response
         .incomplete_details
         .as_ref()

@@ -2,10 +2,11 @@
 //! high-level API and return the whole answer with a `content-length`. No key check, no
 //! translation, no store: what is left is Spin's own per-request cost.
 //!
-//! `?settings=N&store=1` first reads N variables (`setting_n1`..`setting_nN`, declared with
-//! defaults, so Spin asks every variables provider as it does for the gateway's settings) and
-//! one key from the default key-value store (open, then get): the host reads a gateway with
-//! settings and a stored token cannot avoid, with nothing of the gateway around them.
+//! `?settings=N&store=K&log=1` first reads N variables (`setting_n1`..`setting_nN`, declared
+//! with defaults, so Spin asks every variables provider as it does for the gateway's settings),
+//! K keys from the default key-value store (one open, then K gets), and writes one line to
+//! stdout (an access-log line): the host calls a gateway with settings, a stored token and an
+//! access log cannot avoid, with nothing of the gateway around them.
 
 #![expect(
     unsafe_code,
@@ -33,8 +34,16 @@ async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
     for i in 1..=param("settings") {
         spin_sdk::variables::get(&format!("setting_n{i}"))?;
     }
-    if param("store") > 0 {
-        spin_sdk::key_value::Store::open_default()?.get("codex-gateway/token")?;
+    let gets = param("store");
+    if gets > 0 {
+        let store = spin_sdk::key_value::Store::open_default()?;
+        for key in ["codex-gateway/token", "codex-gateway/accounts"]
+            .iter()
+            .cycle()
+            .take(gets)
+        {
+            store.get(key)?;
+        }
     }
     let outgoing = Request::builder()
         .method(Method::Post)
@@ -43,6 +52,12 @@ async fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
         .body(req.body().to_vec())
         .build();
     let answer: Response = spin_sdk::http::send(outgoing).await?;
+    if param("log") > 0 {
+        println!(
+            r#"{{"level":"info","event":"floor.access","status":{},"path":"/"}}"#,
+            answer.status()
+        );
+    }
     let content_type = answer
         .header("content-type")
         .and_then(|v| v.as_str())

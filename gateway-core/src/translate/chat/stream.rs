@@ -9,8 +9,8 @@
 
 use super::tool_calls::{ItemPhase, ToolCalls};
 use crate::codex::error_map::{map_failed_response, map_stream_error};
-use crate::codex::event::{Delta, ResponseEvent, TextDone};
-use crate::codex::response::{ItemKind, OutputItem, ResponseObject, Usage};
+use crate::codex::event::{self, Delta, ResponseEvent, TextDone};
+use crate::codex::response::{ItemKind, OutputItem, ResponseSummary, Usage};
 use crate::config::ReasoningOutput;
 use crate::error::GatewayError;
 use crate::openai::chat_response::{
@@ -22,6 +22,8 @@ use crate::sse::encode::{write_data, write_done};
 use crate::translate::end::{incomplete_reason, StreamEnd};
 use crate::translate::tool_names::ToolNames;
 
+/// Events that only open a stream: chat has nothing to take from them.
+const OPENING: [&str; 2] = ["response.created", "response.in_progress"];
 /// What every chunk of one stream shares, and whether a usage chunk is wanted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamOptions {
@@ -167,7 +169,12 @@ impl ChatStream {
         if self.end.is_some() {
             return Vec::new();
         }
-        match ResponseEvent::parse(ev) {
+        // Chat reads nothing of the opening events, which repeat the whole request (instructions,
+        // tools): skipping their parse is most of what translating a short answer costs.
+        if OPENING.contains(&event::type_of(ev).as_ref()) {
+            return Vec::new();
+        }
+        match ResponseEvent::<ResponseSummary>::parse(ev) {
             Ok(event) => self.apply(event),
             Err(err) => self.fail(StreamEnd::UpstreamError(err.into())),
         }
@@ -190,7 +197,7 @@ impl ChatStream {
         }
     }
 
-    fn apply(&mut self, event: ResponseEvent) -> Vec<ChatFrame> {
+    fn apply(&mut self, event: ResponseEvent<ResponseSummary>) -> Vec<ChatFrame> {
         match event {
             ResponseEvent::OutputTextDelta(delta) => self.text_delta(delta),
             ResponseEvent::OutputTextDone(done) => self.text_done(done),
@@ -348,7 +355,7 @@ impl ChatStream {
         vec![self.chunk(delta, None)]
     }
 
-    fn incomplete(&mut self, response: &ResponseObject) -> Vec<ChatFrame> {
+    fn incomplete(&mut self, response: &ResponseSummary) -> Vec<ChatFrame> {
         let reason = incomplete_reason(response);
         let usage = response.usage.as_ref().map(chat_usage);
         self.close(StreamEnd::Incomplete { reason }, usage)

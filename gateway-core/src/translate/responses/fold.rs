@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::codex::error_map::{map_failed_response, map_stream_error};
-use crate::codex::event::{ResponseEvent, TERMINAL_TYPES};
-use crate::codex::response::ResponseObject;
+use crate::codex::event::{self, ResponseEvent, TERMINAL_TYPES};
+use crate::codex::response::{ResponseObject, ResponseSummary};
 use crate::error::GatewayError;
 use crate::sse::decode::SseEvent;
 use crate::sse::encode::write_event;
@@ -34,7 +34,7 @@ impl ResponseAccumulator {
         if self.outcome.is_some() {
             return;
         }
-        let event = match ResponseEvent::parse(ev) {
+        let event = match ResponseEvent::<ResponseObject>::parse(ev) {
             Ok(event) => event,
             Err(err) => {
                 self.outcome = Some(Err(err.into()));
@@ -55,7 +55,7 @@ impl ResponseAccumulator {
                 self.outcome = Some(Ok(envelope.response));
             }
             ResponseEvent::Failed(envelope) => {
-                let error = envelope.response.error.as_ref();
+                let error = envelope.response.summary().error.as_ref();
                 self.outcome = Some(Err(map_failed_response(error, self.created_at)));
             }
             ResponseEvent::Error(event) => {
@@ -97,10 +97,10 @@ impl ResponseAccumulator {
 ///
 /// Only terminal events are parsed; others cost a scan of their `type`.
 pub fn observe_terminal(ev: &SseEvent) -> Option<StreamEnd> {
-    if !TERMINAL_TYPES.contains(&ResponseEvent::type_of(ev).as_ref()) {
+    if !TERMINAL_TYPES.contains(&event::type_of(ev).as_ref()) {
         return None;
     }
-    match ResponseEvent::parse(ev) {
+    match ResponseEvent::<ResponseSummary>::parse(ev) {
         Ok(ResponseEvent::Completed(_)) => Some(StreamEnd::Completed),
         Ok(ResponseEvent::Incomplete(envelope)) => Some(StreamEnd::Incomplete {
             reason: incomplete_reason(&envelope.response),
