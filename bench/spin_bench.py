@@ -11,9 +11,10 @@ Processes (all on 127.0.0.1, stopped at the end):
            and usage, and for sessionless ties the shared turn counter)
   floor    `spin up` of testing/spin-floor: spin-sdk's high-level API forwarding the body to the
            backend and returning the whole answer with a content-length. The floor for any Spin
-           gateway. Also served as `/?settings=13&store=1`: the same after reading 13 variables
-           (through every variables provider, as the gateway's settings are) and one key of the
-           key-value store, the host reads a chat call of the gateway makes
+           gateway. Also served as `/?settings=13&store=2&log=1`: the same after reading 13
+           variables (through every variables provider, as the gateway's settings are) and two
+           keys of the key-value store (the token and the account index) and writing one log
+           line: the host calls a chat call of the gateway makes
   events   `spin up` of testing/spin-events: small events at a fixed pace, nothing else
 
 BENCH_BASELINE_WASM=<path to another build of gateway_component.wasm> adds that build as a second
@@ -46,7 +47,7 @@ KEY = "sk-bench-downstream-key"
 # The settings the benchmark's chat call reads (pinned by gateway-core's
 # `a_chat_call_reads_only_the_settings_it_uses_each_once`); the floor reads as many first.
 CHAT_SETTINGS = 13
-FLOOR_READS = f"floor + {CHAT_SETTINGS} settings + a store read"
+FLOOR_READS = f"floor + {CHAT_SETTINGS} settings + 2 store reads + a log line"
 POOL = ("a", "b", "c")
 POOLED_CHAT = "3 accounts: chat, non-stream (a session: sticks)"
 POOLED_RESPONSES = "3 accounts: responses, non-stream (no session: a tie, broken at random)"
@@ -288,7 +289,7 @@ def main():
         auth = "Bearer " + KEY
         direct = Target(codex, "/backend-api/codex/responses", UPSTREAM, "Bearer direct")
         floor_t = Target(floor.url, "/", UPSTREAM, None)
-        floor_reads = Target(floor.url, f"/?settings={CHAT_SETTINGS}&store=1", UPSTREAM, None)
+        floor_reads = Target(floor.url, f"/?settings={CHAT_SETTINGS}&store=2&log=1", UPSTREAM, None)
         chat = Target(gateway.url, "/v1/chat/completions", CHAT, auth)
         chat_stream = Target(gateway.url, "/v1/chat/completions", CHAT_STREAM, auth)
         responses = Target(gateway.url, "/v1/responses", RESPONSES, auth)
