@@ -13,9 +13,8 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
-
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::codex::response::{OutputItem, ResponseObject, ResponseSummary, UpstreamError};
 use crate::error::GatewayError;
@@ -169,6 +168,14 @@ impl From<EventError> for GatewayError {
         GatewayError::upstream_error(err.to_string())
     }
 }
+
+/// The event types that open a stream and say nothing about whether it will succeed.
+pub const OPENING_TYPES: [&str; 4] = [
+    "response.created",
+    "response.in_progress",
+    "codex.rate_limits",
+    "codex.response.metadata",
+];
 
 /// The event types that end a response.
 pub const TERMINAL_TYPES: [&str; 4] = [

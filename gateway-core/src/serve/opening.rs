@@ -10,18 +10,10 @@
 use super::host::UpstreamBody;
 use super::pump::failure_of;
 use super::upstream::{Failed, Upstream};
-use crate::codex::event;
+use crate::codex::event::{self, OPENING_TYPES};
 use crate::error::{GatewayError, UpstreamCode};
 use crate::sse::decode::SseDecoder;
 use crate::translate::responses::fold::observe_terminal;
-
-/// Events that open a stream and say nothing about whether it will succeed.
-pub const OPENING_EVENTS: [&str; 4] = [
-    "response.created",
-    "response.in_progress",
-    "codex.rate_limits",
-    "codex.response.metadata",
-];
 
 /// Opening bytes held at the most; a stream still opening past this is handed on as it is.
 const HOLD_LIMIT: usize = 64 * 1024;
@@ -112,7 +104,7 @@ pub fn hold_opening<B: UpstreamBody>(
             break;
         };
         for event in &events {
-            if OPENING_EVENTS.contains(&event::type_of(event).as_ref()) {
+            if OPENING_TYPES.contains(&event::type_of(event).as_ref()) {
                 continue;
             }
             let refusal = observe_terminal(event)

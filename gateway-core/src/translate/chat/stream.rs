@@ -9,7 +9,7 @@
 
 use super::tool_calls::{ItemPhase, ToolCalls};
 use crate::codex::error_map::{map_failed_response, map_stream_error};
-use crate::codex::event::{self, Delta, ResponseEvent, TextDone};
+use crate::codex::event::{self, Delta, ResponseEvent, TextDone, OPENING_TYPES};
 use crate::codex::response::{ItemKind, OutputItem, ResponseSummary, Usage};
 use crate::config::ReasoningOutput;
 use crate::error::GatewayError;
@@ -22,8 +22,6 @@ use crate::sse::encode::{write_data, write_done};
 use crate::translate::end::{incomplete_reason, StreamEnd};
 use crate::translate::tool_names::ToolNames;
 
-/// Events that only open a stream: chat has nothing to take from them.
-const OPENING: [&str; 2] = ["response.created", "response.in_progress"];
 /// What every chunk of one stream shares, and whether a usage chunk is wanted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamOptions {
@@ -169,9 +167,10 @@ impl ChatStream {
         if self.end.is_some() {
             return Vec::new();
         }
-        // Chat reads nothing of the opening events, which repeat the whole request (instructions,
-        // tools): skipping their parse is most of what translating a short answer costs.
-        if OPENING.contains(&event::type_of(ev).as_ref()) {
+        // Chat takes nothing from the opening events, and `response.created`/`in_progress` repeat
+        // the whole request (instructions, tools): parsing them was a third of the guest's work
+        // on a short answer.
+        if OPENING_TYPES.contains(&event::type_of(ev).as_ref()) {
             return Vec::new();
         }
         match ResponseEvent::<ResponseSummary>::parse(ev) {
