@@ -97,6 +97,16 @@ class SpinApp:
         self.log.close()
 
 
+SHIPPED_WASM = "target/wasm32-wasip2/release/gateway_component.wasm"
+
+
+def gateway_manifest(path, wasm=ROOT / SHIPPED_WASM):
+    """The shipped spin.toml at `path`, serving the gateway build `wasm` (an absolute path)."""
+    shipped = (ROOT / "spin.toml").read_text()
+    path.write_text(shipped.replace(f'source = "{SHIPPED_WASM}"', f'source = "{wasm}"'))
+    return path
+
+
 def seed_token(db, accounts=()):
     """A token record the fake backend accepts, written as `login-cli` writes Spin's store; with
     `accounts`, one per named account and the account index, as `login-cli --account` writes them."""
@@ -261,12 +271,10 @@ def main():
 
     backend = Host(["--fakes", "--kv", str(work / "backend.db")], work / "backend.log")
     codex = backend.info["codex_url"]
-    shipped = (ROOT / "spin.toml").read_text()
-    (work / "spin.toml").write_text(shipped.replace('source = "target/', f'source = "{ROOT}/target/'))
+    gateway_manifest(work / "spin.toml")
     baseline = os.environ.get("BENCH_BASELINE_WASM")
     if baseline:
-        (work / "before.toml").write_text(shipped.replace(
-            'source = "target/wasm32-wasip2/release/gateway_component.wasm"', f'source = "{baseline}"'))
+        gateway_manifest(work / "before.toml", baseline)
     wiring = {"downstream_api_key": KEY, "codex_base_url": codex, "upstream_base_url": codex,
               "oauth_issuer": backend.info["oauth_url"]}
     apps = []

@@ -20,7 +20,7 @@ import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench import CHAT, ROOT, UPSTREAM, Host, Target, log, machine, wrk  # noqa: E402
-from spin_bench import KEY, SPIN, SpinApp, seed_token  # noqa: E402
+from spin_bench import KEY, SHIPPED_WASM, SPIN, SpinApp, gateway_manifest, seed_token  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 # The host calls of a non-stream chat call: 13 settings, the store opened once and read twice
@@ -60,8 +60,7 @@ def main():
     work = pathlib.Path(tempfile.mkdtemp(prefix="cgw-spin-cost-"))
     backend = Host(["--fakes", "--kv", str(work / "backend.db")], work / "backend.log")
     codex = backend.info["codex_url"]
-    shipped = (ROOT / "spin.toml").read_text()
-    builds = {"gateway chat, non-stream": f"{ROOT}/target/wasm32-wasip2/release/gateway_component.wasm"}
+    builds = {"gateway chat, non-stream": ROOT / SHIPPED_WASM}
     if os.environ.get("BENCH_BASELINE_WASM"):
         builds["gateway before, chat non-stream"] = os.environ["BENCH_BASELINE_WASM"]
     wiring = {"downstream_api_key": KEY, "codex_base_url": codex, "upstream_base_url": codex,
@@ -73,9 +72,7 @@ def main():
         apps.append(floor)
         targets = {name: (Target(floor.url, "/?" + query, UPSTREAM, None), floor) for name, query in FLOOR_CASES}
         for i, (name, wasm) in enumerate(builds.items()):
-            manifest = work / f"gateway{i}.toml"
-            manifest.write_text(shipped.replace(
-                'source = "target/wasm32-wasip2/release/gateway_component.wasm"', f'source = "{wasm}"'))
+            manifest = gateway_manifest(work / f"gateway{i}.toml", wasm)
             seed_token(work / f"gateway{i}-state" / "sqlite_key_value.db")
             app = SpinApp(manifest, work, f"gateway{i}", wiring)
             apps.append(app)

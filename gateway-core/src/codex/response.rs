@@ -6,77 +6,60 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 /// A `response` object: every field as raw JSON in upstream order, plus typed views. Only the
 /// folded `/v1/responses` answer needs the raw fields; everything else reads a
-/// [`ResponseSummary`], which keeps no copy of the object (the instructions, tools and output
-/// an object carries are skipped, not copied, three times per stream).
+/// [`ResponseSummary`], which keeps no copy of the object (its instructions, tools and output
+/// are skipped, not copied).
 #[derive(Debug)]
 pub struct ResponseObject {
     summary: ResponseSummary,
     fields: Vec<(String, Box<RawValue>)>,
 }
 
-/// The typed fields of a `response` object, and nothing else of it.
-#[derive(Debug, Default, PartialEq)]
+/// The typed fields of a `response` object, and nothing else of it. Read from an object only,
+/// as [`ResponseObject`] is (the derived reader, kept by `remote = "Self"` as an inherent
+/// function, would also take an array).
+#[derive(Debug, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ResponseSummary {
     /// `resp_…`.
+    #[serde(default)]
     pub id: Option<String>,
     /// Unix seconds.
+    #[serde(default)]
     pub created_at: Option<i64>,
     /// `in_progress`, `completed`, `incomplete`, `failed`, …
+    #[serde(default)]
     pub status: Option<String>,
     /// Token accounting (on terminal events).
+    #[serde(default)]
     pub usage: Option<Usage>,
     /// Why the response stopped early (`response.incomplete`).
+    #[serde(default)]
     pub incomplete_details: Option<IncompleteDetails>,
     /// Why the response failed (`response.failed`).
+    #[serde(default)]
     pub error: Option<UpstreamError>,
-}
-
-/// The summary's fields, derived; [`ResponseSummary`] reads them from an object only (a derived
-/// struct would also take an array), as [`ResponseObject`] does.
-#[derive(Deserialize)]
-struct SummaryFields {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    created_at: Option<i64>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    usage: Option<Usage>,
-    #[serde(default)]
-    incomplete_details: Option<IncompleteDetails>,
-    #[serde(default)]
-    error: Option<UpstreamError>,
 }
 
 impl<'de> Deserialize<'de> for ResponseSummary {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Object;
         impl<'de> Visitor<'de> for Object {
-            type Value = SummaryFields;
+            type Value = ResponseSummary;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a response object")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                SummaryFields::deserialize(de::value::MapAccessDeserializer::new(map))
+                ResponseSummary::deserialize(de::value::MapAccessDeserializer::new(map))
             }
         }
-        let f = deserializer.deserialize_map(Object)?;
-        Ok(Self {
-            id: f.id,
-            created_at: f.created_at,
-            status: f.status,
-            usage: f.usage,
-            incomplete_details: f.incomplete_details,
-            error: f.error,
-        })
+        deserializer.deserialize_map(Object)
     }
 }
 
@@ -192,27 +175,12 @@ impl ResponseObject {
             .map(|(_, v)| &**v)
     }
 
-    fn typed<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, serde_json::Error> {
-        self.raw(key)
-            .map(|raw| serde_json::from_str::<Option<T>>(raw.get()))
-            .transpose()
-            .map(Option::flatten)
-    }
-
     fn from_fields(fields: Vec<(String, Box<RawValue>)>) -> Result<Self, serde_json::Error> {
-        let mut object = Self {
-            summary: ResponseSummary::default(),
-            fields,
-        };
-        object.summary = ResponseSummary {
-            id: object.typed("id")?,
-            created_at: object.typed("created_at")?,
-            status: object.typed("status")?,
-            usage: object.typed("usage")?,
-            incomplete_details: object.typed("incomplete_details")?,
-            error: object.typed("error")?,
-        };
-        Ok(object)
+        let entries = fields.iter().map(|(key, value)| (key.as_str(), &**value));
+        let summary = <ResponseSummary as Deserialize>::deserialize(
+            de::value::MapDeserializer::new(entries),
+        )?;
+        Ok(Self { summary, fields })
     }
 }
 

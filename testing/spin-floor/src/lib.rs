@@ -3,10 +3,11 @@
 //! translation, no store: what is left is Spin's own per-request cost.
 //!
 //! `?settings=N&store=K&log=1` first reads N variables (`setting_n1`..`setting_nN`, declared
-//! with defaults, so Spin asks every variables provider as it does for the gateway's settings),
-//! K keys from the default key-value store (one open, then K gets), and writes one line to
-//! stdout (an access-log line): the host calls a gateway with settings, a stored token and an
-//! access log cannot avoid, with nothing of the gateway around them.
+//! with defaults, so Spin asks every variables provider as it does for the gateway's settings)
+//! and K keys from the default key-value store (one open, then K gets), and writes one line to
+//! stdout once the upstream answered (an access-log line): the host calls a gateway with
+//! settings, a stored token and an access log cannot avoid, with nothing of the gateway around
+//! them.
 
 #![expect(
     unsafe_code,

@@ -120,6 +120,20 @@ fn cases() -> Vec<Case> {
             ],
         },
         Case {
+            // Chat takes nothing from them, so they are not parsed: a shape the terminal event
+            // would be refused for passes here.
+            name: "opening events are skipped unread",
+            include_usage: false,
+            events: vec![
+                r#"{"type":"response.created","response":[]}"#.into(),
+                r#"{"type":"response.in_progress","response":{"usage":5}}"#.into(),
+                r#"{"type":"codex.rate_limits","primary":{}}"#.into(),
+                text("m", "a"),
+                COMPLETED.into(),
+            ],
+            want: vec![json!({"delta": {"role":"assistant","content":"a"}, "finish": null}), stop(), json!("[DONE]")],
+        },
+        Case {
             name: "no usage chunk unless asked",
             include_usage: false,
             events: vec![text("m", "a"), COMPLETED.into()],
