@@ -17,6 +17,11 @@ use crate::log::{LogFormat, LogLevel};
 /// it is read, parsed and re-encoded, which must stay well inside a guest's memory.
 pub const MAX_BODY_BYTES_CAP: usize = 128 * 1024 * 1024;
 
+/// The Codex client version the gateway presents by default: the newest Codex CLI release the
+/// agent suite runs (`tests/agents/package.json`; a test keeps the two equal). The backend lists
+/// and serves a model only to clients at or above its `minimal_client_version`.
+pub const DEFAULT_CLIENT_VERSION: &str = "0.171.0";
+
 /// Every setting: its variable name and its default (`None`: required). `spin.toml` declares
 /// exactly these defaults (a test compares them).
 pub const VARIABLES: &[(&str, Option<&str>)] = &[
@@ -25,7 +30,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("codex_base_url", Some("https://chatgpt.com")),
     ("codex_responses_path", Some("/backend-api/codex/responses")),
     ("codex_models_path", Some("/backend-api/codex/models")),
-    ("codex_client_version", Some("0.147.0")),
+    ("codex_client_version", Some(DEFAULT_CLIENT_VERSION)),
     ("originator", Some("codex_cli_rs")),
     ("upstream_base_url", Some("https://api.openai.com")),
     ("upstream_path_prefix", Some("")),
@@ -202,7 +207,7 @@ impl<'a> Settings<'a> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
         {
-            return Err(invalid(name, &format!("{value:?} must look like 0.147.0")));
+            return Err(invalid(name, &format!("{value:?} must look like 0.171.0")));
         }
         Ok(value)
     }
@@ -456,7 +461,7 @@ mod tests {
         );
         assert_eq!(
             s.codex_models_url().unwrap(),
-            "https://chatgpt.com/backend-api/codex/models?client_version=0.147.0"
+            "https://chatgpt.com/backend-api/codex/models?client_version=0.171.0"
         );
         assert_eq!(
             s.token_url().unwrap(),

@@ -139,6 +139,9 @@ pub enum UpstreamCode {
     UsageNotIncluded,
     /// A non-stream answer larger than the gateway folds (`answer_too_large`).
     AnswerTooLarge,
+    /// The model needs a newer Codex client than the gateway presents
+    /// (`client_version_too_old`).
+    ClientVersionTooOld,
 }
 
 impl UpstreamCode {
@@ -165,6 +168,7 @@ impl UpstreamCode {
             Self::InsufficientQuota => "insufficient_quota",
             Self::UsageNotIncluded => "usage_not_included",
             Self::AnswerTooLarge => "answer_too_large",
+            Self::ClientVersionTooOld => "client_version_too_old",
         }
     }
 

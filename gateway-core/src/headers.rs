@@ -51,6 +51,9 @@ pub fn codex_request_headers(args: CodexHeaderArgs<'_>) -> Vec<(&str, String)> {
                 env!("CARGO_PKG_VERSION")
             ),
         ),
+        // The backend gates models on the client's version (since 2026-05) and refused a
+        // model to a request without a Codex identity: the version goes in its own header too.
+        ("version", client_version.to_owned()),
         ("x-request-id", request_id.to_owned()),
     ];
     if has_body {
@@ -170,7 +173,7 @@ mod tests {
             access_token: "tok",
             account_id: Some("acct-1"),
             originator: "codex_cli_rs",
-            client_version: "0.147.0",
+            client_version: "0.171.0",
             session_id: Some("conv-1"),
             request_id: "r1",
             stream: true,
@@ -182,9 +185,10 @@ mod tests {
         assert_eq!(get("chatgpt-account-id"), Some("acct-1"));
         assert_eq!(get("session_id"), Some("conv-1"));
         assert_eq!(get("originator"), Some("codex_cli_rs"));
+        assert_eq!(get("version"), Some("0.171.0"));
         assert!(get("user-agent")
             .unwrap()
-            .starts_with("codex_cli_rs/0.147.0"));
+            .starts_with("codex_cli_rs/0.171.0"));
     }
 
     #[test]
@@ -201,7 +205,7 @@ mod tests {
             access_token: "tok",
             account_id: None,
             originator: "codex_cli_rs",
-            client_version: "0.147.0",
+            client_version: "0.171.0",
             session_id: Some("from-body"),
             request_id: "r1",
             stream: false,
@@ -219,7 +223,7 @@ mod tests {
         assert_eq!(all("x-codex-beta-features"), ["remote_compaction_v2"]);
         assert_eq!(all("accept"), ["application/json"]);
         assert!(
-            all("user-agent")[0].starts_with("codex_cli_rs/0.147.0"),
+            all("user-agent")[0].starts_with("codex_cli_rs/0.171.0"),
             "ours when not sent"
         );
     }

@@ -54,3 +54,20 @@ fn every_setting_is_declared_with_the_core_default_bound_and_documented() {
         }
     }
 }
+
+/// The version the gateway presents is the Codex CLI release the agent suite drives: bumping one
+/// without the other fails here, so the default never falls behind what the tests prove works.
+#[test]
+fn default_client_version_is_the_agent_suites_codex_cli() {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read("tests/agents/package.json")).unwrap();
+    let pinned = manifest["dependencies"]["@openai/codex"]
+        .as_str()
+        .or_else(|| manifest["devDependencies"]["@openai/codex"].as_str())
+        .expect("tests/agents/package.json pins @openai/codex");
+    assert_eq!(
+        pinned,
+        gateway_core::config::DEFAULT_CLIENT_VERSION,
+        "bump codex_client_version's default (config.rs, spin.toml, docs) with the Codex CLI"
+    );
+}

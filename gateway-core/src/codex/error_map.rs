@@ -12,6 +12,10 @@ use crate::error::{GatewayError, UpstreamCode};
 /// The most upstream text an error message carries.
 pub const MAX_MESSAGE_CHARS: usize = 500;
 
+/// `Retry-After` of an overload the backend gave no delay for: capacity comes back in seconds,
+/// and a client that waits this long usually gets through (documented in api-reference.md).
+pub const OVERLOAD_RETRY_SECS: u64 = 5;
+
 const OVERLOAD_CODES: [&str; 3] = [
     "server_is_overloaded",
     "service_unavailable_error",
@@ -99,7 +103,19 @@ fn classify(
             503,
             UpstreamCode::ServerOverloaded,
             message,
-            header_delay,
+            header_delay.or(Some(OVERLOAD_RETRY_SECS)),
+        ));
+    }
+    if requires_newer_client(message) {
+        let message = format!(
+            "{message} (the Codex backend gates models by client version: raise the gateway's \
+             `codex_client_version` setting to a Codex CLI release that serves this model)"
+        );
+        return Some(upstream(
+            400,
+            UpstreamCode::ClientVersionTooOld,
+            message,
+            None,
         ));
     }
     if code == "context_length_exceeded" {
@@ -152,6 +168,33 @@ fn try_again_in(message: &str) -> Option<u64> {
         value
     };
     (secs.is_finite() && secs >= 0.0).then(|| secs.ceil() as u64)
+}
+
+/// `The 'gpt-6-astra' model requires a newer version of Codex. Please upgrade …` (since
+/// 2026-09, for a model whose `minimal_client_version` is above the request's).
+fn requires_newer_client(message: &str) -> bool {
+    message
+        .to_ascii_lowercase()
+        .contains("requires a newer version of codex")
+}
+
+/// Adds the version the gateway presented to a [`UpstreamCode::ClientVersionTooOld`] refusal,
+/// so the message says what the setting is now; other errors pass unchanged.
+pub fn name_client_version(err: GatewayError, presented: &str) -> GatewayError {
+    match err {
+        GatewayError::Upstream {
+            status,
+            code: UpstreamCode::ClientVersionTooOld,
+            message,
+            retry_after,
+        } => GatewayError::Upstream {
+            status,
+            code: UpstreamCode::ClientVersionTooOld,
+            message: format!("{message}; the version presented was {presented}"),
+            retry_after,
+        },
+        other => other,
+    }
 }
 
 fn mentions_capacity(message: &str) -> bool {

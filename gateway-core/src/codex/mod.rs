@@ -1,4 +1,5 @@
 //! Codex backend (Responses API) wire types: requests, SSE events, response objects, errors.
+pub mod catalog;
 pub mod error_map;
 pub mod event;
 pub mod request;

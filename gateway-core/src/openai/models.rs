@@ -8,24 +8,22 @@ use serde::{Deserialize, Serialize};
 /// Key of the cached live catalog in the `default` store.
 pub const MODELS_CACHE_KEY: &str = "codex-gateway/models";
 
-/// Models known to work on the Codex backend; served when the live catalog is unavailable.
-pub const BUILTIN_MODELS: &[&str] = &[
-    "gpt-5.5",
-    "gpt-5.4",
-    "gpt-5.4-mini",
-    "gpt-5.6-sol",
-    "gpt-5.6-terra",
-    "gpt-5.6-luna",
-    "gpt-5.3-codex",
-    "gpt-5.3-codex-spark",
-    "gpt-5.2-codex",
-    "gpt-5.2",
-    "gpt-5.1-codex",
-    "gpt-5.1-codex-mini",
-    "gpt-5.1-codex-max",
-    "gpt-5.1",
-    "gpt-5-codex",
-    "gpt-5",
+/// Models the Codex backend serves to a current client, with their base context windows;
+/// served when the live catalog is unavailable (the live catalog, when it answers, wins).
+pub const BUILTIN_MODELS: &[(&str, u64)] = &[
+    ("gpt-6-sol", 272_000),
+    ("gpt-6-astra", 272_000),
+    ("gpt-6-luna", 272_000),
+    ("gpt-5.6-sol", 272_000),
+    ("gpt-5.6-terra", 272_000),
+    ("gpt-5.6-luna", 272_000),
+    ("gpt-5.5", 272_000),
+    ("gpt-5.4", 272_000),
+    ("gpt-5.4-mini", 272_000),
+    ("gpt-5.3-codex", 272_000),
+    ("gpt-5.3-codex-spark", 128_000),
+    ("gpt-5.2-codex", 272_000),
+    ("gpt-5.2", 272_000),
 ];
 
 /// One entry of `GET /v1/models`.
@@ -54,7 +52,8 @@ pub struct Model {
 }
 
 impl Model {
-    fn plain(id: &str) -> Self {
+    /// An entry with nothing but its id.
+    pub fn plain(id: &str) -> Self {
         Self {
             id: id.to_owned(),
             object: "model".into(),
@@ -78,7 +77,8 @@ pub struct ModelList {
 }
 
 impl ModelList {
-    fn of(data: Vec<Model>) -> Self {
+    /// `{"object":"list","data":data}`.
+    pub fn of(data: Vec<Model>) -> Self {
         Self {
             object: "list".into(),
             data,
@@ -95,63 +95,11 @@ impl ModelList {
 
 /// The built-in list.
 pub fn builtin() -> ModelList {
-    ModelList::of(BUILTIN_MODELS.iter().map(|id| Model::plain(id)).collect())
-}
-
-/// The part of the backend's `/codex/models` answer we use.
-#[derive(Debug, Deserialize)]
-struct Catalog {
-    models: Vec<CatalogModel>,
-}
-
-#[derive(Debug, Deserialize)]
-struct CatalogModel {
-    slug: String,
-    #[serde(default)]
-    display_name: Option<String>,
-    #[serde(default)]
-    visibility: Option<String>,
-    #[serde(default)]
-    priority: Option<i64>,
-    #[serde(default)]
-    context_window: Option<u64>,
-    #[serde(default)]
-    supported_reasoning_levels: Vec<ReasoningLevel>,
-    #[serde(default)]
-    default_reasoning_level: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ReasoningLevel {
-    effort: String,
-}
-
-/// Map the backend catalog to an OpenAI list: listed models only, by priority.
-///
-/// Returns `None` when the body is not a catalog or lists nothing, so the caller falls back.
-pub fn from_backend_catalog(body: &[u8]) -> Option<ModelList> {
-    let catalog: Catalog = serde_json::from_slice(body).ok()?;
-    let mut listed: Vec<CatalogModel> = catalog
-        .models
-        .into_iter()
-        .filter(|m| m.visibility.as_deref().is_none_or(|v| v == "list") && !m.slug.is_empty())
-        .collect();
-    listed.sort_by_key(|m| m.priority.unwrap_or(i64::MAX));
-    let data: Vec<Model> = listed
-        .into_iter()
-        .map(|m| Model {
-            display_name: m.display_name,
-            context_window: m.context_window,
-            supported_reasoning_efforts: m
-                .supported_reasoning_levels
-                .into_iter()
-                .map(|l| l.effort)
-                .collect(),
-            default_reasoning_effort: m.default_reasoning_level,
-            ..Model::plain(&m.slug)
-        })
-        .collect();
-    (!data.is_empty()).then(|| ModelList::of(data))
+    let model = |&(id, window): &(&str, u64)| Model {
+        context_window: Some(window),
+        ..Model::plain(id)
+    };
+    ModelList::of(BUILTIN_MODELS.iter().map(model).collect())
 }
 
 /// The cached catalog as stored in the key-value store.
@@ -165,20 +113,9 @@ pub struct CachedModels {
     /// backend's shape); absent in caches written before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codex: Option<String>,
-}
-
-/// The `models` array of a backend catalog, as raw JSON text.
-pub fn raw_catalog_models(body: &[u8]) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Raw<'a> {
-        #[serde(borrow)]
-        models: &'a serde_json::value::RawValue,
-    }
-    let raw: Raw<'_> = serde_json::from_slice(body).ok()?;
-    raw.models
-        .get()
-        .starts_with('[')
-        .then(|| raw.models.get().to_owned())
+    /// The models the backend wants in the Responses Lite shape.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lite: Vec<String>,
 }
 
 /// The catalog in the backend's own shape (`{"models":[…]}`), as the Codex CLI reads it from a
@@ -201,47 +138,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builtin_has_the_originals_and_newer_models() {
-        let ids: Vec<String> = builtin().data.into_iter().map(|m| m.id).collect();
+    fn builtin_names_current_models_with_their_windows() {
+        let list = builtin();
         for id in [
-            "gpt-5.3-codex",
-            "gpt-5.2-codex",
-            "gpt-5.1-codex",
-            "gpt-5.1-codex-mini",
-            "gpt-5.1-codex-max",
+            "gpt-6-sol",
+            "gpt-6-astra",
+            "gpt-5.6-luna",
             "gpt-5.5",
-            "gpt-5.4",
+            "gpt-5.3-codex",
         ] {
-            assert!(ids.iter().any(|i| i == id), "{id}");
+            let model = list.data.iter().find(|m| m.id == id);
+            assert!(model.is_some_and(|m| m.context_window.is_some()), "{id}");
         }
-    }
-
-    #[test]
-    fn backend_catalog_is_filtered_sorted_and_mapped() {
-        let body = br#"{"models":[
-            {"slug":"b","priority":2,"visibility":"list","context_window":272000,
-             "supported_reasoning_levels":[{"effort":"low","description":"x"},{"effort":"high"}],
-             "default_reasoning_level":"low"},
-            {"slug":"hidden","priority":0,"visibility":"hide"},
-            {"slug":"a","priority":1,"display_name":"A"}],"etag":"W/1"}"#;
-        let list = from_backend_catalog(body).unwrap();
-        let ids: Vec<&str> = list.data.iter().map(|m| m.id.as_str()).collect();
-        assert_eq!(ids, ["a", "b"]);
-        let b = &list.data[1];
-        assert_eq!(b.context_window, Some(272_000));
-        assert_eq!(b.supported_reasoning_efforts, ["low", "high"]);
-        assert_eq!(b.default_reasoning_effort.as_deref(), Some("low"));
-        assert!(from_backend_catalog(b"{\"models\":[]}").is_none());
-        let raw = raw_catalog_models(body).unwrap();
-        assert!(
-            raw.starts_with('[') && raw.contains("\"hidden\""),
-            "kept as sent"
-        );
-        let codex: serde_json::Value =
-            serde_json::from_slice(&codex_catalog_json(Some(&raw))).unwrap();
-        assert_eq!(codex["models"].as_array().unwrap().len(), 3);
         assert_eq!(codex_catalog_json(None), b"{\"models\":[]}\n");
-        assert!(from_backend_catalog(b"<html>").is_none());
     }
 
     #[test]
@@ -250,6 +159,7 @@ mod tests {
             fetched_at: 100,
             list: builtin(),
             codex: None,
+            lite: Vec::new(),
         };
         assert!(c.is_fresh(150, 60));
         assert!(!c.is_fresh(160, 60));

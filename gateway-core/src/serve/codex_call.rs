@@ -11,7 +11,7 @@ use super::upstream::{send, with_renewal, Failed, Upstream};
 use crate::accounts::index::AccountIndex;
 use crate::accounts::DEFAULT_ACCOUNT;
 use crate::auth::token::TokenRecord;
-use crate::codex::error_map::map_upstream_status;
+use crate::codex::error_map::{map_upstream_status, name_client_version};
 use crate::headers::{codex_request_headers, CodexHeaderArgs};
 use crate::ports::Kv;
 
@@ -112,5 +112,14 @@ fn call_as<H: Host>(
         &body,
         ctx.host.now_ms() / 1000,
     );
-    Err(Failed::after(err, &response.meta))
+    // A Codex client's own version replaces the gateway's, so the refusal names what was sent.
+    let presented = call
+        .client
+        .iter()
+        .find(|(name, _)| name == "version")
+        .map_or(client_version.as_str(), |(_, v)| v.as_str());
+    Err(Failed::after(
+        name_client_version(err, presented),
+        &response.meta,
+    ))
 }

@@ -7,6 +7,7 @@ use super::host::{Host, Method, Reply};
 use super::request::Ctx;
 use super::responder::{json_header, Responder};
 use super::upstream::{Failed, Handled, UpstreamMeta};
+use crate::codex::catalog::read_catalog;
 use crate::config::Mode;
 use crate::error::GatewayError;
 use crate::log::LogLevel;
@@ -28,10 +29,13 @@ pub fn handle<H: Host, R: Reply>(
     // Settings are checked before the cache, so a bad one is an error, never a fallback.
     let ttl = ctx.settings.models_cache_ttl_secs()?;
     let url = ctx.settings.codex_models_url()?;
+    let version = ctx.settings.codex_client_version()?;
     let kv = ctx.host.kv().ok();
     let now = ctx.host.now_ms() / 1000;
     let codex_shape = wants_codex_shape(path_and_query);
-    let (entry, fetched) = catalog(kv.as_ref(), now, ttl, codex_shape, || fetch(ctx, url));
+    let (entry, fetched) = catalog(kv.as_ref(), now, ttl, codex_shape, || {
+        fetch(ctx, url, &version)
+    });
     let upstream = match fetched {
         None => None,
         Some(Ok(meta)) => Some(meta),
@@ -90,13 +94,18 @@ pub fn catalog<K: Kv>(
                 fetched_at: now,
                 list: models::builtin(),
                 codex: None,
+                lite: Vec::new(),
             });
             (entry, Some(Err(failed)))
         }
     }
 }
 
-fn fetch<H: Host>(ctx: &Ctx<'_, H>, url: String) -> Result<(CachedModels, UpstreamMeta), Failed> {
+fn fetch<H: Host>(
+    ctx: &Ctx<'_, H>,
+    url: String,
+    version: &str,
+) -> Result<(CachedModels, UpstreamMeta), Failed> {
     let request = CodexCall {
         method: Method::Get,
         url,
@@ -107,24 +116,20 @@ fn fetch<H: Host>(ctx: &Ctx<'_, H>, url: String) -> Result<(CachedModels, Upstre
     };
     let mut upstream = call(ctx, &request)?;
     let meta = upstream.meta.clone();
-    let unreadable = GatewayError::upstream_error("model catalog was empty or unreadable");
-    match upstream.read_all(CATALOG_LIMIT) {
-        Ok(body) => match models::from_backend_catalog(&body) {
-            Some(list) => {
-                let codex = models::raw_catalog_models(&body);
-                Ok((
-                    CachedModels {
-                        fetched_at: 0,
-                        list,
-                        codex,
-                    },
-                    meta,
-                ))
-            }
-            None => Err(Failed::after(unreadable, &meta)),
-        },
-        Err(err) => Err(Failed::after(err, &meta)),
-    }
+    let body = upstream
+        .read_all(CATALOG_LIMIT)
+        .map_err(|err| Failed::after(err, &meta))?;
+    let Some(catalog) = read_catalog(&body, version) else {
+        let unreadable = GatewayError::upstream_error("model catalog was empty or unreadable");
+        return Err(Failed::after(unreadable, &meta));
+    };
+    let entry = CachedModels {
+        fetched_at: 0,
+        list: catalog.list,
+        codex: Some(catalog.codex),
+        lite: catalog.lite,
+    };
+    Ok((entry, meta))
 }
 
 #[cfg(test)]
@@ -139,6 +144,7 @@ mod tests {
             fetched_at: 0,
             list,
             codex: Some(format!("{ids:?}")),
+            lite: Vec::new(),
         }
     }
 

@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use wasmtime_wasi_http::io::TokioIo;
 
 mod accounts;
+pub mod rules;
 pub use accounts::Quota;
 
 /// What the next upstream call answers.
@@ -279,13 +280,21 @@ async fn handle(
     }
     if recorded.path.contains("/codex/models") {
         state.models_calls.fetch_add(1, Ordering::SeqCst);
-        let scenario = lock(&state.models).clone().unwrap_or_else(default_catalog);
+        let scenario = match lock(&state.models).clone() {
+            Some(scripted) => scripted,
+            None => default_catalog(&recorded),
+        };
         return Ok(respond(scenario));
     }
     let usage = match state.quotas.check(recorded.header("chatgpt-account-id")) {
         Ok(usage) => usage,
         Err(refusal) => return Ok(respond(refusal)),
     };
+    if recorded.method == "POST" && recorded.path.ends_with("/codex/responses") {
+        if let Some(refused) = rules::refusal(&recorded) {
+            return Ok(respond(refused));
+        }
+    }
     let scenario = from_model(&recorded)
         .or_else(|| lock(&state.script).pop_front())
         .or_else(|| compaction(&recorded))
@@ -558,9 +567,19 @@ fn from_model(req: &Recorded) -> Option<Scenario> {
 }
 
 /// The backend's catalog: entries with every field the Codex CLI's `ModelInfo` requires (it
-/// reads this shape from a provider it treats as OpenAI's, and from `model_catalog_json`).
-fn default_catalog() -> Scenario {
+/// reads this shape from a provider it treats as OpenAI's, and from `model_catalog_json`), as
+/// the backend serves it since 2026-05: only with `client_version` (400 without), and only the
+/// models whose `minimal_client_version` that version meets.
+fn default_catalog(req: &Recorded) -> Scenario {
     use serde_json::json;
+    let asked = req
+        .path
+        .split_once('?')
+        .and_then(|(_, q)| q.split('&').find_map(|p| p.strip_prefix("client_version=")))
+        .filter(|v| !v.is_empty());
+    let Some(version) = asked else {
+        return Scenario::json(400, r#"{"detail":"missing client_version"}"#);
+    };
     let model = |slug: &str, name: &str, priority: i64, visibility: &str| {
         json!({"slug": slug, "display_name": name, "description": format!("{name} through the fake backend"),
                "default_reasoning_level": "medium",
@@ -576,9 +595,32 @@ fn default_catalog() -> Scenario {
     };
     let mut codex = model("gpt-5.3-codex", "GPT-5.3 Codex", 2, "list");
     codex.as_object_mut().map(|m| m.remove("context_window"));
-    let body = json!({"models": [model("gpt-5.4", "GPT-5.4", 1, "list"), codex,
-                                 model("internal-preview", "Preview", 0, "hide")],
-                      "etag": "W/\"1\""});
+    let mut sol = model("gpt-6-sol", "GPT-6 Sol", 3, "list");
+    sol["use_responses_lite"] = json!(true);
+    let mut astra = model("gpt-6-astra", "GPT-6 Astra", 4, "list");
+    for (entry, slug) in [(&mut sol, "gpt-6-sol"), (&mut astra, "gpt-6-astra")] {
+        let need = rules::MINIMAL_VERSIONS
+            .iter()
+            .find(|(s, _)| *s == slug)
+            .map_or("0.0.0", |(_, v)| v);
+        entry["minimal_client_version"] = json!(need);
+    }
+    let all = [
+        model("gpt-5.4", "GPT-5.4", 1, "list"),
+        codex,
+        model("internal-preview", "Preview", 0, "hide"),
+        sol,
+        astra,
+    ];
+    let offered: Vec<serde_json::Value> = all
+        .into_iter()
+        .filter(|m| {
+            m["minimal_client_version"]
+                .as_str()
+                .is_none_or(|need| rules::at_least(version, need))
+        })
+        .collect();
+    let body = json!({"models": offered, "etag": "W/\"1\""});
     Scenario::json(200, &body.to_string())
 }
 

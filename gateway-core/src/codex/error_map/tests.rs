@@ -201,12 +201,12 @@ fn maps_stream_errors() {
         (
             "overloaded code",
             r#"{"code":"server_is_overloaded","message":"busy"}"#,
-            (503, "server_overloaded", None),
+            (503, "server_overloaded", Some(OVERLOAD_RETRY_SECS)),
         ),
         (
             "capacity message",
             r#"{"code":"x","message":"Selected model is at capacity. Please try a different model."}"#,
-            (503, "server_overloaded", None),
+            (503, "server_overloaded", Some(OVERLOAD_RETRY_SECS)),
         ),
         (
             "context",
@@ -219,6 +219,11 @@ fn maps_stream_errors() {
             (502, "upstream_error", None),
         ),
         ("nothing at all", r#"{}"#, (502, "upstream_error", None)),
+        (
+            "a model for a newer client",
+            r#"{"message":"The 'gpt-6-astra' model requires a newer version of Codex. Please upgrade to the latest app or CLI and try again."}"#,
+            (400, "client_version_too_old", None),
+        ),
     ];
     for (name, body, (status, code, retry)) in cases {
         let err: UpstreamError = serde_json::from_str(body).unwrap();
@@ -248,4 +253,22 @@ fn resets_at_in_the_past_gives_no_delay() {
     };
     assert_eq!(map_stream_error(&err, Some(NOW)).retry_after(), None);
     assert_eq!(map_stream_error(&err, None).retry_after(), None);
+}
+
+#[test]
+fn a_version_refusal_names_the_setting_the_model_and_the_version() {
+    let body = r#"{"detail":"The 'gpt-6-astra' model requires a newer version of Codex. Please upgrade to the latest app or CLI and try again."}"#;
+    let err = map_upstream_status(400, None, body.as_bytes(), NOW);
+    let err = name_client_version(err, "0.147.0");
+    assert_eq!((err.status(), err.code()), (400, "client_version_too_old"));
+    let message = err.to_string();
+    for part in [
+        "The 'gpt-6-astra' model requires a newer version of Codex",
+        "`codex_client_version`",
+        "0.147.0",
+    ] {
+        assert!(message.contains(part), "{part} in {message}");
+    }
+    let other = map_upstream_status(404, None, br#"{"detail":"Not Found"}"#, NOW);
+    assert_eq!(name_client_version(other, "1").to_string(), "Not Found");
 }

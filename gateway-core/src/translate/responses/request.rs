@@ -18,7 +18,10 @@
 //! - Array `input`: `item_reference` items (and bare `{"id":…}` references) are dropped and
 //!   reported as `input[].item_reference`, since a stateless backend cannot resolve them; item
 //!   `id`s are stripped for the same reason (not reported: they carry no client intent).
-//!   `call_id` and everything else stay. A string `input` is left alone.
+//!   `call_id` and everything else stay. A `role: "system"` item becomes a `developer` one in
+//!   place (the backend refuses system items), and `prompt_cache_breakpoint` is removed from
+//!   items and their content parts (reported as `input[].prompt_cache_breakpoint`). A string
+//!   `input` is left alone.
 //!
 //! - Function names over 64 characters in `tools`, a function `tool_choice` and `function_call`
 //!   items are shortened as on the chat route ([`super::responses_names`]); the relayed events
@@ -229,7 +232,8 @@ fn include_reasoning(object: &mut RawObject, edits: &mut Edits) -> Result<(), Ga
     Ok(())
 }
 
-/// Drop unresolvable item references and strip item ids from an array `input`.
+/// Clean an array `input` item by item: drop unresolvable references, strip item ids, turn
+/// `system` messages into `developer` ones and remove the cache breakpoints the backend refuses.
 fn clean_input(object: &mut RawObject, edits: &mut Edits) {
     let Some(items) = object
         .get("input")
@@ -247,7 +251,12 @@ fn clean_input(object: &mut RawObject, edits: &mut Edits) {
         if is_reference(&fields) {
             edits.ignored.add("input[].item_reference");
             changed = true;
-        } else if fields.remove("id").is_some() {
+            continue;
+        }
+        // Item ids carry no client intent (a stateless backend cannot resolve them): not
+        // reported.
+        let edited = fields.remove("id").is_some() | clean_item(&mut fields, edits);
+        if edited {
             kept.push(raw_json(fields.to_json()));
             changed = true;
         } else {
@@ -259,6 +268,52 @@ fn clean_input(object: &mut RawObject, edits: &mut Edits) {
         object.set("input", raw_json(raw));
         edits.changed = true;
     }
+}
+
+/// The backend refuses a `system` input item (since 2026-01): the same text as a `developer`
+/// message, in the same place, is what it accepts.
+const SYSTEM_ROLE: &str = "\"system\"";
+
+/// The cache breakpoint the backend refuses on input items and their parts (since 2026-08).
+const CACHE_BREAKPOINT: &str = "prompt_cache_breakpoint";
+
+/// One input item's own edits; whether any was made.
+fn clean_item(item: &mut RawObject, edits: &mut Edits) -> bool {
+    let mut edited = false;
+    if item.get("role").is_some_and(|r| r.get() == SYSTEM_ROLE) {
+        item.set("role", raw_string("developer"));
+        edited = true;
+    }
+    if item.remove(CACHE_BREAKPOINT).is_some() {
+        edits.ignored.add("input[].prompt_cache_breakpoint");
+        edited = true;
+    }
+    let parts = item
+        .get("content")
+        .and_then(|raw| serde_json::from_str::<Vec<Box<RawValue>>>(raw.get()).ok());
+    let Some(parts) = parts else {
+        return edited;
+    };
+    let mut parts_edited = false;
+    let parts: Vec<Box<RawValue>> = parts
+        .into_iter()
+        .map(|part| match serde_json::from_str::<RawObject>(part.get()) {
+            Ok(mut fields) if fields.contains(CACHE_BREAKPOINT) => {
+                fields.remove(CACHE_BREAKPOINT);
+                parts_edited = true;
+                raw_json(fields.to_json())
+            }
+            _ => part,
+        })
+        .collect();
+    if parts_edited {
+        edits.ignored.add("input[].prompt_cache_breakpoint");
+        item.set(
+            "content",
+            raw_json(serde_json::to_string(&parts).unwrap_or_default()),
+        );
+    }
+    edited | parts_edited
 }
 
 /// `{"type":"item_reference",…}`, or an object that is nothing but an `id`.

@@ -132,7 +132,7 @@ fn observes_terminal_events() {
                 status: 503,
                 code: crate::error::UpstreamCode::ServerOverloaded,
                 message: "busy".into(),
-                retry_after: None,
+                retry_after: Some(crate::codex::error_map::OVERLOAD_RETRY_SECS),
             })),
         ),
         (r#"{"type":"response.completed"}"#, Some(StreamEnd::UpstreamError(GatewayError::upstream_error(

@@ -114,6 +114,16 @@ const CASES: &[Case] = &[
         stream: true, ignored: &["input[].item_reference"],
     },
     Case {
+        name: "a system item becomes a developer item in place; cache breakpoints go from items and parts",
+        input: r#"{"input":[{"role":"system","content":"Be terse."},{"role":"user","prompt_cache_breakpoint":{"ttl":"1h"},"content":[{"type":"input_text","text":"hi","prompt_cache_breakpoint":{}}]},
+            {"type":"message","role":"system","content":[{"type":"input_text","text":"env"}]}],
+            "instructions":"x","store":false,"stream":true}"#,
+        expect: Some(r#"{"input":[{"role":"developer","content":"Be terse."},{"role":"user","content":[{"type":"input_text","text":"hi"}]},
+            {"type":"message","role":"developer","content":[{"type":"input_text","text":"env"}]}],
+            "instructions":"x","store":false,"stream":true}"#),
+        stream: true, ignored: &["input[].prompt_cache_breakpoint"],
+    },
+    Case {
         name: "input without ids is untouched",
         input: r#"{"input":[{"role":"user","content":"hi"}],"instructions":"x","store":false,"stream":true}"#,
         expect: None, stream: true, ignored: &[],
