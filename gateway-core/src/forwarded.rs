@@ -1,6 +1,7 @@
 //! Which of the client's own headers reach the Codex backend: the session and feature headers
 //! coding agents send (the Codex CLI's `x-codex-beta-features` turns on remote compaction, its
-//! session ids keep a conversation on one backend cache). A short allowlist, nothing else:
+//! session ids keep a conversation on one backend cache, and a Responses Lite body needs its
+//! header). A short allowlist, nothing else:
 //! never credentials, cookies, hop-by-hop headers or the host's `spin-*`.
 
 use crate::error::GatewayError;
@@ -46,7 +47,9 @@ pub fn forwarded_headers<'a>(
         let allowed = SESSION_HEADERS.contains(&name.as_str())
             || name == CLIENT_REQUEST_ID
             || (route == Forwarding::Responses
-                && (IDENTITY.contains(&name.as_str()) || name.starts_with("x-codex-")));
+                && (IDENTITY.contains(&name.as_str())
+                    || name.starts_with("x-codex-")
+                    || name == crate::codex::lite::LITE_HEADER));
         let Some(value) = std::str::from_utf8(value)
             .ok()
             .filter(|v| header_value_ok(v))
@@ -90,6 +93,7 @@ mod tests {
             ("originator", "codex_exec"),
             ("User-Agent", "codex_exec/0.171.0 (Linux)"),
             ("version", "0.171.0"),
+            ("X-OpenAI-Internal-Codex-Responses-Lite", "true"),
             ("authorization", "Bearer sk-downstream"),
             ("chatgpt-account-id", "acct"),
             ("cookie", "a=b"),
@@ -110,7 +114,8 @@ mod tests {
                 "thread-id",
                 "originator",
                 "user-agent",
-                "version"
+                "version",
+                "x-openai-internal-codex-responses-lite"
             ]
         );
         let chat: Vec<String> = forward(&sent, Forwarding::Chat)

@@ -15,6 +15,8 @@ pub enum Route {
     Responses,
     /// `POST /v1/responses/compact`.
     ResponsesCompact,
+    /// `POST /v1/alpha/search` (the Codex CLI's standalone web search).
+    AlphaSearch,
     /// `GET|PUT|DELETE /admin/token` (only with `admin_api_key` set).
     AdminToken,
 }
@@ -28,6 +30,7 @@ impl Route {
             Self::ChatCompletions => "chat",
             Self::Responses => "responses",
             Self::ResponsesCompact => "responses_compact",
+            Self::AlphaSearch => "alpha_search",
             Self::AdminToken => "admin_token",
         }
     }
@@ -44,6 +47,7 @@ pub fn route(method: &str, path_and_query: &str) -> Result<Route, GatewayError> 
         "/v1/chat/completions" => (Route::ChatCompletions, "POST"),
         "/v1/responses" => (Route::Responses, "POST"),
         "/v1/responses/compact" => (Route::ResponsesCompact, "POST"),
+        "/v1/alpha/search" => (Route::AlphaSearch, "POST"),
         "/admin/token" => (Route::AdminToken, "GET, PUT, DELETE"),
         _ => return Err(GatewayError::NotFound(path.chars().take(200).collect())),
     };
@@ -71,6 +75,7 @@ mod tests {
             ("GET", "/v1/nope", Err(404)),
             ("GET", "/v1/models/", Err(404)),
             ("PUT", "/admin/token", Ok(Route::AdminToken)),
+            ("POST", "/v1/alpha/search", Ok(Route::AlphaSearch)),
         ];
         for (method, path, want) in cases {
             let got = route(method, path).map_err(|e| e.status());

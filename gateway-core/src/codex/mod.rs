@@ -2,5 +2,6 @@
 pub mod catalog;
 pub mod error_map;
 pub mod event;
+pub mod lite;
 pub mod request;
 pub mod response;

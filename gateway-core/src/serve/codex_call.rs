@@ -12,6 +12,7 @@ use crate::accounts::index::AccountIndex;
 use crate::accounts::DEFAULT_ACCOUNT;
 use crate::auth::token::TokenRecord;
 use crate::codex::error_map::{map_upstream_status, name_client_version};
+use crate::codex::lite::{to_lite, LiteModels, LITE_HEADER, LITE_MODELS_KEY};
 use crate::headers::{codex_request_headers, CodexHeaderArgs};
 use crate::ports::Kv;
 
@@ -32,6 +33,9 @@ pub struct CodexCall<'a> {
     pub stream: bool,
     /// The client's own headers to pass on ([`crate::forwarded`]).
     pub client: &'a [(String, String)],
+    /// The model of a Responses call, which is sent in the Responses Lite shape when the
+    /// cached catalog marks it so ([`crate::codex::lite`]); `None` for other calls.
+    pub lite_model: Option<&'a str>,
 }
 
 /// Send `call`; a 2xx answer is returned with its body unread, any other becomes the error.
@@ -42,6 +46,23 @@ pub fn call<H: Host>(
     call: &CodexCall<'_>,
 ) -> Result<Upstream<Replayed<H::Body>>, Failed> {
     let kv = ctx.host.kv()?;
+    let lite = lite_shaped(ctx, &kv, call)?;
+    let shaped;
+    let call = match &lite {
+        Some((body, client)) => {
+            shaped = CodexCall {
+                method: call.method,
+                url: call.url.clone(),
+                body: Some(body),
+                session_id: call.session_id,
+                stream: call.stream,
+                client,
+                lite_model: call.lite_model,
+            };
+            &shaped
+        }
+        None => call,
+    };
     match AccountIndex::load(&kv)? {
         None => call_as(ctx, &kv, call, DEFAULT_ACCOUNT).map(opening::whole),
         Some(index) => pool::call(ctx, &kv, &index.accounts, session_of(call), |account| {
@@ -54,6 +75,29 @@ pub fn call<H: Host>(
             }
         }),
     }
+}
+
+/// The body and client headers of `call` in the Responses Lite shape, when its model is lite
+/// by the cached catalog and the client did not shape it itself (the Codex CLI does).
+fn lite_shaped<H: Host>(
+    ctx: &Ctx<'_, H>,
+    kv: &dyn Kv,
+    call: &CodexCall<'_>,
+) -> Result<Option<(Vec<u8>, Vec<(String, String)>)>, Failed> {
+    let (Some(model), Some(body)) = (call.lite_model, call.body) else {
+        return Ok(None);
+    };
+    if call.client.iter().any(|(name, _)| name == LITE_HEADER) {
+        return Ok(None);
+    }
+    // An unreadable list is no list: the plain shape always works.
+    let stored = kv.get(LITE_MODELS_KEY).ok().flatten();
+    if !LiteModels::says_lite(stored.as_deref(), model, ctx.host.now_ms() / 1000) {
+        return Ok(None);
+    }
+    let mut client = call.client.to_vec();
+    client.push((LITE_HEADER.to_owned(), "true".to_owned()));
+    Ok(Some((to_lite(body)?, client)))
 }
 
 /// The conversation a call belongs to: its cache key, else the client's own session header.

@@ -3,8 +3,8 @@
 //! [`serve`]; everything it decides is here, tested natively against in-memory hosts.
 //!
 //! A request's path through this module: [`serve`] checks the headers and routes, [`dispatch`]
-//! checks the key and reads the body, a route module (`chat`, `responses`, `models`, `proxy`,
-//! `admin`, `health`) calls upstream through [`codex_call`] or [`proxy`] with a token from
+//! checks the key and reads the body, a route module (`chat`, `responses`, `one_shot`, `models`,
+//! `proxy`, `admin`, `health`) calls upstream through [`codex_call`] or [`proxy`] with a token from
 //! [`tokens`], and answers through a [`responder::Responder`], streaming with [`pump`] and
 //! [`stream_out`]. Each route returns what the upstream said ([`upstream::Handled`]); nothing
 //! travels by side effect.
@@ -12,12 +12,12 @@
 pub mod admin;
 pub mod chat;
 pub mod codex_call;
-pub mod compact;
 #[cfg(test)]
 mod flow_tests;
 pub mod health;
 pub mod host;
 pub mod models;
+pub mod one_shot;
 pub mod opening;
 pub mod pool;
 pub mod proxy;
@@ -113,8 +113,9 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
         Route::ChatCompletions => generation(ctx, req, out, "/v1/chat/completions", chat::handle),
         Route::Responses => generation(ctx, req, out, "/v1/responses", responses::handle),
         Route::ResponsesCompact => {
-            generation(ctx, req, out, "/v1/responses/compact", compact::handle)
+            generation(ctx, req, out, "/v1/responses/compact", one_shot::compact)
         }
+        Route::AlphaSearch => generation(ctx, req, out, "/v1/alpha/search", one_shot::search),
     }
 }
 

@@ -8,6 +8,7 @@ use super::request::Ctx;
 use super::responder::{json_header, Responder};
 use super::upstream::{Failed, Handled, UpstreamMeta};
 use crate::codex::catalog::read_catalog;
+use crate::codex::lite::{LiteModels, LITE_MODELS_KEY};
 use crate::config::Mode;
 use crate::error::GatewayError;
 use crate::log::LogLevel;
@@ -87,6 +88,14 @@ pub fn catalog<K: Kv>(
             if let (Some(kv), Ok(bytes)) = (kv, serde_json::to_vec(&entry)) {
                 let _ = kv.set(MODELS_CACHE_KEY, &bytes);
             }
+            // Beside it, small, for the generation calls that read it on every request.
+            let lite = LiteModels {
+                until: now.saturating_add(ttl),
+                models: entry.lite.clone(),
+            };
+            if let (Some(kv), Ok(bytes)) = (kv, serde_json::to_vec(&lite)) {
+                let _ = kv.set(LITE_MODELS_KEY, &bytes);
+            }
             (entry, Some(Ok(meta)))
         }
         Err(failed) => {
@@ -113,6 +122,7 @@ fn fetch<H: Host>(
         session_id: None,
         stream: false,
         client: &[],
+        lite_model: None,
     };
     let mut upstream = call(ctx, &request)?;
     let meta = upstream.meta.clone();

@@ -31,6 +31,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         session_id: normalized.session_id.as_deref(),
         stream: true,
         client: &client,
+        lite_model: normalized.model.as_deref(),
     };
     let mut upstream = call(ctx, &request)?;
     let meta = upstream.meta.clone();

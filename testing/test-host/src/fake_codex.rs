@@ -290,6 +290,9 @@ async fn handle(
         Ok(usage) => usage,
         Err(refusal) => return Ok(respond(refusal)),
     };
+    if recorded.method == "POST" && recorded.path.ends_with("/codex/alpha/search") {
+        return Ok(respond(search_answer(&recorded)));
+    }
     if recorded.method == "POST" && recorded.path.ends_with("/codex/responses") {
         if let Some(refused) = rules::refusal(&recorded) {
             return Ok(respond(refused));
@@ -336,8 +339,7 @@ fn agent_turn(req: &Recorded) -> Option<Scenario> {
                    "content": [{"type": "output_text", "annotations": [], "text": text}]})
         }
         None => {
-            let tools = body["tools"].as_array()?;
-            let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
+            let names = offered_tools(&body);
             let (name, arguments) = if names.contains(&"exec_command") {
                 ("exec_command", json!({"cmd": "echo agent-ok"}))
             } else if names.contains(&"bash") {
@@ -355,6 +357,59 @@ fn agent_turn(req: &Recorded) -> Option<Scenario> {
         }
     };
     Some(single_item_stream(req, item))
+}
+
+/// The names of the tools a request offers: its top-level `tools`, and in the Responses Lite
+/// shape the `additional_tools` input item, namespaces opened.
+fn offered_tools(body: &serde_json::Value) -> Vec<&str> {
+    let lite = body["input"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|item| item["type"] == "additional_tools")
+        .filter_map(|item| item["tools"].as_array());
+    let top = body["tools"].as_array().into_iter();
+    let mut names = Vec::new();
+    for tool in top.chain(lite).flatten() {
+        match tool["tools"].as_array() {
+            Some(inner) => names.extend(inner.iter().filter_map(|t| t["name"].as_str())),
+            None => names.extend(tool["name"].as_str()),
+        }
+    }
+    names
+}
+
+/// A standalone web search turn (model tag `search`): the first request runs the Codex CLI's
+/// `web.run` tool, which the CLI serves through `POST {base}/alpha/search`; once its output
+/// comes back, the answer quotes it.
+fn search_turn(req: &Recorded) -> Scenario {
+    use serde_json::json;
+    let body = req.json();
+    let item = match tool_output(&body).filter(|o| !o.is_empty()) {
+        Some(output) => {
+            let text = format!("The search found: {}", output.trim());
+            json!({"type": "message", "id": "msg_search", "status": "completed", "role": "assistant",
+                   "content": [{"type": "output_text", "annotations": [], "text": text}]})
+        }
+        None => json!({"type": "function_call", "id": "fc_search", "status": "completed",
+                       "call_id": "call_search_1", "namespace": "web", "name": "run",
+                       "arguments": json!({"search_query": [{"q": "codex gateway"}]}).to_string()}),
+    };
+    single_item_stream(req, item)
+}
+
+/// What the backend's `…/codex/alpha/search` answers: the results as text (and an encrypted
+/// copy, which the CLI does not pass on).
+fn search_answer(req: &Recorded) -> Scenario {
+    let body = req.json();
+    let Some(query) = body["commands"]["search_query"][0]["q"].as_str() else {
+        return Scenario::json(400, r#"{"detail":"commands.search_query is required"}"#);
+    };
+    let answer = serde_json::json!({
+        "output": format!("search-ok: 3 results for {query}"),
+        "encrypted_output": "enc_fake_search",
+    });
+    Scenario::json(200, &answer.to_string())
 }
 
 /// Prefix of the fake's compaction items; the rest is the tool output they stand for.
@@ -528,6 +583,9 @@ fn from_model(req: &Recorded) -> Option<Scenario> {
             deltas: deltas.parse().ok()?,
             delay_ms: delay_ms.parse().ok()?,
         });
+    }
+    if tag == "search" {
+        return Some(search_turn(req));
     }
     if tag == "agent" {
         return compaction(req).or_else(|| agent_turn(req));

@@ -9,7 +9,8 @@
 //! - `store` becomes `false` (added when absent; a client `true` is listed in `ignored`).
 //! - `stream` becomes `true` upstream (added when absent); [`Normalized::stream`] keeps what the
 //!   client asked. A non-boolean `stream` is a 400.
-//! - `instructions` becomes [`DEFAULT_INSTRUCTIONS`] when absent, not a string, or blank.
+//! - `instructions` becomes [`DEFAULT_INSTRUCTIONS`] when absent, not a string, or blank, unless
+//!   the body is in the Responses Lite shape ([`crate::codex::lite`]), which has none.
 //! - When `reasoning` is present, `include` gains `reasoning.encrypted_content` (existing entries
 //!   kept; a non-array `include` is a 400).
 //! - [`REJECTED_PARAMS`] are removed (listed in `ignored` unless null), and `service_tier` too
@@ -183,6 +184,11 @@ fn force_store(object: &mut RawObject, edits: &mut Edits) {
 }
 
 fn default_instructions(object: &mut RawObject, edits: &mut Edits) {
+    // A Responses Lite body carries its instructions as a developer message, and a top-level
+    // `instructions` beside it is refused.
+    if crate::codex::lite::is_lite_shaped(object) {
+        return;
+    }
     let usable = single(object, "instructions")
         .and_then(|raw| serde_json::from_str::<String>(raw).ok())
         .is_some_and(|s| !s.trim().is_empty());

@@ -16,7 +16,7 @@ const ACCOUNT: &str = "x-codex-gateway-account";
 
 /// Log in `accounts` (name, ChatGPT account id) with tokens good for `expires_in` seconds, and
 /// index them in this order.
-fn seed_accounts(env: &Env, accounts: &[(&str, &str)], expires_in: i64) {
+pub fn seed_accounts(env: &Env, accounts: &[(&str, &str)], expires_in: i64) {
     let kv = env.kv();
     for (name, id) in accounts {
         let refresh = env.oauth.add_account(id);
@@ -29,7 +29,7 @@ fn seed_accounts(env: &Env, accounts: &[(&str, &str)], expires_in: i64) {
     kv.set(INDEX_KEY, index.to_string().as_bytes()).unwrap();
 }
 
-const THREE: [(&str, &str); 3] = [("a", "acct-a"), ("b", "acct-b"), ("c", "acct-c")];
+pub const THREE: [(&str, &str); 3] = [("a", "acct-a"), ("b", "acct-b"), ("c", "acct-c")];
 
 /// A Responses request with no session at all.
 fn sessionless() -> serde_json::Value {

@@ -304,7 +304,13 @@ async fn the_catalog_comes_in_the_codex_shape_when_a_client_version_is_named() {
     let slugs: Vec<&str> = models.iter().map(|m| m["slug"].as_str().unwrap()).collect();
     assert_eq!(
         slugs,
-        ["gpt-5.4", "gpt-5.3-codex", "internal-preview"],
+        [
+            "gpt-5.4",
+            "gpt-5.3-codex",
+            "internal-preview",
+            "gpt-6-sol",
+            "gpt-6-astra"
+        ],
         "as the backend sent it"
     );
     assert!(models[0]["base_instructions"].is_string());

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod agents;
+mod backend_2026;
 mod chat;
 mod foundation;
 mod framing;

@@ -1,6 +1,7 @@
 //! The shared store failing under the gateway: Redis going away, and keys vanishing (a
 //! `FLUSHALL`, an evicting `maxmemory-policy`, a Redis without persistence).
 
+use gateway_core::codex::lite::LITE_MODELS_KEY;
 use std::time::Duration;
 
 use gateway_core::auth::lease::{HOLDER_PREFIX, LEASE_PREFIX};
@@ -88,7 +89,7 @@ async fn a_wiped_store_asks_for_login_and_a_pushed_token_restores_service() {
     keys.sort();
     assert_eq!(
         keys,
-        [MODELS_CACHE_KEY, TOKEN_KEY],
+        [MODELS_CACHE_KEY, LITE_MODELS_KEY, TOKEN_KEY],
         "the lease left nothing behind"
     );
 }

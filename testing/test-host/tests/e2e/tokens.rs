@@ -339,7 +339,7 @@ async fn model_catalog_is_live_then_cached_and_falls_back() {
         .collect();
     assert_eq!(
         ids,
-        ["gpt-5.4", "gpt-5.3-codex"],
+        ["gpt-5.4", "gpt-5.3-codex", "gpt-6-sol", "gpt-6-astra"],
         "listed models, by priority"
     );
     assert_eq!(body["data"][0]["context_window"], 272000);
@@ -361,7 +361,7 @@ async fn model_catalog_is_live_then_cached_and_falls_back() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|m| m["id"] == "gpt-5.1-codex-max"));
+        .any(|m| m["id"] == "gpt-6-sol" && m["context_window"] == 272000));
 
     let no_token = Env::start("catalog-notoken", &[]).await;
     let (status, _, body) = no_token.fetch("/v1/models").await;
