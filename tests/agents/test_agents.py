@@ -182,3 +182,44 @@ def test_codex_with_the_gateway_catalog_has_real_model_metadata(gateway, tmp_pat
     )
     fallback = run(args, plain / "home", plain / "work", gateway)
     assert "Model metadata for `gpt-5.4` not found" in fallback.stderr, fallback.stderr
+
+
+def test_codex_standalone_web_search_goes_through_the_gateway(gateway, tmp_path):
+    """A Responses Lite model with `web_search = "live"`: the CLI sends its tools in the lite
+    shape, runs the model's `web.run` call through `POST {base}/alpha/search`, which the gateway
+    relays to the backend's standalone search, and hands the result back to the model."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        gateway.base_url + "/models?client_version=0.171.0",
+        headers={"Authorization": f"Bearer {gateway.api_key}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        catalog = json.load(answer)
+    entry = next(m for m in catalog["models"] if m["slug"] == "gpt-6-sol")
+    assert entry["use_responses_lite"] is True
+    entry = dict(entry, slug="gpt-6-sol@search", supports_search_tool=True)
+    catalog_file = tmp_path / "catalog.json"
+    catalog_file.write_text(json.dumps({"models": [entry]}))
+
+    gateway.clear_upstream_requests()
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / ".codex").mkdir(parents=True)
+    work.mkdir()
+    (home / ".codex" / "config.toml").write_text(
+        f'model = "gpt-6-sol@search"\nmodel_provider = "gateway"\nweb_search = "live"\n'
+        f'model_catalog_json = "{catalog_file}"\ncheck_for_update_on_startup = false\n'
+        f'[model_providers.gateway]\nname = "codex-gateway"\nbase_url = "{gateway.base_url}"\n'
+        'env_key = "CODEX_GATEWAY_API_KEY"\nwire_api = "responses"\nsupports_websockets = false\n'
+        "supports_standalone_web_search = true\n"
+    )
+    args = [str(agent("codex")), "exec", "--skip-git-repo-check", "Search the web for codex gateway"]
+    out = run(args, home, work, gateway).stdout
+    assert "The search found:" in out and "search-ok: 3 results for codex gateway" in out, out
+    seen = gateway.upstream_requests()
+    searches = [r for r in seen if r["path"].endswith("/codex/alpha/search")]
+    assert searches, [r["path"] for r in seen]
+    assert json.loads(searches[0]["body"])["commands"]["search_query"][0]["q"] == "codex gateway"
+    turns = [r for r in posts(gateway) if r["path"].endswith("/codex/responses")]
+    assert turns[0]["headers"].get("x-openai-internal-codex-responses-lite") == "true"
+    assert inputs(turns[0])[0]["type"] == "additional_tools", "the lite shape reached the backend"

@@ -68,12 +68,13 @@ def test_every_route_of_the_router_is_documented(spec):
         ("/v1/chat/completions", "POST"),
         ("/v1/responses", "POST"),
         ("/v1/responses/compact", "POST"),
+        ("/v1/alpha/search", "POST"),
         ("/admin/token", "GET, PUT, DELETE"),
     ]:
         assert f'"{path}" => (Route::' in router and f'"{allow}")' in router, (path, allow)
         for method in allow.split(", "):
             assert (path, method) in documented, (path, method)
-    assert len(documented) == 9
+    assert len(documented) == 10
 
 
 def test_every_error_code_in_error_rs_is_documented():
@@ -419,6 +420,15 @@ def test_responses_compact(checker):
     checker.check("POST", "/v1/responses/compact", compact("gpt-5.4@status-400"), expect=400)
     checker.check("POST", "/v1/responses/compact", b"[]", expect=400)
     checker.check("POST", "/v1/responses/compact", OVERSIZE, expect=413)
+
+
+def test_alpha_search(checker):
+    search = {"id": "t1", "model": "gpt-6-sol", "input": [], "commands": {"search_query": [{"q": "codex"}]},
+              "settings": {"external_web_access": True}, "max_output_tokens": 100}
+    checker.check("POST", "/v1/alpha/search", search, expect=200)
+    checker.check("POST", "/v1/alpha/search", {"model": "m"}, expect=400)
+    checker.check("POST", "/v1/alpha/search", b"[]", expect=400)
+    checker.check("POST", "/v1/alpha/search", OVERSIZE, expect=413)
 
 
 # --- live: routing, headers --------------------------------------------------------------------

@@ -88,6 +88,21 @@ pub enum InputItem {
         /// The result.
         output: ToolOutput,
     },
+    /// Reasoning from an earlier turn, replayed with its encrypted content.
+    Reasoning {
+        /// The summary the client was shown.
+        summary: Vec<SummaryText>,
+        /// The backend's encrypted reasoning, as it gave it out.
+        encrypted_content: String,
+    },
+}
+
+/// One part of a reasoning summary.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename = "summary_text")]
+pub struct SummaryText {
+    /// The text.
+    pub text: String,
 }
 
 /// Role of an input message.

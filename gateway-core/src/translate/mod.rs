@@ -7,5 +7,6 @@ pub mod chat;
 pub mod end;
 pub mod fold_limit;
 pub mod ignored;
+pub mod messages;
 pub mod responses;
 pub mod tool_names;
