@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 
 use crate::accounts::choose::Strategy;
+use crate::aliases::ModelAliases;
 use crate::auth::oauth::CODEX_CLIENT_ID;
 use crate::error::GatewayError;
 use crate::log::{LogFormat, LogLevel};
@@ -50,6 +51,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("reasoning_output", Some("reasoning_content")),
     ("chat_prompt_cache_key", Some("derived")),
     ("account_strategy", Some("headroom")),
+    ("model_aliases", Some("")),
 ];
 
 /// Which upstream the gateway talks to.
@@ -141,6 +143,7 @@ impl<'a> Settings<'a> {
         self.reasoning_output()?;
         self.chat_prompt_cache_key()?;
         self.account_strategy()?;
+        self.model_aliases()?;
         Ok(())
     }
 
@@ -310,6 +313,12 @@ impl<'a> Settings<'a> {
     /// `account_strategy`: which of several accounts serves a request.
     pub fn account_strategy(&self) -> Result<Strategy, GatewayError> {
         self.one_of("account_strategy", Strategy::VALUES)
+    }
+
+    /// `model_aliases`: client model names mapped to backend models ([`ModelAliases`]).
+    pub fn model_aliases(&self) -> Result<ModelAliases, GatewayError> {
+        ModelAliases::parse(&self.value_or_default("model_aliases")?)
+            .map_err(crate::aliases::invalid)
     }
 
     fn base_url(&self, name: &'static str) -> Result<String, GatewayError> {

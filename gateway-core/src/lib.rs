@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod aliases;
 pub mod anthropic;
 pub mod auth;
 pub mod codex;

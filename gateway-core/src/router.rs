@@ -17,6 +17,12 @@ pub enum Route {
     ResponsesCompact,
     /// `POST /v1/alpha/search` (the Codex CLI's standalone web search).
     AlphaSearch,
+    /// `POST /v1/messages` (Anthropic Messages).
+    Messages,
+    /// `POST /v1/messages/count_tokens`.
+    CountTokens,
+    /// `GET|HEAD /api/hello` (Claude Code's preconnect; no key).
+    Hello,
     /// `GET|PUT|DELETE /admin/token` (only with `admin_api_key` set).
     AdminToken,
 }
@@ -31,6 +37,9 @@ impl Route {
             Self::Responses => "responses",
             Self::ResponsesCompact => "responses_compact",
             Self::AlphaSearch => "alpha_search",
+            Self::Messages => "messages",
+            Self::CountTokens => "count_tokens",
+            Self::Hello => "hello",
             Self::AdminToken => "admin_token",
         }
     }
@@ -48,6 +57,9 @@ pub fn route(method: &str, path_and_query: &str) -> Result<Route, GatewayError> 
         "/v1/responses" => (Route::Responses, "POST"),
         "/v1/responses/compact" => (Route::ResponsesCompact, "POST"),
         "/v1/alpha/search" => (Route::AlphaSearch, "POST"),
+        "/v1/messages" => (Route::Messages, "POST"),
+        "/v1/messages/count_tokens" => (Route::CountTokens, "POST"),
+        "/api/hello" => (Route::Hello, "GET, HEAD"),
         "/admin/token" => (Route::AdminToken, "GET, PUT, DELETE"),
         _ => return Err(GatewayError::NotFound(path.chars().take(200).collect())),
     };
@@ -76,6 +88,14 @@ mod tests {
             ("GET", "/v1/models/", Err(404)),
             ("PUT", "/admin/token", Ok(Route::AdminToken)),
             ("POST", "/v1/alpha/search", Ok(Route::AlphaSearch)),
+            ("POST", "/v1/messages?beta=true", Ok(Route::Messages)),
+            (
+                "POST",
+                "/v1/messages/count_tokens?beta=true",
+                Ok(Route::CountTokens),
+            ),
+            ("HEAD", "/api/hello", Ok(Route::Hello)),
+            ("GET", "/v1/messages", Err(405)),
         ];
         for (method, path, want) in cases {
             let got = route(method, path).map_err(|e| e.status());

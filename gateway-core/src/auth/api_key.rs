@@ -34,6 +34,32 @@ pub fn check_bearer(authorization: &[&[u8]], expected: &str) -> Result<(), Gatew
     }
 }
 
+/// Anthropic's clients: the key as `x-api-key` (what `ANTHROPIC_API_KEY` sends), else as a
+/// bearer (`ANTHROPIC_AUTH_TOKEN`). Both at once must agree with the key; neither is a 401.
+pub fn check_api_key_or_bearer(
+    api_key: &[&[u8]],
+    authorization: &[&[u8]],
+    expected: &str,
+) -> Result<(), GatewayError> {
+    let key = match api_key {
+        [] => return check_bearer(authorization, expected),
+        [one] => std::str::from_utf8(one).map_err(|_| missing())?.trim(),
+        _ => {
+            return Err(GatewayError::Unauthorized(
+                "more than one x-api-key header".into(),
+            ))
+        }
+    };
+    if key.is_empty() || !bool::from(key.as_bytes().ct_eq(expected.as_bytes())) {
+        return Err(GatewayError::Unauthorized("invalid api key".into()));
+    }
+    if authorization.is_empty() {
+        Ok(())
+    } else {
+        check_bearer(authorization, expected)
+    }
+}
+
 fn missing() -> GatewayError {
     GatewayError::Unauthorized("missing or invalid Authorization header".into())
 }
@@ -41,6 +67,31 @@ fn missing() -> GatewayError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anthropic_clients_send_x_api_key_or_a_bearer() {
+        const KEY: &str = "sk-test";
+        type Case<'a> = (&'a [&'a [u8]], &'a [&'a [u8]]);
+        let ok: &[Case] = &[
+            (&[b"sk-test"], &[]),
+            (&[], &[b"Bearer sk-test"]),
+            (&[b" sk-test "], &[b"Bearer sk-test"]),
+        ];
+        for (api_key, auth) in ok {
+            assert!(check_api_key_or_bearer(api_key, auth, KEY).is_ok());
+        }
+        let refused: &[Case] = &[
+            (&[], &[]),
+            (&[b"sk-nope"], &[]),
+            (&[b""], &[]),
+            (&[b"sk-test"], &[b"Bearer sk-nope"]),
+            (&[b"sk-test", b"sk-test"], &[]),
+        ];
+        for (api_key, auth) in refused {
+            let err = check_api_key_or_bearer(api_key, auth, KEY).unwrap_err();
+            assert_eq!(err.status(), 401);
+        }
+    }
 
     #[test]
     fn bearer_cases() {

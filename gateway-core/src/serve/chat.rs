@@ -22,6 +22,11 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
     let reasoning = ctx.settings.reasoning_output()?;
     let fallback = || ctx.settings.chat_prompt_cache_key();
     let mut translated = chat_to_responses_with(body, fallback)?;
+    let aliased = ctx.settings.model_aliases()?.resolve(&translated.model);
+    if aliased != translated.model {
+        translated.body = crate::aliases::with_model(&translated.body, &aliased)?;
+        translated.model = aliased;
+    }
     out.report_ignored(&translated.ignored);
     let client = forwarded_headers(ctx.headers.entries(), Forwarding::Chat)?;
     let request = CodexCall {

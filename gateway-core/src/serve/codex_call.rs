@@ -77,13 +77,16 @@ pub fn call<H: Host>(
     }
 }
 
+/// A body in the Responses Lite shape and the client headers that go with it.
+type LiteCall = (Vec<u8>, Vec<(String, String)>);
+
 /// The body and client headers of `call` in the Responses Lite shape, when its model is lite
 /// by the cached catalog and the client did not shape it itself (the Codex CLI does).
 fn lite_shaped<H: Host>(
     ctx: &Ctx<'_, H>,
     kv: &dyn Kv,
     call: &CodexCall<'_>,
-) -> Result<Option<(Vec<u8>, Vec<(String, String)>)>, Failed> {
+) -> Result<Option<LiteCall>, Failed> {
     let (Some(model), Some(body)) = (call.lite_model, call.body) else {
         return Ok(None);
     };

@@ -248,6 +248,7 @@ fn a_chat_call_reads_only_the_settings_it_uses_each_once() {
                 "log_format",
                 "log_level",
                 "max_body_bytes",
+                "model_aliases",
                 "originator",
                 "reasoning_output",
                 "refresh_margin_secs",

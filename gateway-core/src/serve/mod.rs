@@ -16,6 +16,7 @@ pub mod codex_call;
 mod flow_tests;
 pub mod health;
 pub mod host;
+pub mod messages;
 pub mod models;
 pub mod one_shot;
 pub mod opening;
@@ -33,7 +34,7 @@ pub mod upstream;
 
 use host::{Host, Reply, RequestBody};
 use request::{read_body, Ctx, Logger, RequestHeaders};
-use responder::Responder;
+use responder::{Dialect, Responder};
 use upstream::{Handled, UpstreamMeta};
 
 use crate::config::{Mode, Settings};
@@ -106,9 +107,24 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
     match route_for(&ctx.settings, &req.method, &req.path)? {
         Route::Health => health::handle(ctx, out),
         Route::AdminToken => admin::handle(ctx, &req.method, &req.path, &mut req.body, out),
+        Route::Hello => {
+            out.full(200, &[responder::json_header()], b"{}\n");
+            Ok(None)
+        }
         Route::Models => {
-            check_key(ctx)?;
+            if models::wants_anthropic_shape(&ctx.headers) {
+                out.dialect = Dialect::Anthropic;
+            }
+            check_key(ctx, out.dialect)?;
             models::handle(ctx, &req.path, out)
+        }
+        Route::Messages => {
+            out.dialect = Dialect::Anthropic;
+            generation(ctx, req, out, "/v1/messages", messages::handle)
+        }
+        Route::CountTokens => {
+            out.dialect = Dialect::Anthropic;
+            generation(ctx, req, out, "/v1/messages/count_tokens", messages::count)
         }
         Route::ChatCompletions => generation(ctx, req, out, "/v1/chat/completions", chat::handle),
         Route::Responses => generation(ctx, req, out, "/v1/responses", responses::handle),
@@ -119,9 +135,17 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
     }
 }
 
-fn check_key<H: Host>(ctx: &Ctx<'_, H>) -> Result<(), GatewayError> {
+/// The downstream key: a bearer, or on the Anthropic routes also `x-api-key`.
+fn check_key<H: Host>(ctx: &Ctx<'_, H>, dialect: Dialect) -> Result<(), GatewayError> {
     let auth = ctx.headers.values("authorization");
-    crate::auth::api_key::check_bearer(&auth, &ctx.settings.downstream_api_key()?)
+    let expected = ctx.settings.downstream_api_key()?;
+    match dialect {
+        Dialect::OpenAi => crate::auth::api_key::check_bearer(&auth, &expected),
+        Dialect::Anthropic => {
+            let api_key = ctx.headers.values("x-api-key");
+            crate::auth::api_key::check_api_key_or_bearer(&api_key, &auth, &expected)
+        }
+    }
 }
 
 /// A generation route: key, body within the limit, then relayed as is (`openai_api` mode) or
@@ -133,7 +157,7 @@ fn generation<H: Host, B: RequestBody, R: Reply>(
     path: &str,
     route: fn(&Ctx<'_, H>, &[u8], &mut Responder<R>) -> Handled,
 ) -> Handled {
-    check_key(ctx)?;
+    check_key(ctx, out.dialect)?;
     let body = read_body(&ctx.headers, &mut req.body, ctx.settings.max_body_bytes()?)?;
     crate::passthrough::check_depth(&body)?;
     if ctx.settings.mode()? == Mode::OpenAiApi {

@@ -5,8 +5,10 @@
 use super::codex_call::{call, CodexCall};
 use super::host::{Host, Method, Reply};
 use super::request::Ctx;
-use super::responder::{json_header, Responder};
+use super::request::RequestHeaders;
+use super::responder::{json_header, Dialect, Responder};
 use super::upstream::{Failed, Handled, UpstreamMeta};
+use crate::anthropic::models::anthropic_list_json;
 use crate::codex::catalog::read_catalog;
 use crate::codex::lite::{LiteModels, LITE_MODELS_KEY};
 use crate::config::Mode;
@@ -17,8 +19,9 @@ use crate::ports::Kv;
 
 const CATALOG_LIMIT: usize = 4 * 1024 * 1024;
 
-/// Serve the model list: the OpenAI shape, or with `?client_version=` (how the Codex CLI asks a
-/// provider it treats as OpenAI's) the backend's own `{"models":[…]}`.
+/// Serve the model list: the OpenAI shape, Anthropic's for an Anthropic client, or with
+/// `?client_version=` (how the Codex CLI asks a provider it treats as OpenAI's) the backend's
+/// own `{"models":[…]}`.
 pub fn handle<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     path_and_query: &str,
@@ -49,11 +52,19 @@ pub fn handle<H: Host, R: Reply>(
     };
     let body = if codex_shape {
         models::codex_catalog_json(entry.codex.as_deref())
+    } else if out.dialect == Dialect::Anthropic {
+        anthropic_list_json(&entry.list)
     } else {
         entry.list.to_json()
     };
     out.full(200, &[json_header()], &body);
     Ok(upstream)
+}
+
+/// Whether an Anthropic client asks (Claude Code's gateway model discovery sends
+/// `anthropic-version`; the Anthropic SDKs also send `x-api-key`).
+pub fn wants_anthropic_shape(headers: &RequestHeaders) -> bool {
+    headers.first("anthropic-version").is_some() || headers.first("x-api-key").is_some()
 }
 
 /// Whether the query names a `client_version`, as the Codex CLI's catalog requests do.

@@ -14,8 +14,20 @@ pub const IGNORED_PARAMS_HEADER: &str = "x-codex-gateway-ignored-params";
 /// A header list as the routes build it.
 pub type Headers = Vec<(String, String)>;
 
+/// Whose error shape the answer takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// `{"error":{"message","type","param","code"}}`.
+    #[default]
+    OpenAi,
+    /// `{"type":"error","error":{"type","message"}}` (the Anthropic routes).
+    Anthropic,
+}
+
 /// Answers the client exactly once; remembers the status for the access log.
 pub struct Responder<R: Reply> {
+    /// The error shape of this route.
+    pub dialect: Dialect,
     reply: Option<R>,
     request_id: String,
     /// Status sent (0 while unanswered).
@@ -29,6 +41,7 @@ impl<R: Reply> Responder<R> {
     /// server sends its head (with the `content-length`) and drops the body.
     pub fn new(reply: R, request_id: String) -> Self {
         Self {
+            dialect: Dialect::OpenAi,
             reply: Some(reply),
             request_id,
             status: 0,
@@ -72,7 +85,11 @@ impl<R: Reply> Responder<R> {
             }
             _ => {}
         }
-        self.full(err.status(), &headers, &err.envelope_json());
+        let body = match self.dialect {
+            Dialect::OpenAi => err.envelope_json(),
+            Dialect::Anthropic => crate::anthropic::error::envelope_json(err),
+        };
+        self.full(err.status(), &headers, &body);
     }
 
     /// A stream whose every byte is known before anything left: head, body and end at once.

@@ -328,7 +328,7 @@ async fn handle(
 
 /// A coding agent's turn (model tag `agent`): the first request asks to run `echo agent-ok`
 /// through the agent's own shell tool, whichever it offers (the Codex CLI's `exec_command`,
-/// OpenCode's `bash`, an older `shell`); once a tool output comes back, the answer quotes it.
+/// OpenCode's `bash`, Claude Code's `Bash`, an older `shell`); once a tool output comes back, the answer quotes it.
 fn agent_turn(req: &Recorded) -> Option<Scenario> {
     use serde_json::json;
     let body = req.json();
@@ -342,9 +342,9 @@ fn agent_turn(req: &Recorded) -> Option<Scenario> {
             let names = offered_tools(&body);
             let (name, arguments) = if names.contains(&"exec_command") {
                 ("exec_command", json!({"cmd": "echo agent-ok"}))
-            } else if names.contains(&"bash") {
+            } else if let Some(bash) = names.iter().find(|n| n.eq_ignore_ascii_case("bash")) {
                 (
-                    "bash",
+                    *bash,
                     json!({"command": "echo agent-ok", "description": "Print agent-ok"}),
                 )
             } else if names.contains(&"shell") {

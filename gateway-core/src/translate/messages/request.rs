@@ -90,9 +90,13 @@ pub fn messages_to_responses(
     session_header: Option<&str>,
     alias: impl Fn(&str) -> String,
 ) -> Result<Translated, GatewayError> {
-    let request: MessagesRequest =
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(body))
-            .map_err(|e| GatewayError::bad_param(e.path().to_string(), e.inner().to_string()))?;
+    let request: MessagesRequest = serde_path_to_error::deserialize(
+        &mut serde_json::Deserializer::from_slice(body),
+    )
+    .map_err(|e| match e.path().to_string().as_str() {
+        "." => GatewayError::bad_request(e.inner().to_string()),
+        path => GatewayError::bad_param(path, e.inner().to_string()),
+    })?;
     let client_model = request.model.trim().to_owned();
     if client_model.is_empty() {
         return Err(GatewayError::bad_param("model", "model is required"));
@@ -284,7 +288,7 @@ fn convert_messages(
                     if let Some(encrypted) = sig.as_deref().and_then(signature::decode) {
                         flush(&mut input, role, &mut parts);
                         let summary = (!thinking.is_empty())
-                            .then(|| SummaryText { text: thinking })
+                            .then_some(SummaryText { text: thinking })
                             .into_iter()
                             .collect();
                         input.push(InputItem::Reasoning {
@@ -436,7 +440,7 @@ fn convert_choice(
     if !has_tools {
         return (None, None);
     }
-    let parallel = Some(!choice.is_some_and(|c| c.disable_parallel_tool_use == Some(true)));
+    let parallel = Some(choice.is_none_or(|c| c.disable_parallel_tool_use != Some(true)));
     let mode = match choice.map(|c| (c.kind.as_str(), c.name.as_deref())) {
         Some(("any", _)) => ToolChoice::Mode(ToolChoiceMode::Required),
         Some(("none", _)) => ToolChoice::Mode(ToolChoiceMode::None),

@@ -9,6 +9,7 @@ mod chat;
 mod foundation;
 mod framing;
 mod hardening;
+mod messages;
 mod responses;
 mod runtime;
 mod store_loss;
