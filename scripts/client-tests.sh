@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Real-client and contract tests against the test-hosted gateway (target/debug/test-host):
-#   - tests/clients/python: the official `openai` Python SDK (pytest)
+#   - tests/clients/python: the official `openai` and `anthropic` Python SDKs (pytest)
 #   - tests/openapi:        docs/openapi.yaml validated, live answers checked against it (pytest)
-#   - tests/agents:         the Codex CLI and OpenCode, run against it (pytest driving the real
-#                           binaries, pinned in tests/agents/package.json, about 800 MB)
-#   - tests/clients/node:   the Vercel AI SDK, `ai` + `@ai-sdk/openai` (node --test)
+#   - tests/agents:         the Codex CLI, OpenCode and Claude Code, run against it (pytest driving
+#                           the real binaries, pinned in tests/agents/package.json, about 1.2 GB)
+#   - tests/clients/node:   the Vercel AI SDK, `ai` + `@ai-sdk/openai`, and `@anthropic-ai/sdk`
+#                           (node --test)
 #   - docs/examples:        check.sh runs the documented examples against a test host (full runs
 #                           only: it needs both the venv and node_modules)
 #
@@ -72,7 +73,7 @@ cargo test --quiet --workspace --exclude gateway-component --exclude spin-floor 
 export TEST_HOST_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/test-host"
 export LOGIN_CLI_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/login-cli"
 
-# --- the coding agents, installed last (about 800 MB; CI drops them, whatever happens) --------
+# --- the coding agents, installed last (about 1.2 GB; CI drops them, whatever happens) --------
 if [ "$run_python" = 1 ]; then
   need node
   need npm
@@ -82,7 +83,7 @@ if [ "$run_python" = 1 ]; then
   fi
   stamp="$(digest "$AGENTS_DIR/package.json") $(node --version)"
   if [ "$(cat "$AGENTS_DIR/node_modules/.install-stamp" 2>/dev/null)" != "$stamp" ]; then
-    echo "client-tests: npm install in tests/agents (the Codex CLI and OpenCode)"
+    echo "client-tests: npm install in tests/agents (the Codex CLI, OpenCode and Claude Code)"
     rm -rf "$AGENTS_DIR/node_modules"
     (cd "$AGENTS_DIR" && npm install --no-package-lock --no-audit --no-fund --loglevel=error \
       ${agents_cache:+--cache "$agents_cache"})

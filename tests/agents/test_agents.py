@@ -1,6 +1,7 @@
 """The coding agents users run, against the test-hosted gateway and the fake backend:
-the Codex CLI (`codex exec`, Responses) and OpenCode (`opencode run`, through `@ai-sdk/openai`
-on Responses and `@ai-sdk/openai-compatible` on Chat Completions).
+the Codex CLI (`codex exec`, Responses), OpenCode (`opencode run`, through `@ai-sdk/openai`
+on Responses and `@ai-sdk/openai-compatible` on Chat Completions) and Claude Code (`claude -p`,
+Anthropic Messages).
 
 Each run gets a throw-away home and config and talks only to 127.0.0.1 (OpenCode installs its
 provider package from the npm registry into that home). The fake plays an agent for the model
@@ -29,7 +30,8 @@ def agent(name: str) -> Path:
 
 
 def isolated_env(home: Path, gateway) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CODEX_", "OPENCODE_"))}
+    strip = ("OPENAI_", "CODEX_", "OPENCODE_", "ANTHROPIC_", "CLAUDE_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(strip)}
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
@@ -45,10 +47,13 @@ def isolated_env(home: Path, gateway) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], home: Path, cwd: Path, gateway) -> subprocess.CompletedProcess:
+def run(args: list[str], home: Path, cwd: Path, gateway, **extra_env: str) -> subprocess.CompletedProcess:
     env = isolated_env(home, gateway)
     env["PWD"] = str(cwd)  # OpenCode takes its project directory (and config) from PWD
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECS)
+    env.update(extra_env)
+    # No stdin: `claude -p` reads a piped stdin to its end before it starts.
+    done = subprocess.run(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=TIMEOUT_SECS)
     assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
 
@@ -149,6 +154,40 @@ def test_opencode_shell_tool_round_trip(gateway, tmp_path, package, route):
     assert route in gateway.log_path.read_bytes()[logged:].decode(errors="replace"), "this run's route"
     result = [i for t in posts(gateway) for i in inputs(t) if i.get("type") == "function_call_output"]
     assert result and "agent-ok" in json.dumps(result[-1]["output"])
+
+
+@pytest.mark.parametrize("key_var", ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"])
+def test_claude_code_bash_round_trip(gateway, tmp_path, key_var):
+    """Claude Code on the gateway's Anthropic Messages API (`ANTHROPIC_BASE_URL`), its key as a
+    bearer token or as `x-api-key`: it runs the fake's `Bash` call and reports the output."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    gateway.clear_upstream_requests()
+    logged = len(gateway.log_path.read_bytes())
+    args = [str(agent("claude")), "-p", "Run echo agent-ok", "--allowedTools", "Bash", "--output-format", "json"]
+    env = {
+        "ANTHROPIC_BASE_URL": gateway.gateway_url,
+        key_var: gateway.api_key,
+        "ANTHROPIC_MODEL": "gpt-5.4@agent",
+        "ANTHROPIC_SMALL_FAST_MODEL": "gpt-5.4@agent",
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL": "gpt-5.4@agent",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_AUTOUPDATER": "1",
+    }
+    out = run(args, home, work, gateway, **env).stdout
+    assert "agent-ok" in out, out
+    result = json.loads(out)
+    assert result["is_error"] is False and "The command printed: agent-ok" in result["result"], result
+    assert "/v1/messages" in gateway.log_path.read_bytes()[logged:].decode(errors="replace"), "this run's route"
+    turns = posts(gateway)
+    items = [i for t in turns for i in inputs(t)]
+    calls = [i for i in items if i.get("type") == "function_call"]
+    outputs = [i for i in items if i.get("type") == "function_call_output"]
+    assert any(c["name"] == "Bash" for c in calls), [t["body"][-2000:] for t in turns]
+    assert any("agent-ok" in json.dumps(o["output"]) for o in outputs), outputs
+    systems = [i for i in items if i.get("role") == "system"]
+    assert not systems, "Claude Code's system messages go upstream as developer messages"
 
 
 def test_codex_with_the_gateway_catalog_has_real_model_metadata(gateway, tmp_path):

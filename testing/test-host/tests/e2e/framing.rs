@@ -33,11 +33,26 @@ async fn complete_answers_carry_content_length_and_are_not_chunked() {
     let c = &env.client;
     let chat = json!({"model": "gpt-5.4", "messages": [{"role": "user", "content": "hi"}]});
     let responses = json!({"model": "gpt-5.4", "input": "hi"});
+    let messages = json!({"model": "gpt-5.4", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]});
+    let search = json!({"model": "gpt-6-sol", "commands": {"search_query": [{"q": "x"}]}});
     let cases = [
         ("healthz", c.get(env.url("/healthz")), 200),
         ("models", env.get("/v1/models"), 200),
         ("chat", env.post_json("/v1/chat/completions", &chat), 200),
         ("responses", env.post_json("/v1/responses", &responses), 200),
+        ("messages", env.post_json("/v1/messages", &messages), 200),
+        (
+            "count_tokens",
+            env.post_json("/v1/messages/count_tokens", &messages),
+            200,
+        ),
+        ("alpha search", env.post_json("/v1/alpha/search", &search), 200),
+        ("hello", c.get(env.url("/api/hello")), 200),
+        (
+            "messages without a key",
+            c.post(env.url("/v1/messages")).json(&messages),
+            401,
+        ),
         ("no key", c.get(env.url("/v1/models")), 401),
         ("unknown route", env.get("/v1/nope"), 404),
         ("wrong method", c.get(env.url("/v1/chat/completions")), 405),
@@ -74,6 +89,10 @@ async fn streams_are_chunked_with_no_length() {
         (
             "/v1/responses",
             json!({"model": "gpt-5.4", "stream": true, "input": "hi"}),
+        ),
+        (
+            "/v1/messages",
+            json!({"model": "gpt-5.4", "stream": true, "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}),
         ),
     ] {
         let (status, headers, bytes) = raw(env.post_json(path, &body).send().await.unwrap()).await;
