@@ -1,5 +1,8 @@
 """Shared fixtures for the real-client and OpenAPI tests: the gateway served by `test-host`.
 
+With `CLIENT_TESTS_RUNTIME=spin` the same build is served by `spin up` from the shipped
+`spin.toml` instead, on the test host's fakes and store.
+
 `target/debug/test-host --fakes --seed-token` runs the built gateway .wasm in a Spin-like host,
 with a fake Codex backend and a fake OAuth server on 127.0.0.1, and prints one JSON line with
 the URLs once everything listens. One host per pytest session (per mode); it is killed at the
@@ -10,8 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +40,8 @@ class Gateway:
     api_key: str
     log_path: Path
     proc: subprocess.Popen = field(repr=False)
+    # With `spin up` serving, the test host that runs the fakes.
+    host: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
     def base_url(self) -> str:
@@ -76,7 +85,10 @@ def start_gateway(workdir: Path, *variables: str) -> Gateway:
     """Start test-host with the fakes and a seeded token; wait for its JSON line."""
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / "test-host.log"
-    args = [str(_binary()), "--fakes", "--seed-token", "--kv", str(workdir / "kv.db")]
+    # Where `spin up --state-dir <workdir>/.spin` keeps its store, so Spin can serve it too.
+    (workdir / ".spin").mkdir(exist_ok=True)
+    kv = workdir / ".spin" / "sqlite_key_value.db"
+    args = [str(_binary()), "--fakes", "--seed-token", "--kv", str(kv)]
     for var in variables:
         args += ["--var", var]
     log = open(log_path, "wb")  # noqa: SIM115 - owned by the process for its lifetime
@@ -93,6 +105,8 @@ def start_gateway(workdir: Path, *variables: str) -> Gateway:
             + log_path.read_text(errors="replace")[-4000:]
         )
     info = json.loads(line[0])
+    if os.environ.get("CLIENT_TESTS_RUNTIME") == "spin":
+        return _on_spin(workdir, info, proc, variables)
     return Gateway(
         gateway_url=info["gateway_url"],
         codex_url=info["codex_url"],
@@ -103,8 +117,78 @@ def start_gateway(workdir: Path, *variables: str) -> Gateway:
     )
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _on_spin(workdir: Path, info: dict, host: subprocess.Popen, variables: tuple[str, ...]) -> Gateway:
+    """The same build served by `spin up` from the shipped manifest (`CLIENT_TESTS_RUNTIME=spin`,
+    `$SPIN` or `spin` on PATH), on the test host's store, fakes and seeded token; the test host
+    stays up for its fakes."""
+    spin = os.environ.get("SPIN") or shutil.which("spin")
+    if not spin:
+        pytest.exit("CLIENT_TESTS_RUNTIME=spin needs spin on PATH or $SPIN", returncode=3)
+    manifest = (REPO / "spin.toml").read_text()
+    manifest = "\n".join(
+        f"source = {json.dumps(info['wasm'])}" if line.startswith("source = ") else line
+        for line in manifest.splitlines()
+    )
+    (workdir / "spin.toml").write_text(manifest)
+    port = _free_port()
+    settings = {
+        "downstream_api_key": info["api_key"],
+        "codex_base_url": info["codex_url"],
+        "upstream_base_url": info["codex_url"],
+        "oauth_issuer": info["oauth_url"],
+    }
+    settings.update(v.split("=", 1) for v in variables)
+    args = [spin, "up", "--from", str(workdir / "spin.toml"), "--listen", f"127.0.0.1:{port}",
+            "--state-dir", str(Path(info["kv_path"]).parent)]
+    for name, value in settings.items():
+        args += ["--variable", f"{name}={value}"]
+    log_path = workdir / "spin.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - owned by the process for its lifetime
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=2).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    else:
+        proc.kill()
+    if proc.poll() is not None:
+        raise RuntimeError("spin up did not start:\n" + log_path.read_text(errors="replace")[-4000:])
+    return Gateway(
+        gateway_url=url,
+        codex_url=info["codex_url"],
+        oauth_url=info["oauth_url"],
+        api_key=info["api_key"],
+        log_path=log_path,
+        proc=proc,
+        host=host,
+    )
+
+
 def stop_gateway(gw: Gateway) -> None:
-    """End the one process we started, by its handle."""
+    """End the processes we started, by their handles."""
+    if gw.host is not None and gw.host.poll() is None:
+        gw.host.kill()
+        gw.host.wait()
+    if gw.host is not None and gw.host.stdout:
+        gw.host.stdout.close()
+    if gw.host is not None:
+        # `spin up` runs its trigger as a child: end the whole session.
+        try:
+            os.killpg(gw.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
     if gw.proc.poll() is None:
         gw.proc.terminate()
         try:

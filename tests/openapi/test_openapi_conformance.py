@@ -69,12 +69,15 @@ def test_every_route_of_the_router_is_documented(spec):
         ("/v1/responses", "POST"),
         ("/v1/responses/compact", "POST"),
         ("/v1/alpha/search", "POST"),
+        ("/v1/messages", "POST"),
+        ("/v1/messages/count_tokens", "POST"),
+        ("/api/hello", "GET, HEAD"),
         ("/admin/token", "GET, PUT, DELETE"),
     ]:
         assert f'"{path}" => (Route::' in router and f'"{allow}")' in router, (path, allow)
         for method in allow.split(", "):
             assert (path, method) in documented, (path, method)
-    assert len(documented) == 10
+    assert len(documented) == 14
 
 
 def test_every_error_code_in_error_rs_is_documented():

@@ -104,6 +104,8 @@ async fn main() -> anyhow::Result<()> {
         "oauth_url": oauth.as_ref().map(|o| o.base_url()),
         "api_key": args.vars.get("downstream_api_key"),
         "kv_path": kv_path,
+        // The component it serves, for runs that serve the same build with `spin up`.
+        "wasm": test_host::GATEWAY_WASM,
         "instance_allocator": test_host::server::instance_allocator(),
     });
     println!("{line}");

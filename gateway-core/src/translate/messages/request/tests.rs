@@ -236,3 +236,45 @@ fn aliases_pick_the_backend_model() {
         ("claude-haiku-4-5", "gpt-5.4")
     );
 }
+
+fn arb_block() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let text = "[a-z ]{0,8}";
+    prop_oneof![
+        text.prop_map(|t| json!({"type": "text", "text": t})),
+        (
+            text,
+            proptest::option::of("cgw1\\.[a-z]{0,4}|[A-Za-z]{0,6}")
+        )
+            .prop_map(|(t, s)| json!({"type": "thinking", "thinking": t, "signature": s})),
+        text.prop_map(|n| json!({"type": "tool_use", "id": "t1", "name": n, "input": {"a": 1}})),
+        text.prop_map(|t| json!({"type": "tool_result", "tool_use_id": "t1", "content": t})),
+        Just(
+            json!({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA"}})
+        ),
+        Just(json!({"type": "redacted_thinking", "data": "x"})),
+        Just(json!({"type": "mystery", "x": [1]})),
+        Just(json!({"type": 7})),
+        Just(json!(null)),
+    ]
+}
+
+proptest::proptest! {
+    #[test]
+    fn never_panics_and_never_sends_a_system_item(
+        roles in proptest::collection::vec(proptest::sample::select(vec!["user", "assistant", "system", "x"]), 1..5),
+        blocks in proptest::collection::vec(arb_block(), 0..6),
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+    ) {
+        let _ = messages_to_responses(&bytes, None, str::to_owned);
+        let messages: Vec<Value> = roles
+            .iter()
+            .map(|r| json!({"role": r, "content": blocks.clone()}))
+            .collect();
+        let body = json!({"model": "m", "messages": messages, "system": blocks});
+        if let Ok(t) = messages_to_responses(body.to_string().as_bytes(), None, str::to_owned) {
+            let up: Value = serde_json::from_slice(&t.body).unwrap();
+            proptest::prop_assert!(!up["input"].to_string().contains("\"role\":\"system\""));
+        }
+    }
+}

@@ -168,3 +168,45 @@ fn endings_map_to_stop_reasons_or_errors_never_a_stop() {
         assert_eq!(!stream.started(), first, "{case}: failed before any output");
     }
 }
+
+#[test]
+fn a_backend_web_search_is_a_server_tool_use_and_its_result() {
+    let upstream = concat!(
+        "event: response.output_item.done\n",
+        r#"data: {"type":"response.output_item.done","output_index":0,"item":{"type":"web_search_call","id":"ws_1","status":"completed","action":{"type":"search","query":"codex gateway","sources":[{"type":"url","url":"https://example.com/a","title":"A"}]}}}"#,
+        "\n\nevent: response.completed\n",
+        r#"data: {"type":"response.completed","response":{"id":"r","status":"completed","usage":{"input_tokens":5,"output_tokens":1}}}"#,
+        "\n\n"
+    );
+    let mut decoder = SseDecoder::new(1 << 20);
+    let opts = MessagesOptions {
+        id: "msg_test".into(),
+        model: "m".into(),
+        thinking: ThinkingOut::Off,
+        now: 0,
+    };
+    let mut stream = MessagesStream::new(opts, ToolNames::default());
+    let frames: Vec<MessagesFrame> = decoder
+        .push(upstream.as_bytes())
+        .unwrap()
+        .iter()
+        .flat_map(|ev| stream.on_event(ev))
+        .collect();
+    let message = folded(&frames);
+    assert_eq!(
+        message["content"][0],
+        json!({"type": "server_tool_use", "id": "srvtoolu_ws_1", "name": "web_search",
+               "input": {"query": "codex gateway"}})
+    );
+    assert_eq!(message["content"][1]["type"], "web_search_tool_result");
+    assert_eq!(message["content"][1]["tool_use_id"], "srvtoolu_ws_1");
+    assert_eq!(
+        message["content"][1]["content"][0]["url"],
+        "https://example.com/a"
+    );
+    assert_eq!(
+        message["usage"]["server_tool_use"]["web_search_requests"],
+        1
+    );
+    assert_eq!(message["stop_reason"], "end_turn");
+}
