@@ -103,6 +103,11 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
     req: &mut Incoming<B>,
     out: &mut Responder<R>,
 ) -> Handled {
+    // Anthropic's clients read Anthropic's error shape, also for a wrong method or too many
+    // headers on their routes.
+    if req.path.starts_with("/v1/messages") {
+        out.dialect = Dialect::Anthropic;
+    }
     crate::headers::check_request_headers(ctx.headers.entries())?;
     match route_for(&ctx.settings, &req.method, &req.path)? {
         Route::Health => health::handle(ctx, out),

@@ -243,6 +243,11 @@ async fn failures_take_anthropics_error_shape_and_status() {
         }
     }
 
+    let res = env.get("/v1/messages").send().await.unwrap();
+    let (status, _, body) = json_of(res).await;
+    assert_eq!(status, 405);
+    check(status, &body, "invalid_request_error");
+
     // After the first byte a failure is an `error` event, and no message_stop follows.
     let res = anthropic(&env, "/v1/messages", &plain("gpt-5.4@cut-text", true))
         .send()
