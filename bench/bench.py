@@ -49,6 +49,10 @@ UPSTREAM = {
     "include": ["reasoning.encrypted_content"],
 }
 RESPONSES = {"model": "gpt-5.4", "input": PROMPT}
+MESSAGES = {"model": "gpt-5.4", "max_tokens": 1024, "messages": [{"role": "user", "content": PROMPT}]}
+MESSAGES_STREAM = dict(MESSAGES, stream=True)
+# Claude Code's largest `/context` call (recorded): what count_tokens estimates in the gateway.
+COUNT_TOKENS = json.loads((ROOT / "testing/fixtures/anthropic/claude-code/count_tokens.request.json").read_text())
 
 
 def log(*args):

@@ -39,7 +39,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from bench import CHAT, CHAT_STREAM, RESPONSES, ROOT, TEST_HOST, UPSTREAM, Host, Target, log, machine, summary, wrk  # noqa: E402
+from bench import CHAT, CHAT_STREAM, COUNT_TOKENS, MESSAGES, MESSAGES_STREAM, RESPONSES, ROOT, TEST_HOST, UPSTREAM, Host, Target, log, machine, summary, wrk  # noqa: E402
 
 SPIN = os.environ.get("SPIN", "spin")
 RELEASE = ROOT / "target/wasm32-wasip2/release"
@@ -305,6 +305,9 @@ def main():
         chat_stream = Target(gateway.url, "/v1/chat/completions", CHAT_STREAM, auth)
         responses = Target(gateway.url, "/v1/responses", RESPONSES, auth)
         responses_stream = Target(gateway.url, "/v1/responses", dict(RESPONSES, stream=True), auth)
+        messages = Target(gateway.url, "/v1/messages", MESSAGES, auth)
+        messages_stream = Target(gateway.url, "/v1/messages", MESSAGES_STREAM, auth)
+        count_tokens = Target(gateway.url, "/v1/messages/count_tokens", COUNT_TOKENS, auth)
         pooled_chat = Target(pooled.url, "/v1/chat/completions", CHAT, auth)
         pooled_responses = Target(pooled.url, "/v1/responses", RESPONSES, auth)
         healthz = Target(gateway.url, "/healthz", None, None)
@@ -325,6 +328,9 @@ def main():
             "gateway chat, stream": sequential(chat_stream, n),
             "gateway responses, non-stream": sequential(responses, n),
             "gateway responses, stream": sequential(responses_stream, n),
+            "gateway messages, non-stream": sequential(messages, n),
+            "gateway messages, stream": sequential(messages_stream, n),
+            "gateway count_tokens (Claude Code's largest /context call)": sequential(count_tokens, n),
             "gateway GET /healthz": sequential(healthz, n, "GET"),
             "gateway GET /v1/models": sequential(models, n, "GET"),
             POOLED_CHAT: sequential(pooled_chat, n),
@@ -349,6 +355,9 @@ def main():
             "gateway chat, stream": chat_stream,
             "gateway responses, non-stream": responses,
             "gateway responses, stream": responses_stream,
+            "gateway messages, non-stream": messages,
+            "gateway messages, stream": messages_stream,
+            "gateway count_tokens": count_tokens,
             "gateway GET /healthz": healthz,
             POOLED_CHAT: pooled_chat,
             POOLED_RESPONSES: pooled_responses,
