@@ -14,7 +14,9 @@
 # platform binaries are optional dependencies pinned by those versions, so no lockfile).
 # All are skipped on re-runs while their inputs are unchanged. With CLIENT_TESTS_DROP_AGENTS=1
 # (CI sets it) the agents are removed once their tests ran, to spare the disk. Exits non-zero
-# when anything fails, or when a runner ran no test.
+# when anything fails, or when a runner ran no test. When `spin` is on PATH (or $SPIN names it),
+# a full run also runs the Python SDK and agent suites with `spin up` serving the same build
+# (tests/conftest.py, CLIENT_TESTS_RUNTIME=spin); otherwise it says that part was skipped.
 #
 # Usage: scripts/client-tests.sh [--python-only | --node-only] [extra pytest args...]
 set -euo pipefail
@@ -98,6 +100,16 @@ if [ "$run_python" = 1 ]; then
   # pytest exits 5 when it collected no test: any non-zero code is a failure here.
   if ! (cd tests && "$VENV/bin/python" -m pytest "$@"); then
     failed+=("pytest")
+  fi
+  # The SDK and agent suites again with `spin up` serving the same build, when Spin is here.
+  spin_bin=${SPIN:-$(command -v spin || true)}
+  if [ -n "$spin_bin" ] && [ "$#" -eq 0 ]; then
+    echo "client-tests: the SDK and agent suites on Spin ($("$spin_bin" --version))"
+    if ! (cd tests && CLIENT_TESTS_RUNTIME=spin SPIN=$spin_bin "$VENV/bin/python" -m pytest agents clients/python); then
+      failed+=("pytest on Spin")
+    fi
+  elif [ -z "$spin_bin" ]; then
+    echo "client-tests: SKIPPED the SDK and agent suites on Spin: no spin on PATH and \$SPIN is unset"
   fi
   if [ "${CLIENT_TESTS_DROP_AGENTS:-0}" = 1 ]; then
     rm -rf "$AGENTS_DIR/node_modules" "$agents_cache"

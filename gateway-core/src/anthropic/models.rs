@@ -23,9 +23,12 @@ struct Entry<'a> {
     id: &'a str,
     display_name: &'a str,
     created_at: &'static str,
+    /// Every listed model is one the backend serves now.
+    lifecycle: &'static str,
 }
 
-/// `{"data":[{"type":"model","id","display_name","created_at"}],"has_more","first_id","last_id"}`.
+/// `{"data":[{"type":"model","id","display_name","created_at","lifecycle"}],"has_more",
+/// "first_id","last_id"}`.
 pub fn anthropic_list_json(list: &ModelList) -> Vec<u8> {
     let data: Vec<Entry<'_>> = list
         .data
@@ -35,6 +38,7 @@ pub fn anthropic_list_json(list: &ModelList) -> Vec<u8> {
             id: &m.id,
             display_name: m.display_name.as_deref().unwrap_or(&m.id),
             created_at: CREATED_AT,
+            lifecycle: "active",
         })
         .collect();
     let page = Page {
@@ -62,6 +66,7 @@ mod tests {
         assert_eq!(first["id"], "gpt-6-sol");
         assert_eq!(first["display_name"], "gpt-6-sol");
         assert!(first["created_at"].is_string());
+        assert_eq!(first["lifecycle"], "active");
         assert_eq!(body["has_more"], false);
         assert_eq!(body["first_id"], "gpt-6-sol");
         assert_eq!(body["last_id"], "gpt-5.2");

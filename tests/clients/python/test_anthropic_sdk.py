@@ -240,13 +240,11 @@ def test_count_tokens(gateway):
 
 
 def test_models_list(gateway):
-    # Lenient parsing: anthropic 2.17's `ModelInfo` also requires `lifecycle`, which the
-    # gateway's list does not carry.
-    page = client(gateway, strict=False).models.list()
+    page = client(gateway).models.list()
     ids = [m.id for m in page.data]
     assert "gpt-5.4" in ids
     for m in page.data:
-        assert m.type == "model" and m.display_name and m.created_at
+        assert m.type == "model" and m.display_name and m.created_at and m.lifecycle == "active"
 
 
 # --- errors ------------------------------------------------------------------------------------
