@@ -2,20 +2,20 @@
 //! back, chunk by chunk; the non-stream answer is a fold of the same chunks.
 
 use super::codex_call::{call, CodexCall};
-use super::host::{ClientGone, Host, Method, Reply};
-use super::pump::{failure_of, fold, pump, EventSink, Pumped};
+use super::host::{Host, Method, Reply};
+use super::pump::{fold, Pumped};
 use super::request::Ctx;
 use super::responder::{json_header, sse_headers, Responder};
-use super::stream_out::StreamOut;
+use super::translated::{stream_translated, Translation};
 use super::upstream::{Failed, Handled};
 use crate::error::GatewayError;
 use crate::forwarded::{forwarded_headers, Forwarding};
-use crate::log::LogLevel;
 use crate::request_id::uuid_v4;
 use crate::sse::decode::SseEvent;
 use crate::translate::chat::completion::ChatCompletionBuilder;
 use crate::translate::chat::request::chat_to_responses_with;
 use crate::translate::chat::stream::{ChatFrame, ChatStream, StreamOptions};
+use crate::translate::end::StreamEnd;
 
 /// Serve one chat completion from its checked JSON `body`.
 pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
@@ -70,77 +70,35 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         return Ok(Some(meta));
     }
     headers.extend(sse_headers());
-    let mut sink = FrameSink {
-        chat,
-        out: StreamOut::new(out, &headers),
-        failed_first: None,
-        held: Vec::new(),
-    };
-    let end = pump(&mut upstream.body, &mut sink);
+    let handled = stream_translated(ctx, &mut upstream.body, &meta, chat, out, &headers);
     drop(upstream);
-    if let Pumped::ClientGone = end {
-        ctx.log
-            .emit(LogLevel::Info, "gateway.stream.client_gone", &[]);
-        return Ok(Some(meta));
-    }
-    let frames = finish_frames(&mut sink.chat, end);
-    // Before any output the failure becomes the answer's status (logged as a request error).
-    if sink.out.started() {
-        if let Some(err) = sink.chat.end().and_then(failure_of) {
-            ctx.log.stream_failed(&err);
-        }
-    }
-    sink.take(&frames, true);
-    if let Some(err) = sink.failed_first {
-        return Err(Failed::after(err, &meta));
-    }
-    sink.out.close(&sink.held);
-    Ok(Some(meta))
+    handled
 }
 
-/// Upstream events translated to chat frames on their way out. A failure before any output
-/// (quota, capacity) is answered with its real status and envelope instead of a 200 stream.
-struct FrameSink<'a, R: Reply> {
-    chat: ChatStream,
-    out: StreamOut<'a, R>,
-    failed_first: Option<GatewayError>,
-    /// Closing frames, written together with the end of the body.
-    held: Vec<u8>,
-}
+impl Translation for ChatStream {
+    type Frame = ChatFrame;
 
-impl<R: Reply> FrameSink<'_, R> {
-    fn take(&mut self, frames: &[ChatFrame], hold: bool) {
-        if self.failed_first.is_some() {
-            return;
-        }
-        if let (Some(ChatFrame::Error(err)), false) = (frames.first(), self.out.started()) {
-            self.failed_first = Some(err.clone());
-            return;
-        }
-        let mut bytes = Vec::new();
-        frames.iter().for_each(|f| f.write_sse(&mut bytes));
-        if hold {
-            self.held.extend_from_slice(&bytes);
-        } else {
-            self.out.queue(&bytes);
-        }
-    }
-}
-
-impl<R: Reply> EventSink for FrameSink<'_, R> {
-    fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone> {
-        let frames = self.chat.on_event(ev);
-        let last = self.chat.end().is_some();
-        self.take(&frames, last);
-        Ok(last)
+    fn on_event(&mut self, ev: &SseEvent) -> Vec<ChatFrame> {
+        ChatStream::on_event(self, ev)
     }
 
-    fn read_done(&mut self) -> Result<(), ClientGone> {
-        self.out.flush()
+    fn end(&self) -> Option<&StreamEnd> {
+        ChatStream::end(self)
     }
 
-    fn coalesces(&self) -> bool {
-        true
+    fn finish(&mut self, end: StreamEnd) -> Vec<ChatFrame> {
+        ChatStream::finish(self, end)
+    }
+
+    fn failure(frame: &ChatFrame) -> Option<&GatewayError> {
+        match frame {
+            ChatFrame::Error(err) => Some(err),
+            ChatFrame::Chunk(_) | ChatFrame::Done => None,
+        }
+    }
+
+    fn write(frame: &ChatFrame, out: &mut Vec<u8>) {
+        frame.write_sse(out);
     }
 }
 

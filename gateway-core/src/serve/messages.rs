@@ -3,18 +3,18 @@
 //! fold. `POST /v1/messages/count_tokens` is answered here, with no upstream call.
 
 use super::codex_call::{call, CodexCall};
-use super::host::{ClientGone, Host, Method, Reply};
-use super::pump::{failure_of, fold, pump, EventSink, Pumped};
+use super::host::{Host, Method, Reply};
+use super::pump::fold;
 use super::request::Ctx;
 use super::responder::{json_header, sse_headers, Responder};
-use super::stream_out::StreamOut;
+use super::translated::{stream_translated, Translation};
 use super::upstream::{Failed, Handled};
 use crate::anthropic::error::write_error_event;
 use crate::error::GatewayError;
 use crate::forwarded::{forwarded_headers, Forwarding};
-use crate::log::LogLevel;
 use crate::request_id::uuid_v4;
 use crate::sse::decode::SseEvent;
+use crate::translate::end::StreamEnd;
 use crate::translate::messages::count::estimate_request;
 use crate::translate::messages::fold::MessageBuilder;
 use crate::translate::messages::request::{messages_to_responses, Translated};
@@ -82,81 +82,37 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         return Ok(Some(meta));
     }
     headers.extend(sse_headers());
-    let mut sink = EventsOut {
-        stream,
-        out: StreamOut::new(out, &headers),
-        failed_first: None,
-        held: Vec::new(),
-    };
-    let end = pump(&mut upstream.body, &mut sink);
+    let handled = stream_translated(ctx, &mut upstream.body, &meta, stream, out, &headers);
     drop(upstream);
-    if let Pumped::ClientGone = end {
-        ctx.log
-            .emit(LogLevel::Info, "gateway.stream.client_gone", &[]);
-        return Ok(Some(meta));
-    }
-    let frames = end
-        .unfinished()
-        .map(|end| sink.stream.finish(end))
-        .unwrap_or_default();
-    sink.take(&frames, true);
-    if let Some(err) = sink.failed_first {
-        return Err(Failed::after(err, &meta));
-    }
-    if let Some(err) = sink.stream.end().and_then(failure_of) {
-        ctx.log.stream_failed(&err);
-    }
-    sink.out.close(&sink.held);
-    Ok(Some(meta))
+    handled
 }
 
-/// Anthropic events on their way out. A failure before `message_start` (quota, capacity) is
-/// answered with its own status and Anthropic's error body instead of a 200 stream.
-struct EventsOut<'a, R: Reply> {
-    stream: MessagesStream,
-    out: StreamOut<'a, R>,
-    failed_first: Option<GatewayError>,
-    /// The closing events, written together with the end of the body.
-    held: Vec<u8>,
-}
+impl Translation for MessagesStream {
+    type Frame = MessagesFrame;
 
-impl<R: Reply> EventsOut<'_, R> {
-    fn take(&mut self, frames: &[MessagesFrame], hold: bool) {
-        if self.failed_first.is_some() {
-            return;
-        }
-        if let (Some(MessagesFrame::Error(err)), false) = (frames.first(), self.out.started()) {
-            self.failed_first = Some(err.clone());
-            return;
-        }
-        let mut bytes = Vec::new();
-        for frame in frames {
-            match frame {
-                MessagesFrame::Event(event) => event.write_sse(&mut bytes),
-                MessagesFrame::Error(err) => write_error_event(&mut bytes, err),
-            }
-        }
-        if hold {
-            self.held.extend_from_slice(&bytes);
-        } else {
-            self.out.queue(&bytes);
-        }
-    }
-}
-
-impl<R: Reply> EventSink for EventsOut<'_, R> {
-    fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone> {
-        let frames = self.stream.on_event(ev);
-        let last = self.stream.end().is_some();
-        self.take(&frames, last);
-        Ok(last)
+    fn on_event(&mut self, ev: &SseEvent) -> Vec<MessagesFrame> {
+        MessagesStream::on_event(self, ev)
     }
 
-    fn read_done(&mut self) -> Result<(), ClientGone> {
-        self.out.flush()
+    fn end(&self) -> Option<&StreamEnd> {
+        MessagesStream::end(self)
     }
 
-    fn coalesces(&self) -> bool {
-        true
+    fn finish(&mut self, end: StreamEnd) -> Vec<MessagesFrame> {
+        MessagesStream::finish(self, end)
+    }
+
+    fn failure(frame: &MessagesFrame) -> Option<&GatewayError> {
+        match frame {
+            MessagesFrame::Error(err) => Some(err),
+            MessagesFrame::Event(_) => None,
+        }
+    }
+
+    fn write(frame: &MessagesFrame, out: &mut Vec<u8>) {
+        match frame {
+            MessagesFrame::Event(event) => event.write_sse(out),
+            MessagesFrame::Error(err) => write_error_event(out, err),
+        }
     }
 }

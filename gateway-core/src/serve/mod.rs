@@ -30,6 +30,7 @@ pub mod stream_out;
 #[cfg(test)]
 mod testkit;
 pub mod tokens;
+pub mod translated;
 pub mod upstream;
 
 use host::{Host, Reply, RequestBody};

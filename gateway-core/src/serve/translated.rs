@@ -1,0 +1,116 @@
+//! A stream translated event by event on its way out (chat chunks, Anthropic events): the one
+//! flow both translating routes share. A failure before any output is answered with its own
+//! status and envelope instead of a 200 stream; after that it is the route's error frame; the
+//! closing frames leave together with the end of the body.
+
+use super::host::{ClientGone, Host, Reply, UpstreamBody};
+use super::pump::{failure_of, pump, EventSink, Pumped};
+use super::request::Ctx;
+use super::responder::Responder;
+use super::stream_out::StreamOut;
+use super::upstream::{Failed, Handled, UpstreamMeta};
+use crate::error::GatewayError;
+use crate::log::LogLevel;
+use crate::sse::decode::SseEvent;
+use crate::translate::end::StreamEnd;
+
+/// A translation of upstream events into frames of the client's protocol.
+pub trait Translation {
+    /// What one upstream event becomes.
+    type Frame;
+    /// Translate one upstream event; terminal events also produce the closing frames.
+    fn on_event(&mut self, ev: &SseEvent) -> Vec<Self::Frame>;
+    /// How the stream ended, once it has.
+    fn end(&self) -> Option<&StreamEnd>;
+    /// End the stream for a reason the host observed.
+    fn finish(&mut self, end: StreamEnd) -> Vec<Self::Frame>;
+    /// The failure a frame reports, if it is one.
+    fn failure(frame: &Self::Frame) -> Option<&GatewayError>;
+    /// Append the frame's bytes.
+    fn write(frame: &Self::Frame, out: &mut Vec<u8>);
+}
+
+/// Relay `body` through `translation` as a 200 event stream with `headers`.
+pub fn stream_translated<H: Host, R: Reply, T: Translation>(
+    ctx: &Ctx<'_, H>,
+    body: &mut impl UpstreamBody,
+    meta: &UpstreamMeta,
+    translation: T,
+    out: &mut Responder<R>,
+    headers: &[(String, String)],
+) -> Handled {
+    let mut sink = FramesOut {
+        translation,
+        out: StreamOut::new(out, headers),
+        failed_first: None,
+        held: Vec::new(),
+    };
+    let end = pump(body, &mut sink);
+    if let Pumped::ClientGone = end {
+        ctx.log
+            .emit(LogLevel::Info, "gateway.stream.client_gone", &[]);
+        return Ok(Some(meta.clone()));
+    }
+    let frames = end
+        .unfinished()
+        .map(|end| sink.translation.finish(end))
+        .unwrap_or_default();
+    // Before any output the failure becomes the answer's status (logged as a request error).
+    if sink.out.started() {
+        if let Some(err) = sink.translation.end().and_then(failure_of) {
+            ctx.log.stream_failed(&err);
+        }
+    }
+    sink.take(&frames, true);
+    if let Some(err) = sink.failed_first {
+        return Err(Failed::after(err, meta));
+    }
+    sink.out.close(&sink.held);
+    Ok(Some(meta.clone()))
+}
+
+struct FramesOut<'a, R: Reply, T: Translation> {
+    translation: T,
+    out: StreamOut<'a, R>,
+    failed_first: Option<GatewayError>,
+    /// Closing frames, written together with the end of the body.
+    held: Vec<u8>,
+}
+
+impl<R: Reply, T: Translation> FramesOut<'_, R, T> {
+    fn take(&mut self, frames: &[T::Frame], hold: bool) {
+        if self.failed_first.is_some() {
+            return;
+        }
+        if !self.out.started() {
+            if let Some(err) = frames.first().and_then(T::failure) {
+                self.failed_first = Some(err.clone());
+                return;
+            }
+        }
+        let mut bytes = Vec::new();
+        frames.iter().for_each(|f| T::write(f, &mut bytes));
+        if hold {
+            self.held.extend_from_slice(&bytes);
+        } else {
+            self.out.queue(&bytes);
+        }
+    }
+}
+
+impl<R: Reply, T: Translation> EventSink for FramesOut<'_, R, T> {
+    fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone> {
+        let frames = self.translation.on_event(ev);
+        let last = self.translation.end().is_some();
+        self.take(&frames, last);
+        Ok(last)
+    }
+
+    fn read_done(&mut self) -> Result<(), ClientGone> {
+        self.out.flush()
+    }
+
+    fn coalesces(&self) -> bool {
+        true
+    }
+}
