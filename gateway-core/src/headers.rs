@@ -71,6 +71,10 @@ pub fn codex_request_headers(args: CodexHeaderArgs<'_>) -> Vec<(&str, String)> {
     if let Some(session) = session_id.filter(|s| header_value_ok(s)) {
         headers.push(("session_id", session.to_owned()));
     }
+    // A Codex client's identity is presented exactly as it sent it: its `version` or none.
+    if client.iter().any(|(n, _)| n == "originator") {
+        headers.retain(|(n, _)| *n != "version");
+    }
     for (name, value) in client {
         match headers.iter_mut().find(|(n, _)| *n == name.as_str()) {
             Some(ours) => ours.1.clone_from(value),
@@ -219,6 +223,10 @@ mod tests {
                 .collect()
         };
         assert_eq!(all("originator"), ["codex_exec"]);
+        assert!(
+            all("version").is_empty(),
+            "no version the client did not send"
+        );
         assert_eq!(all("session_id"), ["from-header"]);
         assert_eq!(all("x-codex-beta-features"), ["remote_compaction_v2"]);
         assert_eq!(all("accept"), ["application/json"]);

@@ -39,7 +39,7 @@ pub enum ContentBlock {
     Thinking {
         /// The summary text (empty with `display: "omitted"`).
         thinking: String,
-        /// `cgw1.` and the encrypted reasoning.
+        /// `cgw2.`, a tag of the backend model, `.` and its encrypted reasoning.
         signature: String,
     },
     /// A call of a client tool.

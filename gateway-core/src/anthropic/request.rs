@@ -205,6 +205,9 @@ pub struct OutputConfig {
     /// `low`, `medium`, `high`, `max`.
     #[serde(default)]
     pub effort: Option<String>,
+    /// Anything else (`format`, …), by name, for the ignored-parameter report.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
 }
 
 /// `metadata`.

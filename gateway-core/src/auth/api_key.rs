@@ -34,29 +34,31 @@ pub fn check_bearer(authorization: &[&[u8]], expected: &str) -> Result<(), Gatew
     }
 }
 
-/// Anthropic's clients: the key as `x-api-key` (what `ANTHROPIC_API_KEY` sends), else as a
-/// bearer (`ANTHROPIC_AUTH_TOKEN`). Both at once must agree with the key; neither is a 401.
+/// Anthropic's clients: the key as `x-api-key` (what `ANTHROPIC_API_KEY` sends) or as a bearer
+/// (`ANTHROPIC_AUTH_TOKEN`). Either one matching is enough: with both variables set, Claude
+/// Code sends both, and one may be a leftover key for another service. Neither is a 401.
 pub fn check_api_key_or_bearer(
     api_key: &[&[u8]],
     authorization: &[&[u8]],
     expected: &str,
 ) -> Result<(), GatewayError> {
-    let key = match api_key {
-        [] => return check_bearer(authorization, expected),
-        [one] => std::str::from_utf8(one).map_err(|_| missing())?.trim(),
+    let key_ok = match api_key {
+        [one] => std::str::from_utf8(one).is_ok_and(|key| {
+            let key = key.trim();
+            !key.is_empty() && bool::from(key.as_bytes().ct_eq(expected.as_bytes()))
+        }),
+        [] => false,
         _ => {
             return Err(GatewayError::Unauthorized(
                 "more than one x-api-key header".into(),
             ))
         }
     };
-    if key.is_empty() || !bool::from(key.as_bytes().ct_eq(expected.as_bytes())) {
-        return Err(GatewayError::Unauthorized("invalid api key".into()));
-    }
-    if authorization.is_empty() {
-        Ok(())
-    } else {
-        check_bearer(authorization, expected)
+    match check_bearer(authorization, expected) {
+        Ok(()) => Ok(()),
+        Err(_) if key_ok => Ok(()),
+        Err(err) if api_key.is_empty() => Err(err),
+        Err(_) => Err(GatewayError::Unauthorized("invalid api key".into())),
     }
 }
 
@@ -76,6 +78,8 @@ mod tests {
             (&[b"sk-test"], &[]),
             (&[], &[b"Bearer sk-test"]),
             (&[b" sk-test "], &[b"Bearer sk-test"]),
+            (&[b"sk-test"], &[b"Bearer sk-nope"]),
+            (&[b"sk-ant-leftover"], &[b"Bearer sk-test"]),
         ];
         for (api_key, auth) in ok {
             assert!(check_api_key_or_bearer(api_key, auth, KEY).is_ok());
@@ -84,7 +88,7 @@ mod tests {
             (&[], &[]),
             (&[b"sk-nope"], &[]),
             (&[b""], &[]),
-            (&[b"sk-test"], &[b"Bearer sk-nope"]),
+            (&[b"sk-nope"], &[b"Bearer sk-nope"]),
             (&[b"sk-test", b"sk-test"], &[]),
         ];
         for (api_key, auth) in refused {

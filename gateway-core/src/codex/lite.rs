@@ -8,10 +8,15 @@
 //! - `input[1]` is the instructions as a developer message with one `input_text` part (none
 //!   when there are no instructions);
 //! - the top-level `tools` and `instructions` go, and `parallel_tool_calls` is `false`;
+//! - `reasoning.context` is `"all_turns"` (`reasoning` is added when absent);
 //! - the request carries [`LITE_HEADER`]`: true`.
 //!
-//! Everything else (model, reasoning, include, tool choice, the conversation) is unchanged, and
-//! so is the answer: the backend streams the same events either way.
+//! The CLI never sends hosted tools (`web_search`, `image_generation`) in this shape: it runs
+//! search itself through `/alpha/search`. A request with one is left in the plain shape, which
+//! the backend serves for every model.
+//!
+//! Everything else (model, effort, include, tool choice, the conversation) is unchanged, and so
+//! is the answer: the backend streams the same events either way.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -89,7 +94,7 @@ pub fn is_lite_shaped(object: &RawObject) -> bool {
 pub fn to_lite(body: &[u8]) -> Result<Vec<u8>, GatewayError> {
     let mut object: RawObject = serde_json::from_slice(body)
         .map_err(|e| GatewayError::Internal(format!("lite shaping read its own body: {e}")))?;
-    if is_lite_shaped(&object) {
+    if is_lite_shaped(&object) || has_hosted_tools(&object) {
         return Ok(body.to_vec());
     }
     let tools = object.remove("tools");
@@ -99,29 +104,17 @@ pub fn to_lite(body: &[u8]) -> Result<Vec<u8>, GatewayError> {
         Some(raw) => serde_json::from_str(raw.get()).unwrap_or_default(),
         None => Vec::new(),
     };
-    let (functions, hosted): (Vec<&RawValue>, Vec<&RawValue>) =
-        tools.into_iter().partition(|tool| {
-            let kind = serde_json::from_str::<Kind<'_>>(tool.get()).ok();
-            matches!(
-                kind.and_then(|k| k.r#type),
-                Some("function" | "custom") | None
-            )
-        });
     let mut listed: Vec<Box<RawValue>> = Vec::with_capacity(2);
-    let namespace = Namespace {
+    let namespace = to_raw(&Namespace {
         r#type: "namespace",
         name: "functions",
         description: "",
-        tools: functions,
-    };
-    let mut all: Vec<&RawValue> = Vec::new();
-    let namespace = to_raw(&namespace)?;
-    all.push(&namespace);
-    all.extend(hosted);
+        tools,
+    })?;
     listed.push(to_raw(&AdditionalTools {
         r#type: "additional_tools",
         role: "developer",
-        tools: all,
+        tools: vec![&namespace],
     })?);
     let text = instructions
         .as_deref()
@@ -142,7 +135,31 @@ pub fn to_lite(body: &[u8]) -> Result<Vec<u8>, GatewayError> {
     items.extend(conversation.iter().map(AsRef::as_ref));
     object.set("input", to_raw(&items)?);
     object.set("parallel_tool_calls", raw_json("false".to_owned()));
+    let reasoning = with_all_turns(object.get("reasoning"))?;
+    object.set("reasoning", reasoning);
     Ok(object.to_json().into_bytes())
+}
+
+/// `reasoning` with `context: "all_turns"`, its other fields kept.
+fn with_all_turns(reasoning: Option<&RawValue>) -> Result<Box<RawValue>, GatewayError> {
+    let mut fields: RawObject = reasoning
+        .filter(|r| r.get().trim_start().starts_with('{'))
+        .and_then(|r| serde_json::from_str(r.get()).ok())
+        .unwrap_or_default();
+    fields.set("context", crate::json::raw_string("all_turns"));
+    Ok(raw_json(fields.to_json()))
+}
+
+/// Whether the body offers a tool that is neither a function nor a custom tool.
+fn has_hosted_tools(object: &RawObject) -> bool {
+    object
+        .get("tools")
+        .and_then(|raw| serde_json::from_str::<Vec<Kind<'_>>>(raw.get()).ok())
+        .is_some_and(|tools| {
+            tools
+                .iter()
+                .any(|t| !matches!(t.r#type, Some("function" | "custom") | None))
+        })
 }
 
 /// The conversation as items: an array as it is, a string as one user message.
@@ -186,9 +203,8 @@ mod tests {
             "model": "gpt-6-sol", "instructions": "Be terse.", "stream": true, "store": false,
             "input": [{"role": "user", "content": "hi"}],
             "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}},
-                      {"type": "web_search"},
                       {"type": "custom", "name": "apply_patch"}],
-            "tool_choice": "auto", "parallel_tool_calls": true,
+            "tool_choice": "auto", "parallel_tool_calls": true, "reasoning": {"effort": "high"},
         }));
         assert_eq!(
             got,
@@ -198,14 +214,20 @@ mod tests {
                     {"type": "additional_tools", "role": "developer", "tools": [
                         {"type": "namespace", "name": "functions", "description": "", "tools": [
                             {"type": "function", "name": "f", "parameters": {"type": "object"}},
-                            {"type": "custom", "name": "apply_patch"}]},
-                        {"type": "web_search"}]},
+                            {"type": "custom", "name": "apply_patch"}]}]},
                     {"type": "message", "role": "developer",
                      "content": [{"type": "input_text", "text": "Be terse."}]},
                     {"role": "user", "content": "hi"}],
                 "parallel_tool_calls": false,
+                "reasoning": {"effort": "high", "context": "all_turns"},
             })
         );
+    }
+
+    #[test]
+    fn hosted_tools_keep_the_plain_shape() {
+        let body = br#"{"model":"m","input":"hi","tools":[{"type":"web_search"}]}"#;
+        assert_eq!(to_lite(body).unwrap(), body);
     }
 
     #[test]
@@ -218,6 +240,7 @@ mod tests {
                    {"role": "user", "content": "hi"}])
         );
         assert_eq!(got["parallel_tool_calls"], false);
+        assert_eq!(got["reasoning"], json!({"context": "all_turns"}));
     }
 
     #[test]

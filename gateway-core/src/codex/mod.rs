@@ -5,3 +5,4 @@ pub mod event;
 pub mod lite;
 pub mod request;
 pub mod response;
+pub mod version;

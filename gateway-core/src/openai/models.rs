@@ -93,6 +93,25 @@ impl ModelList {
     }
 }
 
+/// The lowest client version the backend serves each gated model of the built-in list to.
+const BUILTIN_MINIMAL_VERSIONS: [(&str, &str); 3] = [
+    ("gpt-6-astra", "0.153.0"),
+    ("gpt-6-sol", "0.155.0"),
+    ("gpt-6-luna", "0.155.0"),
+];
+
+/// The built-in list as a client at `client_version` may use it.
+pub fn builtin_for(client_version: &str) -> ModelList {
+    let mut list = builtin();
+    list.data.retain(|m| {
+        BUILTIN_MINIMAL_VERSIONS
+            .iter()
+            .find(|(id, _)| *id == m.id)
+            .is_none_or(|(_, need)| crate::codex::version::version_at_least(client_version, need))
+    });
+    list
+}
+
 /// The built-in list.
 pub fn builtin() -> ModelList {
     let model = |&(id, window): &(&str, u64)| Model {
@@ -151,6 +170,13 @@ mod tests {
             assert!(model.is_some_and(|m| m.context_window.is_some()), "{id}");
         }
         assert_eq!(codex_catalog_json(None), b"{\"models\":[]}\n");
+        let old: Vec<String> = builtin_for("0.150.0")
+            .data
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert!(!old.iter().any(|id| id.starts_with("gpt-6")), "{old:?}");
+        assert_eq!(builtin_for("0.171.0"), list);
     }
 
     #[test]

@@ -59,6 +59,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         MessagesOptions {
             id,
             model: translated.client_model,
+            upstream_model: translated.model.clone(),
             thinking: translated.thinking,
             now: crate::ports::Clock::now_ms(ctx.host) / 1000,
         },

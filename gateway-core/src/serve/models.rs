@@ -37,7 +37,7 @@ pub fn handle<H: Host, R: Reply>(
     let kv = ctx.host.kv().ok();
     let now = ctx.host.now_ms() / 1000;
     let codex_shape = wants_codex_shape(path_and_query);
-    let (entry, fetched) = catalog(kv.as_ref(), now, ttl, codex_shape, || {
+    let (entry, fetched) = catalog(kv.as_ref(), now, ttl, codex_shape, &version, || {
         fetch(ctx, url, &version)
     });
     let upstream = match fetched {
@@ -84,6 +84,7 @@ pub fn catalog<K: Kv>(
     now: i64,
     ttl: i64,
     codex_shape: bool,
+    client_version: &str,
     fetch: impl FnOnce() -> Result<(CachedModels, UpstreamMeta), Failed>,
 ) -> (CachedModels, Option<Result<UpstreamMeta, Failed>>) {
     let cached = kv
@@ -112,7 +113,7 @@ pub fn catalog<K: Kv>(
         Err(failed) => {
             let entry = stale.unwrap_or_else(|| CachedModels {
                 fetched_at: now,
-                list: models::builtin(),
+                list: models::builtin_for(client_version),
                 codex: None,
                 lite: Vec::new(),
             });
@@ -175,16 +176,16 @@ mod tests {
         let ok = |ids: &'static [&'static str]| move || Ok((listed(ids), UpstreamMeta::default()));
         let down = || Err(Failed::from(GatewayError::upstream_error("down")));
         const ONE: &[&str] = &["gpt-5.4"];
-        let (entry, fetched) = catalog(Some(&kv), 1000, 60, false, ok(ONE));
+        let (entry, fetched) = catalog(Some(&kv), 1000, 60, false, "0.171.0", ok(ONE));
         assert_eq!(entry.list, listed(ONE).list);
         assert!(matches!(fetched, Some(Ok(_))));
-        let (entry, fetched) = catalog(Some(&kv), 1059, 60, true, down);
+        let (entry, fetched) = catalog(Some(&kv), 1059, 60, true, "0.171.0", down);
         assert_eq!(
             (entry.list, fetched.is_none()),
             (listed(ONE).list, true),
             "fresh: no fetch"
         );
-        let (entry, fetched) = catalog(Some(&kv), 1061, 60, false, down);
+        let (entry, fetched) = catalog(Some(&kv), 1061, 60, false, "0.171.0", down);
         assert_eq!(entry.list, listed(ONE).list, "stale beats built-in");
         assert_eq!(
             entry.codex,
@@ -192,7 +193,7 @@ mod tests {
             "the backend's shape is kept too"
         );
         assert!(matches!(fetched, Some(Err(_))));
-        let (entry, _) = catalog(None::<&MemKv>, 1061, 60, false, down);
+        let (entry, _) = catalog(None::<&MemKv>, 1061, 60, false, "0.171.0", down);
         assert_eq!(
             (entry.list, entry.codex),
             (models::builtin(), None),
@@ -208,8 +209,10 @@ mod tests {
         };
         kv.set(MODELS_CACHE_KEY, &serde_json::to_vec(&old).unwrap())
             .unwrap();
-        assert!(catalog(Some(&kv), 2001, 60, false, down).1.is_none());
-        let (entry, fetched) = catalog(Some(&kv), 2001, 60, true, ok(ONE));
+        assert!(catalog(Some(&kv), 2001, 60, false, "0.171.0", down)
+            .1
+            .is_none());
+        let (entry, fetched) = catalog(Some(&kv), 2001, 60, true, "0.171.0", ok(ONE));
         assert!(matches!(fetched, Some(Ok(_))));
         assert!(entry.codex.is_some());
     }

@@ -2,7 +2,8 @@
 //! `POST /v1/responses/compact`, remote compaction as the Codex CLI asks for it (v1) from a
 //! provider it treats as OpenAI's, and `POST /v1/alpha/search`, the standalone web search the
 //! Codex CLI (≥ 0.144.1) calls for a Responses Lite model when the model runs its `web.run`
-//! tool.
+//! tool. Both are cleaned of what the backend refuses in any request (system items, nested
+//! cache breakpoints; for compaction the refused parameters too), and otherwise relayed as sent.
 
 use super::codex_call::{call, CodexCall};
 use super::host::{Host, Method, Reply};
@@ -11,6 +12,7 @@ use super::responder::Responder;
 use super::upstream::{Failed, Handled};
 use crate::error::GatewayError;
 use crate::forwarded::{forwarded_headers, Forwarding};
+use crate::translate::responses::request::{clean_one_shot, OneShot};
 
 /// Relay one compaction to `<codex responses URL>/compact`.
 pub fn compact<H: Host, R: Reply>(
@@ -19,13 +21,13 @@ pub fn compact<H: Host, R: Reply>(
     out: &mut Responder<R>,
 ) -> Handled {
     let url = format!("{}/compact", ctx.settings.codex_responses_url()?);
-    relay_one(ctx, body, out, url, "/v1/responses/compact")
+    relay_one(ctx, body, out, url, OneShot::Compact)
 }
 
 /// Relay one search to the backend's `…/codex/alpha/search`, beside its `…/codex/responses`.
 pub fn search<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
     let url = search_url(&ctx.settings.codex_responses_url()?)?;
-    relay_one(ctx, body, out, url, "/v1/alpha/search")
+    relay_one(ctx, body, out, url, OneShot::Search)
 }
 
 /// `…/codex/responses` → `…/codex/alpha/search`.
@@ -41,14 +43,20 @@ fn relay_one<H: Host, R: Reply>(
     body: &[u8],
     out: &mut Responder<R>,
     url: String,
-    path: &str,
+    kind: OneShot,
 ) -> Handled {
     crate::passthrough::require_json_object(body)?;
+    let (body, ignored) = clean_one_shot(body, kind)?;
+    out.report_ignored(&ignored);
+    let path = match kind {
+        OneShot::Compact => "/v1/responses/compact",
+        OneShot::Search => "/v1/alpha/search",
+    };
     let client = forwarded_headers(ctx.headers.entries(), Forwarding::Responses)?;
     let request = CodexCall {
         method: Method::Post,
         url,
-        body: Some(body),
+        body: Some(&body),
         session_id: None,
         stream: false,
         client: &client,

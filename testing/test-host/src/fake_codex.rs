@@ -291,7 +291,8 @@ async fn handle(
         Err(refusal) => return Ok(respond(refusal)),
     };
     if recorded.method == "POST" && recorded.path.ends_with("/codex/alpha/search") {
-        return Ok(respond(search_answer(&recorded)));
+        let refused = rules::input_refusal(&recorded.json());
+        return Ok(respond(refused.unwrap_or_else(|| search_answer(&recorded))));
     }
     if recorded.method == "POST" && recorded.path.ends_with("/codex/responses") {
         if let Some(refused) = rules::refusal(&recorded) {

@@ -10,6 +10,7 @@ the SDK's types require and the answer lacks raises `APIResponseValidationError`
 from __future__ import annotations
 
 import json
+import re
 
 import anthropic
 import pytest
@@ -186,8 +187,8 @@ def test_thinking_round_trip(gateway, stream):
     assert [b.type for b in message.content] == ["thinking", "text"]
     thinking = message.content[0]
     assert isinstance(thinking, ThinkingBlock)
-    assert thinking.signature.startswith("cgw1.")
-    assert thinking.signature == "cgw1." + encrypted
+    assert re.fullmatch(r"cgw2\.[0-9a-f]{8}\..+", thinking.signature), thinking.signature
+    assert thinking.signature.endswith("." + encrypted)
     assert thinking.thinking == summary
     assert message.content[1].text == golden_text("reasoning_summary")
     sent = json.loads(gateway.last_generation_request()["body"])
@@ -195,8 +196,9 @@ def test_thinking_round_trip(gateway, stream):
 
     # The next turn sends the signed block back verbatim: the reasoning item goes upstream.
     gateway.clear_upstream_requests()
+    # The same backend model: a signature is bound to the model that reasoned.
     again = c.messages.create(
-        model=model("text"), max_tokens=4096, thinking=THINKING,
+        model=model("reasoning_summary"), max_tokens=4096, thinking=THINKING,
         messages=[*ask["messages"], message.to_param(), {"role": "user", "content": "Another"}],
     )
     assert again.stop_reason == "end_turn"

@@ -5,10 +5,10 @@
 //! | `system` (string or blocks) | `instructions`, blocks joined by a blank line; the `x-anthropic-billing-header:` block and `cache_control` dropped |
 //! | a `role: "system"` message | a `developer` message in the same place |
 //! | `text` / `image` / `document` | `input_text` / `input_image` / `input_file` |
-//! | `tool_use` | `function_call` (`arguments` = the JSON of `input`) |
+//! | `tool_use` | `function_call` (`arguments` = the JSON of `input`; an id over 64 characters shortened to a stable `call_<hash>`, the same for its result) |
 //! | `tool_result` | `function_call_output` (text, or parts when it holds images; `is_error` prefixes `Error: `) |
-//! | `thinking` signed by this gateway | the `reasoning` item it came from |
-//! | `thinking` signed by anyone else, `redacted_thinking` | dropped |
+//! | `thinking` signed by this gateway for the same backend model | the `reasoning` item it came from |
+//! | `thinking` signed by anyone else or for another model, `redacted_thinking` | dropped |
 //! | `tools` | function tools (`input_schema` → `parameters`, `$schema` dropped); web search server tools → `{"type":"web_search"}` |
 //! | `tool_choice` `auto` / `any` / `tool` / `none` | `auto` / `required` / the function / `none` |
 //! | `disable_parallel_tool_use` | `parallel_tool_calls: false` |
@@ -121,10 +121,10 @@ pub fn messages_to_responses(
         .filter(|s| !s.trim().is_empty());
     let thinking = thinking_out(&request);
     let reasoning = reasoning(&request, thinking, &mut ignored);
-    let input = convert_messages(request.messages, &mut ignored)?;
+    let model = alias(&client_model);
+    let input = convert_messages(request.messages, &model, &mut ignored)?;
     let tools = convert_tools(&request.tools, &mut ignored);
     let (tool_choice, parallel) = convert_choice(request.tool_choice.as_ref(), !tools.is_empty());
-    let model = alias(&client_model);
     let mut upstream = ResponsesRequest {
         model: model.clone(),
         instructions: system_text(request.system.as_ref()),
@@ -185,6 +185,9 @@ fn reasoning(
     thinking: ThinkingOut,
     ignored: &mut Ignored,
 ) -> Option<Reasoning> {
+    for name in request.output_config.iter().flat_map(|c| c.extra.keys()) {
+        ignored.add(&format!("output_config.{name}"));
+    }
     let asked = request
         .output_config
         .as_ref()
@@ -228,8 +231,22 @@ fn system_text(system: Option<&Content>) -> String {
         .join("\n\n")
 }
 
+/// The backend's limit on a call id, in characters.
+const MAX_CALL_ID: usize = 64;
+
+/// A call id the backend takes: as it is, or for one over the limit a stable short form (the
+/// same for the call and its result, so the pair still matches).
+fn call_id(id: String) -> String {
+    if id.chars().count() <= MAX_CALL_ID {
+        id
+    } else {
+        format!("call_{:016x}", crate::fnv::fnv1a64(id.bytes()))
+    }
+}
+
 fn convert_messages(
     messages: Vec<Message>,
+    model: &str,
     ignored: &mut Ignored,
 ) -> Result<Vec<InputItem>, GatewayError> {
     let mut input = Vec::new();
@@ -262,7 +279,7 @@ fn convert_messages(
                 } => {
                     flush(&mut input, role, &mut parts);
                     input.push(InputItem::FunctionCall {
-                        call_id: id,
+                        call_id: call_id(id),
                         name,
                         arguments: arguments_of(&args),
                     });
@@ -275,7 +292,7 @@ fn convert_messages(
                     flush(&mut input, role, &mut parts);
                     let output = tool_output(content, is_error == Some(true), &at())?;
                     input.push(InputItem::FunctionCallOutput {
-                        call_id: tool_use_id,
+                        call_id: call_id(tool_use_id),
                         output,
                     });
                 }
@@ -285,7 +302,9 @@ fn convert_messages(
                 } => {
                     // Only reasoning this gateway handed out can go back; anything else is a
                     // conversation that switched models, which must go on, not fail.
-                    if let Some(encrypted) = sig.as_deref().and_then(signature::decode) {
+                    if let Some(encrypted) =
+                        sig.as_deref().and_then(|s| signature::decode(s, model))
+                    {
                         flush(&mut input, role, &mut parts);
                         let summary = (!thinking.is_empty())
                             .then_some(SummaryText { text: thinking })

@@ -1,21 +1,29 @@
-//! Thinking-block signatures this gateway hands out: `cgw1.` and the backend's encrypted
-//! reasoning, so the block Claude Code sends back verbatim on the next turn carries what the
-//! backend needs to continue its reasoning. Any other signature (Anthropic's own, another
-//! gateway's) is foreign: its block is dropped, never refused.
+//! Thinking-block signatures this gateway hands out: `cgw2.`, a tag of the backend model that
+//! reasoned, and that model's encrypted reasoning. The block Claude Code sends back verbatim on
+//! the next turn then carries what the backend needs to continue its reasoning, and only to the
+//! model that can read it. Any other signature (Anthropic's own, another gateway's, one from
+//! another model after a switch) is foreign: its block is dropped, never refused.
 
-/// The prefix of this gateway's signatures (version 1).
-const PREFIX: &str = "cgw1.";
+use crate::fnv::fnv1a64;
 
-/// The signature for a reasoning item's encrypted content.
-pub fn encode(encrypted_content: &str) -> String {
-    format!("{PREFIX}{encrypted_content}")
+/// The prefix of this gateway's signatures (version 2: bound to a model).
+const PREFIX: &str = "cgw2.";
+
+/// A short, stable tag of a model name.
+fn model_tag(model: &str) -> String {
+    format!("{:08x}", fnv1a64(model.bytes()) >> 32)
 }
 
-/// The encrypted content inside one of this gateway's signatures; `None` for a foreign one.
-pub fn decode(signature: &str) -> Option<&str> {
-    signature
-        .strip_prefix(PREFIX)
-        .filter(|rest| !rest.is_empty())
+/// The signature for `model`'s encrypted reasoning.
+pub fn encode(model: &str, encrypted_content: &str) -> String {
+    format!("{PREFIX}{}.{encrypted_content}", model_tag(model))
+}
+
+/// The encrypted content inside one of this gateway's signatures for `model`; `None` for a
+/// foreign one, or one another model signed.
+pub fn decode<'a>(signature: &'a str, model: &str) -> Option<&'a str> {
+    let (tag, encrypted) = signature.strip_prefix(PREFIX)?.split_once('.')?;
+    (tag == model_tag(model) && !encrypted.is_empty()).then_some(encrypted)
 }
 
 #[cfg(test)]
@@ -24,9 +32,16 @@ mod tests {
 
     #[test]
     fn round_trip_and_foreign_signatures() {
-        assert_eq!(decode(&encode("gAAAAB")), Some("gAAAAB"));
-        assert_eq!(decode("EqQBCkgIARABGAIiQ"), None, "Anthropic's own");
-        assert_eq!(decode("cgw1."), None);
-        assert_eq!(decode(""), None);
+        let signed = encode("gpt-5.4", "gAAAA.B");
+        assert!(signed.starts_with("cgw2."));
+        assert_eq!(decode(&signed, "gpt-5.4"), Some("gAAAA.B"));
+        assert_eq!(decode(&signed, "gpt-6-sol"), None, "after a model switch");
+        assert_eq!(
+            decode("EqQBCkgIARABGAIiQ", "gpt-5.4"),
+            None,
+            "Anthropic's own"
+        );
+        assert_eq!(decode("cgw1.gAAAA", "gpt-5.4"), None);
+        assert_eq!(decode(&encode("gpt-5.4", ""), "gpt-5.4"), None);
     }
 }

@@ -34,6 +34,8 @@ pub struct MessagesOptions {
     pub id: String,
     /// The model as the client named it.
     pub model: String,
+    /// The backend model, which thinking signatures are bound to.
+    pub upstream_model: String,
     /// Whether (and how) reasoning is shown.
     pub thinking: ThinkingOut,
     /// Unix seconds now, for quota resets.
@@ -278,8 +280,8 @@ impl MessagesStream {
             return;
         };
         let item = message.id.unwrap_or_default();
-        let streamed =
-            matches!(&self.open, Some(Open::Text { item: open, streamed: true }) if *open == item);
+        // An open streamed text block is this message's, whatever id its deltas named.
+        let streamed = matches!(&self.open, Some(Open::Text { streamed: true, .. }));
         if !streamed {
             let text: String = message
                 .content
@@ -349,7 +351,7 @@ impl MessagesStream {
             self.open_thinking(item, None, out);
         }
         if let Some(encrypted) = reasoning.encrypted_content.filter(|e| !e.is_empty()) {
-            let signature = signature::encode(&encrypted);
+            let signature = signature::encode(&self.opts.upstream_model, &encrypted);
             self.delta(BlockDelta::SignatureDelta { signature }, out);
         }
         self.close_block(out);

@@ -123,6 +123,34 @@ pub fn normalize_responses(body: &[u8]) -> Result<Normalized, GatewayError> {
     })
 }
 
+/// The parameters a one-shot body keeps that a Responses body may not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OneShot {
+    /// `/v1/responses/compact`: the refused top-level parameters go too.
+    Compact,
+    /// `/v1/alpha/search`: its `max_output_tokens` and the rest are the search's own.
+    Search,
+}
+
+/// A `/v1/responses/compact` or `/v1/alpha/search` body without what the backend refuses in
+/// any request: `system` input items (made `developer` in place), nested
+/// `prompt_cache_breakpoint`s, item references, and for compaction the refused parameters.
+/// Returns the body (the client's bytes when nothing changed) and what was dropped.
+pub fn clean_one_shot(body: &[u8], kind: OneShot) -> Result<(Vec<u8>, Vec<String>), GatewayError> {
+    let mut object = parse_object(body)?;
+    let mut edits = Edits::default();
+    if kind == OneShot::Compact {
+        strip_rejected(&mut object, &mut edits);
+    }
+    clean_input(&mut object, &mut edits);
+    let body = if edits.changed {
+        object.to_json().into_bytes()
+    } else {
+        body.to_vec()
+    };
+    Ok((body, edits.ignored.into_vec()))
+}
+
 #[derive(Default)]
 struct Edits {
     changed: bool,

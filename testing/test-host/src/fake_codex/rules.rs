@@ -9,8 +9,9 @@
 //! - `role: "system"` input items, refused top-level parameters, a nested
 //!   `prompt_cache_breakpoint` and a `service_tier` other than `priority` are 400s;
 //! - `store: false` must be sent;
-//! - a Responses Lite request (its header) must have the lite shape, and a lite-shaped body must
-//!   carry the header.
+//! - a Responses Lite request (its header) must have the lite shape (`additional_tools`, no
+//!   top-level tools or instructions, `parallel_tool_calls: false`, `reasoning.context:
+//!   "all_turns"`), and a lite-shaped body must carry the header.
 
 use serde_json::Value;
 
@@ -59,10 +60,24 @@ pub fn refusal(req: &Recorded) -> Option<Scenario> {
     if object.get("store") != Some(&Value::Bool(false)) {
         return bad("Store must be set to false".into());
     }
-    let items = object.get("input").and_then(Value::as_array);
+    if let Some(refused) = input_refusal(&body) {
+        return Some(refused);
+    }
+    if let Some(refused) = lite_mismatch(req, &body) {
+        return bad(refused);
+    }
+    let model = object.get("model").and_then(Value::as_str).unwrap_or("");
+    gated(req, model)
+}
+
+/// What the backend refuses in any request's `input` (responses, compaction, search): system
+/// items and nested cache breakpoints.
+pub fn input_refusal(body: &Value) -> Option<Scenario> {
+    let bad = |detail: &str| Some(Scenario::json(400, &detail_json(detail)));
+    let items = body.get("input").and_then(Value::as_array);
     for item in items.into_iter().flatten() {
         if item.get("role").and_then(Value::as_str) == Some("system") {
-            return bad("System messages are not allowed".into());
+            return bad("System messages are not allowed");
         }
         let parts = item.get("content").and_then(Value::as_array);
         let nested = item.get("prompt_cache_breakpoint").is_some()
@@ -71,14 +86,10 @@ pub fn refusal(req: &Recorded) -> Option<Scenario> {
                 .flatten()
                 .any(|p| p.get("prompt_cache_breakpoint").is_some());
         if nested {
-            return bad("Unsupported parameter: input[].prompt_cache_breakpoint".into());
+            return bad("Unsupported parameter: input[].prompt_cache_breakpoint");
         }
     }
-    if let Some(refused) = lite_mismatch(req, &body) {
-        return bad(refused);
-    }
-    let model = object.get("model").and_then(Value::as_str).unwrap_or("");
-    gated(req, model)
+    None
 }
 
 /// A lite request must be lite-shaped and the other way round.
@@ -94,6 +105,12 @@ fn lite_mismatch(req: &Recorded, body: &Value) -> Option<String> {
         (false, true) => Some("additional_tools needs the Responses Lite header".into()),
         (true, true) if body.get("tools").is_some() || body.get("instructions").is_some() => {
             Some("Responses Lite requests take no top-level tools or instructions".into())
+        }
+        (true, true) if body["parallel_tool_calls"] != false => {
+            Some("Responses Lite requests need parallel_tool_calls: false".into())
+        }
+        (true, true) if body["reasoning"]["context"] != "all_turns" => {
+            Some("Responses Lite requests need reasoning.context: all_turns".into())
         }
         _ => None,
     }

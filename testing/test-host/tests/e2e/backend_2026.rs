@@ -172,6 +172,7 @@ async fn a_lite_model_is_sent_in_the_lite_shape_once_the_catalog_says_so() {
         "{sent}"
     );
     assert_eq!(sent["parallel_tool_calls"], false);
+    assert_eq!(sent["reasoning"]["context"], "all_turns");
     assert_eq!(sent["input"][0]["type"], "additional_tools");
     assert_eq!(
         sent["input"][0]["tools"][0]["tools"][0]["name"],
@@ -253,6 +254,16 @@ async fn standalone_web_search_is_relayed_to_the_backend() {
         Some(format!("Bearer {}", token.access_token.expose()).as_str())
     );
     assert_eq!(sent.json(), body, "relayed as sent");
+
+    // What every request is refused for is cleaned here too.
+    let mut system = body.clone();
+    system["input"] = json!([{"role": "system", "content": "be brief"}]);
+    let (status, _, answer) = env.post("/v1/alpha/search", &system).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        env.codex.requests().pop().unwrap().json()["input"][0]["role"],
+        "developer"
+    );
 
     let (status, _, refused) = env.post("/v1/alpha/search", &json!({"model": "m"})).await;
     assert_eq!(status, 400, "the backend's own refusal: {refused}");

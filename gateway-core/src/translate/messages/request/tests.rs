@@ -119,7 +119,8 @@ fn cases() -> Vec<Case> {
             input: json!({"model": "m", "messages": [
                 {"role": "user", "content": "hi"},
                 {"role": "assistant", "content": [
-                    {"type": "thinking", "thinking": "plan", "signature": "cgw1.gAAAENC"},
+                    {"type": "thinking", "thinking": "plan", "signature": signature::encode("m", "gAAAENC")},
+                    {"type": "thinking", "thinking": "other model", "signature": signature::encode("gpt-5.4", "gBBB")},
                     {"type": "redacted_thinking", "data": "x"},
                     {"type": "text", "text": "ok"}]}]}),
             check: |_, up| {
@@ -166,6 +167,7 @@ fn cases() -> Vec<Case> {
                           {"type": "web_search_20250305", "name": "web_search", "max_uses": 5}],
                 "tool_choice": {"type": "tool", "name": "f", "disable_parallel_tool_use": true},
                 "thinking": {"type": "enabled", "budget_tokens": 10000},
+                "output_config": {"format": {"type": "json_schema"}},
                 "temperature": 0.5, "top_k": 3, "stop_sequences": ["x"]}),
             check: |t, up| {
                 assert_eq!(up["tools"][0]["parameters"], json!({"type": "object"}));
@@ -177,7 +179,15 @@ fn cases() -> Vec<Case> {
                     json!({"effort": "medium", "summary": "auto"})
                 );
                 assert_eq!(t.thinking, ThinkingOut::Shown);
-                assert_eq!(t.ignored, ["temperature", "top_k", "stop_sequences"]);
+                assert_eq!(
+                    t.ignored,
+                    [
+                        "temperature",
+                        "top_k",
+                        "stop_sequences",
+                        "output_config.format"
+                    ]
+                );
                 assert_eq!(t.session_id.as_deref(), Some("from-header"));
             },
         },
@@ -228,6 +238,18 @@ fn bad_requests_name_the_field() {
 }
 
 #[test]
+fn call_ids_over_the_limit_are_shortened_alike_for_the_call_and_its_result() {
+    let long = "toolu_".to_owned() + &"x".repeat(80);
+    let body = json!({"model": "m", "messages": [
+        {"role": "assistant", "content": [{"type": "tool_use", "id": long, "name": "f", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": long, "content": "ok"}]}]});
+    let (_, up) = translate(body.to_string().as_bytes());
+    let call = up["input"][0]["call_id"].as_str().unwrap();
+    assert!(call.len() <= 64 && call.starts_with("call_"), "{call}");
+    assert_eq!(up["input"][1]["call_id"], call);
+}
+
+#[test]
 fn aliases_pick_the_backend_model() {
     let body = json!({"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "x"}]});
     let t = messages_to_responses(body.to_string().as_bytes(), None, |_| "gpt-5.4".into()).unwrap();
@@ -244,7 +266,7 @@ fn arb_block() -> impl proptest::strategy::Strategy<Value = Value> {
         text.prop_map(|t| json!({"type": "text", "text": t})),
         (
             text,
-            proptest::option::of("cgw1\\.[a-z]{0,4}|[A-Za-z]{0,6}")
+            proptest::option::of("cgw2\\.[a-z0-9.]{0,12}|[A-Za-z]{0,6}")
         )
             .prop_map(|(t, s)| json!({"type": "thinking", "thinking": t, "signature": s})),
         text.prop_map(|n| json!({"type": "tool_use", "id": "t1", "name": n, "input": {"a": 1}})),

@@ -26,6 +26,7 @@ fn run(case: &str, thinking: ThinkingOut) -> (Vec<MessagesFrame>, MessagesStream
     let opts = MessagesOptions {
         id: "msg_test".into(),
         model: "claude-x".into(),
+        upstream_model: "gpt-5.4".into(),
         thinking,
         now: 1_700_000_000,
     };
@@ -107,7 +108,10 @@ fn reasoning_is_a_signed_thinking_block_that_can_hide_its_text() {
     );
     assert_eq!(
         thinking["signature"],
-        "cgw1.gAAAAABpZ0xTbWFsbEVuY3J5cHRlZFJlYXNvbmluZ0Jsb2I="
+        signature::encode(
+            "gpt-5.4",
+            "gAAAAABpZ0xTbWFsbEVuY3J5cHRlZFJlYXNvbmluZ0Jsb2I="
+        )
     );
     assert_eq!(message["content"][1]["type"], "text");
 
@@ -117,7 +121,7 @@ fn reasoning_is_a_signed_thinking_block_that_can_hide_its_text() {
     assert!(message["content"][0]["signature"]
         .as_str()
         .unwrap()
-        .starts_with("cgw1."));
+        .starts_with("cgw2."));
 
     let (off, _) = run("reasoning_summary", ThinkingOut::Off);
     assert_eq!(folded(&off)["content"][0]["type"], "text");
@@ -182,6 +186,7 @@ fn a_backend_web_search_is_a_server_tool_use_and_its_result() {
     let opts = MessagesOptions {
         id: "msg_test".into(),
         model: "m".into(),
+        upstream_model: "m".into(),
         thinking: ThinkingOut::Off,
         now: 0,
     };

@@ -379,3 +379,31 @@ fn allowed_tools_choices_are_renamed_and_namespaced_calls_are_not() {
     assert_eq!(body["tool_choice"]["mode"], "auto");
     assert_eq!(body["input"][0]["name"], long.as_str());
 }
+
+#[test]
+fn one_shot_bodies_lose_what_every_request_is_refused_for() {
+    let compact = br#"{"model":"m","instructions":"","temperature":1,"input":[{"role":"system","content":"s"},{"type":"compaction","encrypted_content":"e"}]}"#;
+    let (body, ignored) = clean_one_shot(compact, OneShot::Compact).unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["input"][0]["role"], "developer");
+    assert!(body.get("temperature").is_none());
+    assert_eq!(ignored, ["temperature"]);
+
+    let search = br#"{"model":"m","max_output_tokens":10000,"input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"q","prompt_cache_breakpoint":{}}]}]}"#;
+    let (body, ignored) = clean_one_shot(search, OneShot::Search).unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        body["max_output_tokens"], 10000,
+        "the search's own limit stays"
+    );
+    assert!(body["input"][0]["content"][0]
+        .get("prompt_cache_breakpoint")
+        .is_none());
+    assert_eq!(ignored, ["input[].prompt_cache_breakpoint"]);
+
+    let clean = br#"{"id":"t","commands":{"search_query":[{"q":"x"}]}}"#;
+    assert_eq!(
+        clean_one_shot(clean, OneShot::Search).unwrap(),
+        (clean.to_vec(), vec![])
+    );
+}
