@@ -298,3 +298,127 @@ async fn models_in_anthropics_shape_and_aliases_for_claude_names() {
     let sent = env.codex.generation_requests().pop().unwrap().json();
     assert_eq!(sent["model"], "gpt-5.4");
 }
+
+/// The arrival time of each `text_delta` event of a streamed answer.
+async fn text_delta_times(res: reqwest::Response) -> Vec<std::time::Instant> {
+    use futures_util::StreamExt;
+    let mut body = res.bytes_stream();
+    let mut pending = String::new();
+    let mut times = Vec::new();
+    while let Some(chunk) = body.next().await {
+        pending.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        while let Some(end) = pending.find("\n\n") {
+            let event: String = pending.drain(..end + 2).collect();
+            if event.contains("\"text_delta\"") {
+                times.push(std::time::Instant::now());
+            }
+        }
+    }
+    times
+}
+
+#[tokio::test]
+async fn text_reaches_the_client_as_the_backend_produces_it() {
+    use std::time::{Duration, Instant};
+    let env = Env::start("msg-timing", &[]).await;
+    env.seed_token(3600);
+    let sent = Instant::now();
+    let res = anthropic(&env, "/v1/messages", &plain("gpt-5.4@slow-text", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let times = text_delta_times(res).await;
+    let total = sent.elapsed();
+    assert!(times.len() >= 2, "{times:?}");
+    for pair in times.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap >= Duration::from_millis(350),
+            "deltas arrived together ({gap:?})"
+        );
+    }
+    assert!(
+        times[0] - sent < total - Duration::from_millis(900),
+        "first delta only at the end"
+    );
+}
+
+#[tokio::test]
+async fn a_silent_upstream_ends_the_stream_with_an_error_event_at_the_idle_timeout() {
+    let env = Env::start("msg-idle", &[("idle_timeout_secs", "2")]).await;
+    env.seed_token(3600);
+    env.codex.push(Scenario::Stall {
+        case: "text".into(),
+        events: 8,
+    });
+    let started = std::time::Instant::now();
+    let res = anthropic(&env, "/v1/messages", &plain("gpt-5.4", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let events = sse_events(&res.text().await.unwrap());
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let (name, data) = events.last().unwrap();
+    assert_eq!(name, "error", "{events:?}");
+    assert_eq!(data["error"]["type"], "timeout_error");
+    assert!(!events.iter().any(|(n, _)| n == "message_stop"));
+}
+
+#[tokio::test]
+async fn every_failure_class_has_its_anthropic_type() {
+    let env = Env::start("msg-error-types", &[("max_body_bytes", "2048")]).await;
+    env.seed_token(3600);
+    let big = json!({"model": "gpt-5.4", "max_tokens": 10,
+                     "messages": [{"role": "user", "content": "x".repeat(4096)}]});
+    let cases = [
+        (
+            "/v1/messages",
+            plain("gpt-5.4@status-403", false),
+            403,
+            "permission_error",
+        ),
+        (
+            "/v1/messages",
+            plain("gpt-5.4@status-404", false),
+            404,
+            "not_found_error",
+        ),
+        ("/v1/messages", big, 413, "request_too_large"),
+        (
+            "/v1/messages/nope",
+            plain("gpt-5.4", false),
+            404,
+            "not_found_error",
+        ),
+    ];
+    for (path, body, status, kind) in cases {
+        let (got, _, answer) = json_of(anthropic(&env, path, &body).send().await.unwrap()).await;
+        assert_eq!(got, status, "{path} {kind}: {answer}");
+        assert_eq!(answer["type"], "error");
+        assert_eq!(answer["error"]["type"], kind, "{answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_lite_model_goes_in_the_lite_shape_from_the_messages_route_too() {
+    let env = Env::start("msg-lite", &[]).await;
+    env.seed_token(3600);
+    let (status, _, _) = env.fetch("/v1/models").await;
+    assert_eq!(status, 200);
+    let mut body = plain("gpt-6-sol", false);
+    body["tools"] = json!([{"name": "Bash", "input_schema": {"type": "object"}}]);
+    let (status, _, answer) =
+        json_of(anthropic(&env, "/v1/messages", &body).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{answer}");
+    let sent = env.codex.generation_requests().pop().unwrap();
+    assert_eq!(
+        sent.header(test_host::fake_codex::rules::LITE_HEADER),
+        Some("true")
+    );
+    let sent = sent.json();
+    assert_eq!(sent["input"][0]["type"], "additional_tools");
+    assert_eq!(sent["input"][1]["content"][0]["text"], "Be terse.");
+    assert!(!sent.to_string().contains("\"system\""));
+}
