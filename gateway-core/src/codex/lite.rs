@@ -2,9 +2,8 @@
 //! CLI sends its tools and instructions inside `input` instead of beside it. This rewrites a
 //! finished Codex Responses body the same way, as Codex CLI 0.171.0 was seen to send it:
 //!
-//! - `input[0]` is `{"type":"additional_tools","role":"developer","tools":[…]}`: function and
-//!   custom tools inside one `{"type":"namespace","name":"functions","description":"",…}`, other
-//!   (hosted) tools after it as they came;
+//! - `input[0]` is `{"type":"additional_tools","role":"developer","tools":[…]}`: the function
+//!   and custom tools inside one `{"type":"namespace","name":"functions","description":"",…}`;
 //! - `input[1]` is the instructions as a developer message with one `input_text` part (none
 //!   when there are no instructions);
 //! - the top-level `tools` and `instructions` go, and `parallel_tool_calls` is `false`;
@@ -90,12 +89,13 @@ pub fn is_lite_shaped(object: &RawObject) -> bool {
         .is_some_and(|items| items.iter().any(|i| i.r#type == Some("additional_tools")))
 }
 
-/// Rewrite a Codex Responses body into the lite shape; a body already in it is returned as is.
-pub fn to_lite(body: &[u8]) -> Result<Vec<u8>, GatewayError> {
+/// Rewrite a Codex Responses body into the lite shape; `None` for a body that stays as it is
+/// (already lite, or with a hosted tool).
+pub fn to_lite(body: &[u8]) -> Result<Option<Vec<u8>>, GatewayError> {
     let mut object: RawObject = serde_json::from_slice(body)
         .map_err(|e| GatewayError::Internal(format!("lite shaping read its own body: {e}")))?;
     if is_lite_shaped(&object) || has_hosted_tools(&object) {
-        return Ok(body.to_vec());
+        return Ok(None);
     }
     let tools = object.remove("tools");
     let instructions = object.remove("instructions");
@@ -137,7 +137,7 @@ pub fn to_lite(body: &[u8]) -> Result<Vec<u8>, GatewayError> {
     object.set("parallel_tool_calls", raw_json("false".to_owned()));
     let reasoning = with_all_turns(object.get("reasoning"))?;
     object.set("reasoning", reasoning);
-    Ok(object.to_json().into_bytes())
+    Ok(Some(object.to_json().into_bytes()))
 }
 
 /// `reasoning` with `context: "all_turns"`, its other fields kept.
@@ -194,7 +194,7 @@ mod tests {
     use serde_json::{json, Value};
 
     fn lite(body: Value) -> Value {
-        serde_json::from_slice(&to_lite(body.to_string().as_bytes()).unwrap()).unwrap()
+        serde_json::from_slice(&to_lite(body.to_string().as_bytes()).unwrap().unwrap()).unwrap()
     }
 
     #[test]
@@ -227,7 +227,7 @@ mod tests {
     #[test]
     fn hosted_tools_keep_the_plain_shape() {
         let body = br#"{"model":"m","input":"hi","tools":[{"type":"web_search"}]}"#;
-        assert_eq!(to_lite(body).unwrap(), body);
+        assert_eq!(to_lite(body).unwrap(), None);
     }
 
     #[test]
@@ -246,7 +246,7 @@ mod tests {
     #[test]
     fn a_lite_body_is_left_as_it_came() {
         let body = br#"{"model":"m","input":[{"type":"additional_tools","role":"developer","tools":[]}],"tools":[]}"#;
-        assert_eq!(to_lite(body).unwrap(), body);
+        assert_eq!(to_lite(body).unwrap(), None);
     }
 
     #[test]

@@ -98,9 +98,13 @@ fn lite_shaped<H: Host>(
     if !LiteModels::says_lite(stored.as_deref(), model, ctx.host.now_ms() / 1000) {
         return Ok(None);
     }
+    // The header goes only with the lite shape: a body that keeps the plain one goes plain.
+    let Some(lite) = to_lite(body)? else {
+        return Ok(None);
+    };
     let mut client = call.client.to_vec();
     client.push((LITE_HEADER.to_owned(), "true".to_owned()));
-    Ok(Some((to_lite(body)?, client)))
+    Ok(Some((lite, client)))
 }
 
 /// The conversation a call belongs to: its cache key, else the client's own session header.
@@ -159,12 +163,21 @@ fn call_as<H: Host>(
         &body,
         ctx.host.now_ms() / 1000,
     );
-    // A Codex client's own version replaces the gateway's, so the refusal names what was sent.
-    let presented = call
-        .client
-        .iter()
-        .find(|(name, _)| name == "version")
-        .map_or(client_version.as_str(), |(_, v)| v.as_str());
+    // A Codex client's own identity replaces the gateway's, so the refusal names what was sent:
+    // its `version`, else its user agent's.
+    let sent = |name: &str| {
+        call.client
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let from_agent = sent("originator")
+        .and(sent("user-agent"))
+        .and_then(|agent| agent.split_once('/'))
+        .and_then(|(_, rest)| rest.split_whitespace().next());
+    let presented = sent("version")
+        .or(from_agent)
+        .unwrap_or(client_version.as_str());
     Err(Failed::after(
         name_client_version(err, presented),
         &response.meta,

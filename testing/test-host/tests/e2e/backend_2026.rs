@@ -276,3 +276,17 @@ async fn standalone_web_search_is_relayed_to_the_backend() {
         .unwrap();
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn a_lite_model_with_a_hosted_tool_goes_plain_without_the_lite_header() {
+    let env = Env::start("b26-lite-hosted", &[]).await;
+    env.seed_token(3600);
+    let (status, _, _) = env.fetch("/v1/models").await;
+    assert_eq!(status, 200);
+    let body = json!({"model": "gpt-6-sol", "input": "news?", "tools": [{"type": "web_search"}]});
+    let (status, _, answer) = env.post("/v1/responses", &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let sent = env.codex.generation_requests().pop().unwrap();
+    assert_eq!(sent.header(LITE_HEADER), None);
+    assert_eq!(sent.json()["tools"], json!([{"type": "web_search"}]));
+}
