@@ -12,9 +12,10 @@ Processes (all on 127.0.0.1, stopped at the end):
   floor    `spin up` of testing/spin-floor: spin-sdk's high-level API forwarding the body to the
            backend and returning the whole answer with a content-length. The floor for any Spin
            gateway. Also served as `/?settings=13&store=2&log=1`: the same after reading 13
-           variables (through every variables provider, as the gateway's settings are) and two
-           keys of the key-value store (the token and the account index) and writing one log
-           line: the host calls a chat call of the gateway makes
+           variables (through every variables provider, as the gateway's settings are) and three
+           keys of the key-value store (the token, the account index and the Responses Lite
+           model list) and writing one log line: the host calls a chat call of the gateway makes
+           (runs before 2026-12-06 read 13 settings and 2 keys, what a chat call read then)
   events   `spin up` of testing/spin-events: small events at a fixed pace, nothing else
 
 BENCH_BASELINE_WASM=<path to another build of gateway_component.wasm> adds that build as a second
@@ -46,8 +47,9 @@ RELEASE = ROOT / "target/wasm32-wasip2/release"
 KEY = "sk-bench-downstream-key"
 # The settings the benchmark's chat call reads (pinned by gateway-core's
 # `a_chat_call_reads_only_the_settings_it_uses_each_once`); the floor reads as many first.
-CHAT_SETTINGS = 13
-FLOOR_READS = f"floor + {CHAT_SETTINGS} settings + 2 store reads + a log line"
+CHAT_SETTINGS = 14
+CHAT_STORE_READS = 3
+FLOOR_READS = f"floor + {CHAT_SETTINGS} settings + {CHAT_STORE_READS} store reads + a log line"
 POOL = ("a", "b", "c")
 POOLED_CHAT = "3 accounts: chat, non-stream (a session: sticks)"
 POOLED_RESPONSES = "3 accounts: responses, non-stream (no session: a tie, broken at random)"
@@ -300,7 +302,7 @@ def main():
         auth = "Bearer " + KEY
         direct = Target(codex, "/backend-api/codex/responses", UPSTREAM, "Bearer direct")
         floor_t = Target(floor.url, "/", UPSTREAM, None)
-        floor_reads = Target(floor.url, f"/?settings={CHAT_SETTINGS}&store=2&log=1", UPSTREAM, None)
+        floor_reads = Target(floor.url, f"/?settings={CHAT_SETTINGS}&store={CHAT_STORE_READS}&log=1", UPSTREAM, None)
         chat = Target(gateway.url, "/v1/chat/completions", CHAT, auth)
         chat_stream = Target(gateway.url, "/v1/chat/completions", CHAT_STREAM, auth)
         responses = Target(gateway.url, "/v1/responses", RESPONSES, auth)
