@@ -3,10 +3,9 @@
 
 use super::codex_call::{call, CodexCall};
 use super::host::{Host, Method, Reply};
-use super::pump::{fold, Pumped};
 use super::request::Ctx;
 use super::responder::{json_header, sse_headers, Responder};
-use super::translated::{stream_translated, Translation};
+use super::translated::{fold_translated, stream_translated, Translation};
 use super::upstream::{Failed, Handled};
 use crate::error::GatewayError;
 use crate::forwarded::{forwarded_headers, Forwarding};
@@ -55,15 +54,8 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
     let mut headers = meta.relayed.clone();
     if !translated.stream {
         let mut builder = ChatCompletionBuilder::new();
-        let end = fold(&mut upstream.body, |ev| {
-            chat.on_event(ev).iter().for_each(|f| builder.push(f));
-            chat.end().is_some()
-        })
-        .map_err(|e| Failed::after(e, &meta))?;
+        fold_translated(&mut upstream.body, &meta, &mut chat, |f| builder.push(f))?;
         drop(upstream);
-        finish_frames(&mut chat, end)
-            .iter()
-            .for_each(|f| builder.push(f));
         let json = builder.finish().map_err(|e| Failed::after(e, &meta))?;
         headers.push(json_header());
         out.full(200, &headers, &json);
@@ -100,11 +92,4 @@ impl Translation for ChatStream {
     fn write(frame: &ChatFrame, out: &mut Vec<u8>) {
         frame.write_sse(out);
     }
-}
-
-/// Closing frames for an upstream that ended without (or after) its terminal event.
-fn finish_frames(chat: &mut ChatStream, end: Pumped) -> Vec<ChatFrame> {
-    end.unfinished()
-        .map(|end| chat.finish(end))
-        .unwrap_or_default()
 }

@@ -4,10 +4,9 @@
 
 use super::codex_call::{call, CodexCall};
 use super::host::{Host, Method, Reply};
-use super::pump::fold;
 use super::request::Ctx;
 use super::responder::{json_header, sse_headers, Responder};
-use super::translated::{stream_translated, Translation};
+use super::translated::{fold_translated, stream_translated, Translation};
 use super::upstream::{Failed, Handled};
 use crate::anthropic::error::write_error_event;
 use crate::error::GatewayError;
@@ -68,15 +67,8 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
     let mut headers = meta.relayed.clone();
     if !translated.stream {
         let mut builder = MessageBuilder::new();
-        let end = fold(&mut upstream.body, |ev| {
-            stream.on_event(ev).iter().for_each(|f| builder.push(f));
-            stream.end().is_some()
-        })
-        .map_err(|e| Failed::after(e, &meta))?;
+        fold_translated(&mut upstream.body, &meta, &mut stream, |f| builder.push(f))?;
         drop(upstream);
-        if let Some(end) = end.unfinished() {
-            stream.finish(end).iter().for_each(|f| builder.push(f));
-        }
         let json = builder.finish().map_err(|e| Failed::after(e, &meta))?;
         headers.push(json_header());
         out.full(200, &headers, &json);

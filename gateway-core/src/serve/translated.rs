@@ -4,7 +4,7 @@
 //! closing frames leave together with the end of the body.
 
 use super::host::{ClientGone, Host, Reply, UpstreamBody};
-use super::pump::{failure_of, pump, EventSink, Pumped};
+use super::pump::{failure_of, fold, pump, EventSink, Pumped};
 use super::request::Ctx;
 use super::responder::Responder;
 use super::stream_out::StreamOut;
@@ -28,6 +28,25 @@ pub trait Translation {
     fn failure(frame: &Self::Frame) -> Option<&GatewayError>;
     /// Append the frame's bytes.
     fn write(frame: &Self::Frame, out: &mut Vec<u8>);
+}
+
+/// Read `body` whole through `translation`, handing every frame to `push` (a non-stream answer
+/// is the fold of the stream's own frames), closing frames included.
+pub fn fold_translated<T: Translation>(
+    body: &mut impl UpstreamBody,
+    meta: &UpstreamMeta,
+    translation: &mut T,
+    mut push: impl FnMut(&T::Frame),
+) -> Result<(), Failed> {
+    let end = fold(body, |ev| {
+        translation.on_event(ev).iter().for_each(&mut push);
+        translation.end().is_some()
+    })
+    .map_err(|e| Failed::after(e, meta))?;
+    if let Some(end) = end.unfinished() {
+        translation.finish(end).iter().for_each(&mut push);
+    }
+    Ok(())
 }
 
 /// Relay `body` through `translation` as a 200 event stream with `headers`.
