@@ -51,7 +51,9 @@ pub fn handle<H: Host, R: Reply>(
         }
     };
     let body = if codex_shape {
-        models::codex_catalog_json(entry.codex.as_deref())
+        let asked = asked_version(path_and_query);
+        let codex = entry.codex.as_deref().map(|c| for_version(c, asked));
+        models::codex_catalog_json(codex.as_deref())
     } else if out.dialect == Dialect::Anthropic {
         anthropic_list_json(&entry.list)
     } else {
@@ -65,6 +67,25 @@ pub fn handle<H: Host, R: Reply>(
 /// `anthropic-version`; the Anthropic SDKs also send `x-api-key`).
 pub fn wants_anthropic_shape(headers: &RequestHeaders) -> bool {
     headers.first("anthropic-version").is_some() || headers.first("x-api-key").is_some()
+}
+
+/// The `client_version` the query names, when it has a value.
+fn asked_version(path_and_query: &str) -> Option<&str> {
+    let (_, query) = path_and_query.split_once('?')?;
+    query
+        .split('&')
+        .find_map(|p| p.strip_prefix("client_version="))
+        .filter(|v| !v.is_empty())
+}
+
+/// The backend's `models` array as an older client may use it: a CLI below the gateway's
+/// version is not offered models the backend would refuse to its own identity.
+fn for_version(codex: &str, asked: Option<&str>) -> String {
+    let Some(asked) = asked else {
+        return codex.to_owned();
+    };
+    let body = format!("{{\"models\":{codex}}}");
+    read_catalog(body.as_bytes(), asked).map_or_else(|| "[]".to_owned(), |c| c.codex)
 }
 
 /// Whether the query names a `client_version`, as the Codex CLI's catalog requests do.
@@ -215,6 +236,23 @@ mod tests {
         let (entry, fetched) = catalog(Some(&kv), 2001, 60, true, "0.171.0", ok(ONE));
         assert!(matches!(fetched, Some(Ok(_))));
         assert!(entry.codex.is_some());
+    }
+
+    #[test]
+    fn an_older_cli_is_offered_only_what_its_version_may_use() {
+        let codex =
+            r#"[{"slug":"gpt-5.4"},{"slug":"gpt-6-sol","minimal_client_version":"0.155.0"}]"#;
+        let old = for_version(codex, asked_version("/v1/models?client_version=0.150.0"));
+        assert!(
+            !old.contains("gpt-6-sol") && old.contains("gpt-5.4"),
+            "{old}"
+        );
+        let new = for_version(codex, asked_version("/v1/models?client_version=0.171.0"));
+        assert!(new.contains("gpt-6-sol"), "{new}");
+        assert_eq!(
+            for_version(codex, asked_version("/v1/models?client_version")),
+            codex
+        );
     }
 
     #[test]
