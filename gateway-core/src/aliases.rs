@@ -41,6 +41,17 @@ impl ModelAliases {
             .map_or_else(|| model.to_owned(), |(_, to)| to.clone())
     }
 
+    /// Send `model` as its alias: when that differs, `model` becomes it and so does the `model`
+    /// of `body` (a JSON object, every other value kept byte for byte).
+    pub fn apply(&self, model: &mut String, body: &mut Vec<u8>) -> Result<(), GatewayError> {
+        let aliased = self.resolve(model);
+        if aliased != *model {
+            *body = with_model(body, &aliased)?;
+            *model = aliased;
+        }
+        Ok(())
+    }
+
     /// Whether no alias is set.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

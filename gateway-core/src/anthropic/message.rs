@@ -1,11 +1,11 @@
 //! The Messages answer: the `message` object, its content blocks, usage and stop reasons, and
 //! the stream events it is delivered in. A non-stream answer is the fold of the same events.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
 
 /// A complete `message` (non-stream answer, and the skeleton in `message_start`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MessageObject {
     /// `msg_…`.
     pub id: String,
@@ -27,7 +27,7 @@ pub struct MessageObject {
 }
 
 /// A block of the answer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ContentBlock {
     /// Text.
@@ -70,7 +70,7 @@ pub enum ContentBlock {
 }
 
 /// One search hit.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct WebSearchResult {
     /// Always `web_search_result`.
     #[serde(rename = "type")]
@@ -84,7 +84,7 @@ pub struct WebSearchResult {
 }
 
 /// `stop_reason`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
     /// The model finished.
@@ -98,7 +98,7 @@ pub enum StopReason {
 }
 
 /// `usage`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct MessageUsage {
     /// Input tokens not read from the cache.
     pub input_tokens: u64,
@@ -114,7 +114,7 @@ pub struct MessageUsage {
 }
 
 /// `usage.server_tool_use`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ServerToolUsage {
     /// How many.
     pub web_search_requests: u64,

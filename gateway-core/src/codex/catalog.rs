@@ -59,8 +59,20 @@ struct Raw<'a> {
 /// or offers nothing that version may use, so the caller falls back.
 pub fn read_catalog(body: &[u8], client_version: &str) -> Option<Catalog> {
     let raw: Raw<'_> = serde_json::from_slice(body).ok()?;
-    let mut usable: Vec<(Entry, &RawValue)> = raw
-        .models
+    read_models(raw.models, client_version)
+}
+
+/// The backend's `models` array (raw JSON) without the entries above `client_version`; an
+/// unreadable array gives an empty one.
+pub fn models_for_version(models: &str, client_version: &str) -> String {
+    serde_json::from_str::<Vec<&RawValue>>(models)
+        .ok()
+        .and_then(|models| read_models(models, client_version))
+        .map_or_else(|| "[]".to_owned(), |catalog| catalog.codex)
+}
+
+fn read_models(models: Vec<&RawValue>, client_version: &str) -> Option<Catalog> {
+    let mut usable: Vec<(Entry, &RawValue)> = models
         .into_iter()
         .filter_map(|value| Some((serde_json::from_str::<Entry>(value.get()).ok()?, value)))
         .filter(|(entry, _)| {

@@ -4,9 +4,9 @@
 use super::codex_call::{call, CodexCall};
 use super::host::{Host, Method, Reply};
 use super::request::Ctx;
-use super::responder::{json_header, sse_headers, Responder};
-use super::translated::{fold_translated, stream_translated, Translation};
-use super::upstream::{Failed, Handled};
+use super::responder::Responder;
+use super::translated::{answer_translated, Translation};
+use super::upstream::Handled;
 use crate::error::GatewayError;
 use crate::forwarded::{forwarded_headers, Forwarding};
 use crate::request_id::uuid_v4;
@@ -21,11 +21,9 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
     let reasoning = ctx.settings.reasoning_output()?;
     let fallback = || ctx.settings.chat_prompt_cache_key();
     let mut translated = chat_to_responses_with(body, fallback)?;
-    let aliased = ctx.settings.model_aliases()?.resolve(&translated.model);
-    if aliased != translated.model {
-        translated.body = crate::aliases::with_model(&translated.body, &aliased)?;
-        translated.model = aliased;
-    }
+    ctx.settings
+        .model_aliases()?
+        .apply(&mut translated.model, &mut translated.body)?;
     out.report_ignored(&translated.ignored);
     let client = forwarded_headers(ctx.headers.entries(), Forwarding::Chat)?;
     let request = CodexCall {
@@ -37,9 +35,8 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         client: &client,
         lite_model: Some(&translated.model),
     };
-    let mut upstream = call(ctx, &request)?;
-    let meta = upstream.meta.clone();
-    let mut chat = ChatStream::new(StreamOptions {
+    let upstream = call(ctx, &request)?;
+    let chat = ChatStream::new(StreamOptions {
         id: format!(
             "chatcmpl-{}",
             uuid_v4(ctx.host.random_16()).replace('-', "")
@@ -51,20 +48,8 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
     })
     .restoring(std::mem::take(&mut translated.tool_names))
     .reasoning_as(reasoning);
-    let mut headers = meta.relayed.clone();
-    if !translated.stream {
-        let mut builder = ChatCompletionBuilder::new();
-        fold_translated(&mut upstream.body, &meta, &mut chat, |f| builder.push(f))?;
-        drop(upstream);
-        let json = builder.finish().map_err(|e| Failed::after(e, &meta))?;
-        headers.push(json_header());
-        out.full(200, &headers, &json);
-        return Ok(Some(meta));
-    }
-    headers.extend(sse_headers());
-    let handled = stream_translated(ctx, &mut upstream.body, &meta, chat, out, &headers);
-    drop(upstream);
-    handled
+    let json = (!translated.stream).then(ChatCompletionBuilder::new);
+    answer_translated(ctx, upstream, chat, json, out)
 }
 
 impl Translation for ChatStream {

@@ -5,9 +5,9 @@
 use super::codex_call::{call, CodexCall};
 use super::host::{Host, Method, Reply};
 use super::request::Ctx;
-use super::responder::{json_header, sse_headers, Responder};
-use super::translated::{fold_translated, stream_translated, Translation};
-use super::upstream::{Failed, Handled};
+use super::responder::{json_header, Responder};
+use super::translated::{answer_translated, Translation};
+use super::upstream::Handled;
 use crate::anthropic::error::write_error_event;
 use crate::error::GatewayError;
 use crate::forwarded::{forwarded_headers, Forwarding};
@@ -51,10 +51,9 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         client: &client,
         lite_model: Some(&translated.model),
     };
-    let mut upstream = call(ctx, &request)?;
-    let meta = upstream.meta.clone();
+    let upstream = call(ctx, &request)?;
     let id = format!("msg_{}", uuid_v4(ctx.host.random_16()).replace('-', ""));
-    let mut stream = MessagesStream::new(
+    let stream = MessagesStream::new(
         MessagesOptions {
             id,
             model: translated.client_model,
@@ -64,20 +63,8 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         },
         translated.tool_names,
     );
-    let mut headers = meta.relayed.clone();
-    if !translated.stream {
-        let mut builder = MessageBuilder::new();
-        fold_translated(&mut upstream.body, &meta, &mut stream, |f| builder.push(f))?;
-        drop(upstream);
-        let json = builder.finish().map_err(|e| Failed::after(e, &meta))?;
-        headers.push(json_header());
-        out.full(200, &headers, &json);
-        return Ok(Some(meta));
-    }
-    headers.extend(sse_headers());
-    let handled = stream_translated(ctx, &mut upstream.body, &meta, stream, out, &headers);
-    drop(upstream);
-    handled
+    let json = (!translated.stream).then(MessageBuilder::new);
+    answer_translated(ctx, upstream, stream, json, out)
 }
 
 impl Translation for MessagesStream {

@@ -9,7 +9,7 @@ use super::request::RequestHeaders;
 use super::responder::{json_header, Dialect, Responder};
 use super::upstream::{Failed, Handled, UpstreamMeta};
 use crate::anthropic::models::anthropic_list_json;
-use crate::codex::catalog::read_catalog;
+use crate::codex::catalog::{models_for_version, read_catalog};
 use crate::codex::lite::{LiteModels, LITE_MODELS_KEY};
 use crate::config::Mode;
 use crate::error::GatewayError;
@@ -84,8 +84,7 @@ fn for_version(codex: &str, asked: Option<&str>) -> String {
     let Some(asked) = asked else {
         return codex.to_owned();
     };
-    let body = format!("{{\"models\":{codex}}}");
-    read_catalog(body.as_bytes(), asked).map_or_else(|| "[]".to_owned(), |c| c.codex)
+    models_for_version(codex, asked)
 }
 
 /// Whether the query names a `client_version`, as the Codex CLI's catalog requests do.

@@ -22,12 +22,10 @@ use crate::translate::tool_names::ToolNames;
 /// Serve one Responses call from its checked JSON `body`.
 pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
     let mut normalized = normalize_responses(body)?;
-    if let Some(model) = &normalized.model {
-        let aliased = ctx.settings.model_aliases()?.resolve(model);
-        if aliased != *model {
-            normalized.body = crate::aliases::with_model(&normalized.body, &aliased)?;
-            normalized.model = Some(aliased);
-        }
+    if let Some(model) = &mut normalized.model {
+        ctx.settings
+            .model_aliases()?
+            .apply(model, &mut normalized.body)?;
     }
     out.report_ignored(&normalized.ignored);
     let client = forwarded_headers(ctx.headers.entries(), Forwarding::Responses)?;

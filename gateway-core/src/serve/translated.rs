@@ -6,13 +6,17 @@
 use super::host::{ClientGone, Host, Reply, UpstreamBody};
 use super::pump::{failure_of, fold, pump, EventSink, Pumped};
 use super::request::Ctx;
-use super::responder::Responder;
+use super::responder::{json_header, sse_headers, Responder};
 use super::stream_out::StreamOut;
-use super::upstream::{Failed, Handled, UpstreamMeta};
+use super::upstream::{Failed, Handled, Upstream, UpstreamMeta};
 use crate::error::GatewayError;
 use crate::log::LogLevel;
 use crate::sse::decode::SseEvent;
+use crate::translate::chat::completion::ChatCompletionBuilder;
+use crate::translate::chat::stream::ChatFrame;
 use crate::translate::end::StreamEnd;
+use crate::translate::messages::fold::MessageBuilder;
+use crate::translate::messages::stream::MessagesFrame;
 
 /// A translation of upstream events into frames of the client's protocol.
 pub trait Translation {
@@ -30,9 +34,61 @@ pub trait Translation {
     fn write(frame: &Self::Frame, out: &mut Vec<u8>);
 }
 
+/// A non-stream answer built from the stream's own frames.
+pub trait Folded<F> {
+    /// Add one frame.
+    fn push(&mut self, frame: &F);
+    /// The answer's JSON, or the failure the frames ended with.
+    fn finish(self) -> Result<Vec<u8>, GatewayError>;
+}
+
+impl Folded<ChatFrame> for ChatCompletionBuilder {
+    fn push(&mut self, frame: &ChatFrame) {
+        ChatCompletionBuilder::push(self, frame);
+    }
+    fn finish(self) -> Result<Vec<u8>, GatewayError> {
+        ChatCompletionBuilder::finish(self)
+    }
+}
+
+impl Folded<MessagesFrame> for MessageBuilder {
+    fn push(&mut self, frame: &MessagesFrame) {
+        MessageBuilder::push(self, frame);
+    }
+    fn finish(self) -> Result<Vec<u8>, GatewayError> {
+        MessageBuilder::finish(self)
+    }
+}
+
+/// Answer a translated call: with `folded` (the client asked for JSON) one sized JSON answer
+/// folded from the frames, else the frames as a 200 event stream. The upstream's relayable
+/// headers go with either.
+pub fn answer_translated<H: Host, R: Reply, T: Translation>(
+    ctx: &Ctx<'_, H>,
+    mut upstream: Upstream<impl UpstreamBody>,
+    mut translation: T,
+    folded: Option<impl Folded<T::Frame>>,
+    out: &mut Responder<R>,
+) -> Handled {
+    let meta = upstream.meta.clone();
+    let mut headers = meta.relayed.clone();
+    let Some(mut folded) = folded else {
+        headers.extend(sse_headers());
+        return stream_translated(ctx, &mut upstream.body, &meta, translation, out, &headers);
+    };
+    fold_translated(&mut upstream.body, &meta, &mut translation, |f| {
+        folded.push(f)
+    })?;
+    drop(upstream);
+    let json = folded.finish().map_err(|e| Failed::after(e, &meta))?;
+    headers.push(json_header());
+    out.full(200, &headers, &json);
+    Ok(Some(meta))
+}
+
 /// Read `body` whole through `translation`, handing every frame to `push` (a non-stream answer
 /// is the fold of the stream's own frames), closing frames included.
-pub fn fold_translated<T: Translation>(
+fn fold_translated<T: Translation>(
     body: &mut impl UpstreamBody,
     meta: &UpstreamMeta,
     translation: &mut T,
@@ -50,7 +106,7 @@ pub fn fold_translated<T: Translation>(
 }
 
 /// Relay `body` through `translation` as a 200 event stream with `headers`.
-pub fn stream_translated<H: Host, R: Reply, T: Translation>(
+fn stream_translated<H: Host, R: Reply, T: Translation>(
     ctx: &Ctx<'_, H>,
     body: &mut impl UpstreamBody,
     meta: &UpstreamMeta,

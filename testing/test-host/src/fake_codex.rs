@@ -676,7 +676,7 @@ fn default_catalog(req: &Recorded) -> Scenario {
         .filter(|m| {
             m["minimal_client_version"]
                 .as_str()
-                .is_none_or(|need| rules::at_least(version, need))
+                .is_none_or(|need| gateway_core::codex::version::version_at_least(version, need))
         })
         .collect();
     let body = json!({"models": offered, "etag": "W/\"1\""});

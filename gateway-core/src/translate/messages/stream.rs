@@ -54,9 +54,20 @@ pub enum MessagesFrame {
 /// The block open now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Open {
-    Text { item: String, streamed: bool },
-    Thinking { item: String, part: Option<u32> },
-    Tool { item: String, args_sent: bool },
+    Text {
+        item: String,
+        streamed: bool,
+    },
+    Thinking {
+        item: String,
+        part: Option<u32>,
+    },
+    Tool {
+        item: String,
+        args_sent: bool,
+    },
+    /// A backend web search and its result: opened and closed at once.
+    Server,
 }
 
 /// The Anthropic view of one upstream response, fed event by event.
@@ -379,14 +390,7 @@ impl MessagesStream {
             name: "web_search".into(),
             input,
         };
-        self.open_block(
-            Open::Text {
-                item: id.clone(),
-                streamed: false,
-            },
-            call,
-            out,
-        );
+        self.open_block(Open::Server, call, out);
         self.close_block(out);
         let content = action
             .map(|a| a.sources)
@@ -403,17 +407,10 @@ impl MessagesStream {
             })
             .collect();
         let result = ContentBlock::WebSearchToolResult {
-            tool_use_id: id.clone(),
+            tool_use_id: id,
             content,
         };
-        self.open_block(
-            Open::Text {
-                item: id,
-                streamed: false,
-            },
-            result,
-            out,
-        );
+        self.open_block(Open::Server, result, out);
         self.close_block(out);
     }
 

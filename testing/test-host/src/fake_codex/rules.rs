@@ -13,6 +13,7 @@
 //!   top-level tools or instructions, `parallel_tool_calls: false`, `reasoning.context:
 //!   "all_turns"`), and a lite-shaped body must carry the header.
 
+use gateway_core::codex::version::version_at_least;
 use serde_json::Value;
 
 use super::{Recorded, Scenario};
@@ -120,7 +121,10 @@ fn lite_mismatch(req: &Recorded, body: &Value) -> Option<String> {
 fn gated(req: &Recorded, model: &str) -> Option<Scenario> {
     let version = client_version(req);
     if let Some((slug, need)) = MINIMAL_VERSIONS.iter().find(|(slug, _)| *slug == model) {
-        if !version.as_deref().is_some_and(|v| at_least(v, need)) {
+        if !version
+            .as_deref()
+            .is_some_and(|v| version_at_least(v, need))
+        {
             let detail = format!(
                 "The '{slug}' model requires a newer version of Codex. Please upgrade to the latest app or CLI and try again."
             );
@@ -150,22 +154,6 @@ fn codex_identity(req: &Recorded) -> bool {
             .header("user-agent")
             .is_some_and(|a| a.starts_with("codex_cli_rs/"))
         || req.header("version").is_some()
-}
-
-/// Dotted versions compared by number.
-pub fn at_least(have: &str, need: &str) -> bool {
-    let parts = |v: &str| -> Vec<u64> {
-        v.split('.')
-            .map(|p| {
-                p.chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect::<String>()
-                    .parse()
-                    .unwrap_or(0)
-            })
-            .collect()
-    };
-    parts(have) >= parts(need)
 }
 
 fn detail_json(detail: &str) -> String {

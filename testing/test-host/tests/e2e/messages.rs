@@ -297,6 +297,22 @@ async fn models_in_anthropics_shape_and_aliases_for_claude_names() {
     );
     let sent = env.codex.generation_requests().pop().unwrap().json();
     assert_eq!(sent["model"], "gpt-5.4");
+
+    // Every route aliases; chat and Responses answers name the backend model.
+    let chat =
+        json!({"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "hi"}]});
+    let (status, _, answer) = env.post("/v1/chat/completions", &chat).await;
+    assert_eq!(
+        (status, answer["model"].as_str()),
+        (200, Some("gpt-5.4")),
+        "{answer}"
+    );
+    let responses = json!({"model": "claude-opus-4-1", "input": "hi"});
+    let (status, _, answer) = env.post("/v1/responses", &responses).await;
+    assert_eq!(status, 200, "{answer}");
+    let sent = env.codex.generation_requests();
+    assert_eq!(sent[sent.len() - 2].json()["model"], "gpt-5.4");
+    assert_eq!(sent[sent.len() - 1].json()["model"], "gpt-5.4");
 }
 
 /// The arrival time of each `text_delta` event of a streamed answer.
