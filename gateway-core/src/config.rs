@@ -52,7 +52,12 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("chat_prompt_cache_key", Some("derived")),
     ("account_strategy", Some("headroom")),
     ("model_aliases", Some("")),
+    ("image_host_model", Some(DEFAULT_IMAGE_HOST_MODEL)),
 ];
+
+/// The chat model that calls the `image_generation` tool for the Images API routes: a small,
+/// quick model, as the tool does the drawing.
+pub const DEFAULT_IMAGE_HOST_MODEL: &str = "gpt-5.4-mini";
 
 /// Which upstream the gateway talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +149,7 @@ impl<'a> Settings<'a> {
         self.chat_prompt_cache_key()?;
         self.account_strategy()?;
         self.model_aliases()?;
+        self.image_host_model()?;
         Ok(())
     }
 
@@ -313,6 +319,11 @@ impl<'a> Settings<'a> {
     /// `account_strategy`: which of several accounts serves a request.
     pub fn account_strategy(&self) -> Result<Strategy, GatewayError> {
         self.one_of("account_strategy", Strategy::VALUES)
+    }
+
+    /// `image_host_model`: the chat model that calls the `image_generation` tool.
+    pub fn image_host_model(&self) -> Result<String, GatewayError> {
+        self.value_or_default("image_host_model")
     }
 
     /// `model_aliases`: client model names mapped to backend models ([`ModelAliases`]).

@@ -142,6 +142,8 @@ pub enum UpstreamCode {
     /// The model needs a newer Codex client than the gateway presents
     /// (`client_version_too_old`).
     ClientVersionTooOld,
+    /// An image call answered without an image (`image_not_generated`).
+    ImageNotGenerated,
 }
 
 impl UpstreamCode {
@@ -169,6 +171,7 @@ impl UpstreamCode {
             Self::UsageNotIncluded => "usage_not_included",
             Self::AnswerTooLarge => "answer_too_large",
             Self::ClientVersionTooOld => "client_version_too_old",
+            Self::ImageNotGenerated => "image_not_generated",
         }
     }
 

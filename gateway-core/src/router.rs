@@ -21,6 +21,10 @@ pub enum Route {
     Messages,
     /// `POST /v1/messages/count_tokens`.
     CountTokens,
+    /// `POST /v1/images/generations`.
+    ImageGenerations,
+    /// `POST /v1/images/edits` (multipart).
+    ImageEdits,
     /// `GET|HEAD /api/hello` (Claude Code's preconnect; no key).
     Hello,
     /// `GET|PUT|DELETE /admin/token` (only with `admin_api_key` set).
@@ -39,6 +43,8 @@ impl Route {
             Self::AlphaSearch => "alpha_search",
             Self::Messages => "messages",
             Self::CountTokens => "count_tokens",
+            Self::ImageGenerations => "image_generations",
+            Self::ImageEdits => "image_edits",
             Self::Hello => "hello",
             Self::AdminToken => "admin_token",
         }
@@ -59,6 +65,8 @@ pub fn route(method: &str, path_and_query: &str) -> Result<Route, GatewayError> 
         "/v1/alpha/search" => (Route::AlphaSearch, "POST"),
         "/v1/messages" => (Route::Messages, "POST"),
         "/v1/messages/count_tokens" => (Route::CountTokens, "POST"),
+        "/v1/images/generations" => (Route::ImageGenerations, "POST"),
+        "/v1/images/edits" => (Route::ImageEdits, "POST"),
         "/api/hello" => (Route::Hello, "GET, HEAD"),
         "/admin/token" => (Route::AdminToken, "GET, PUT, DELETE"),
         _ => return Err(GatewayError::NotFound(path.chars().take(200).collect())),

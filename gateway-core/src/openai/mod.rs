@@ -2,4 +2,6 @@
 pub mod chat_request;
 pub mod chat_response;
 pub mod chunk;
+pub mod images;
 pub mod models;
+pub mod multipart;

@@ -74,7 +74,7 @@ impl Translation for ChatStream {
         }
     }
 
-    fn write(frame: &ChatFrame, out: &mut Vec<u8>) {
+    fn write(&self, frame: &ChatFrame, out: &mut Vec<u8>) {
         frame.write_sse(out);
     }
 }

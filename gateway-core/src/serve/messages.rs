@@ -89,7 +89,7 @@ impl Translation for MessagesStream {
         }
     }
 
-    fn write(frame: &MessagesFrame, out: &mut Vec<u8>) {
+    fn write(&self, frame: &MessagesFrame, out: &mut Vec<u8>) {
         match frame {
             MessagesFrame::Event(event) => event.write_sse(out),
             MessagesFrame::Error(err) => write_error_event(out, err),

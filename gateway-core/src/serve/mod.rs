@@ -10,12 +10,14 @@
 //! travels by side effect.
 
 pub mod admin;
+pub mod chained;
 pub mod chat;
 pub mod codex_call;
 #[cfg(test)]
 mod flow_tests;
 pub mod health;
 pub mod host;
+pub mod images;
 pub mod messages;
 pub mod models;
 pub mod one_shot;
@@ -138,6 +140,10 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
             generation(ctx, req, out, "/v1/responses/compact", one_shot::compact)
         }
         Route::AlphaSearch => generation(ctx, req, out, "/v1/alpha/search", one_shot::search),
+        Route::ImageGenerations => {
+            generation(ctx, req, out, "/v1/images/generations", images::generations)
+        }
+        Route::ImageEdits => form(ctx, req, out, "/v1/images/edits", images::edits),
     }
 }
 
@@ -168,6 +174,23 @@ fn generation<H: Host, B: RequestBody, R: Reply>(
     crate::passthrough::check_depth(&body)?;
     if ctx.settings.mode()? == Mode::OpenAiApi {
         crate::passthrough::require_json_object(&body)?;
+        return proxy::forward(ctx, path, Some(&body), out);
+    }
+    route(ctx, &body, out)
+}
+
+/// A form route (`multipart/form-data`): key and body within the limit as for
+/// [`generation`], relayed as sent in `openai_api` mode.
+fn form<H: Host, B: RequestBody, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    req: &mut Incoming<B>,
+    out: &mut Responder<R>,
+    path: &str,
+    route: fn(&Ctx<'_, H>, &[u8], &mut Responder<R>) -> Handled,
+) -> Handled {
+    check_key(ctx, out.dialect)?;
+    let body = read_body(&ctx.headers, &mut req.body, ctx.settings.max_body_bytes()?)?;
+    if ctx.settings.mode()? == Mode::OpenAiApi {
         return proxy::forward(ctx, path, Some(&body), out);
     }
     route(ctx, &body, out)

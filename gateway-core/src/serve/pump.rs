@@ -7,8 +7,10 @@ use crate::translate::fold_limit::FoldBudget;
 
 use super::host::{ClientGone, UpstreamBody};
 
-/// Largest single SSE event accepted from upstream (one event, not the whole stream).
-pub const MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
+/// Largest single SSE event accepted from upstream (one event, not the whole stream): a
+/// finished image arrives in one event, twice over (its item, then the terminal response),
+/// and a large PNG is several MiB of base64.
+pub const MAX_EVENT_BYTES: usize = 32 * 1024 * 1024;
 
 /// How reading stopped.
 pub enum Pumped {

@@ -31,7 +31,7 @@ pub trait Translation {
     /// The failure a frame reports, if it is one.
     fn failure(frame: &Self::Frame) -> Option<&GatewayError>;
     /// Append the frame's bytes.
-    fn write(frame: &Self::Frame, out: &mut Vec<u8>);
+    fn write(&self, frame: &Self::Frame, out: &mut Vec<u8>);
 }
 
 /// A non-stream answer built from the stream's own frames.
@@ -164,7 +164,9 @@ impl<R: Reply, T: Translation> FramesOut<'_, R, T> {
             }
         }
         let mut bytes = Vec::new();
-        frames.iter().for_each(|f| T::write(f, &mut bytes));
+        frames
+            .iter()
+            .for_each(|f| self.translation.write(f, &mut bytes));
         if hold {
             self.held.extend_from_slice(&bytes);
         } else {

@@ -7,6 +7,7 @@ pub mod chat;
 pub mod end;
 pub mod fold_limit;
 pub mod ignored;
+pub mod images;
 pub mod messages;
 pub mod responses;
 pub mod tool_names;
