@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use wasmtime_wasi_http::io::TokioIo;
 
 mod accounts;
+pub mod images;
 pub mod rules;
 pub use accounts::Quota;
 
@@ -123,6 +124,7 @@ struct State {
     /// Set by [`FakeCodex::set_recording`]`(false)`: keep no request log (load tests).
     not_recording: std::sync::atomic::AtomicBool,
     quotas: accounts::Quotas,
+    drawings: Arc<images::Drawings>,
 }
 
 /// A running fake backend.
@@ -212,6 +214,11 @@ impl FakeCodex {
     }
 
     /// TCP connections accepted so far (shows whether the host reuses them).
+    /// The most image drawings that were under way at once.
+    pub fn image_drawings_peak(&self) -> usize {
+        self.state.drawings.peak()
+    }
+
     pub fn connections(&self) -> usize {
         self.state.connections.load(Ordering::SeqCst)
     }
@@ -297,6 +304,9 @@ async fn handle(
     if recorded.method == "POST" && recorded.path.ends_with("/codex/responses") {
         if let Some(refused) = rules::refusal(&recorded) {
             return Ok(respond(refused));
+        }
+        if let Some(image) = images::answer(&recorded, &state.drawings) {
+            return Ok(image);
         }
     }
     let scenario = from_model(&recorded)

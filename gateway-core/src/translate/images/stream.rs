@@ -358,13 +358,13 @@ impl ImageEvents {
         let images = std::mem::take(&mut self.images);
         if images.is_empty() {
             let said = std::mem::take(&mut self.text);
-            let detail = if said.trim().is_empty() {
-                "the backend answered without an image: a plan without image generation (such \
-                 as ChatGPT Free) drops the tool"
-                    .to_owned()
-            } else {
-                format!("the backend answered without an image; the model said: {said}")
-            };
+            let mut detail = "the backend answered without an image (a plan without image \
+                 generation, such as ChatGPT Free, drops the tool; a refusal answers in text)"
+                .to_owned();
+            if !said.trim().is_empty() {
+                detail.push_str("; the model said: ");
+                detail.push_str(&said);
+            }
             return self.fail(no_image(&detail));
         }
         self.text.clear();

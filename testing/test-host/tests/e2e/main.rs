@@ -9,6 +9,7 @@ mod chat;
 mod foundation;
 mod framing;
 mod hardening;
+mod images;
 mod messages;
 mod responses;
 mod runtime;
