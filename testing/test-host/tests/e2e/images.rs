@@ -362,3 +362,90 @@ async fn a_refused_tool_choice_is_asked_again_without_it() {
         "refused once, then never forced"
     );
 }
+
+#[tokio::test]
+async fn image_calls_fail_over_and_renew_like_every_call() {
+    use crate::accounts::{seed_accounts, THREE};
+    use test_host::fake_codex::Quota;
+    let env = Env::start("img-accounts", &[("account_strategy", "fill-first")]).await;
+    seed_accounts(&env, &THREE, 3600);
+    env.codex.set_quota("acct-a", Quota::spent(120));
+    let res = env
+        .post_json(
+            "/v1/images/generations",
+            &json!({"prompt": "a fox", "n": 2}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-codex-gateway-account"], "b");
+    assert!(res.headers().get("x-request-id").is_some());
+    let (status, _, body) = json_of(res).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        env.codex.served_by("acct-b"),
+        2,
+        "both images on the account with room"
+    );
+
+    let single = Env::start("img-renew", &[]).await;
+    single.codex.reject_expired_tokens();
+    single.seed_token(-10);
+    let (status, _, body) = single
+        .post("/v1/images/generations", &json!({"prompt": "a fox"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(single.oauth.refresh_calls(), 1);
+}
+
+#[tokio::test]
+async fn openai_api_mode_relays_both_routes_as_sent() {
+    let env = Env::start(
+        "img-openai-api",
+        &[
+            ("upstream_mode", "openai_api"),
+            ("upstream_api_key", "sk-up"),
+        ],
+    )
+    .await;
+    let generation = json!({"model": "gpt-image-2", "prompt": "a fox", "response_format": "url"});
+    let res = env
+        .post_json("/v1/images/generations", &generation)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "an upstream that stores images may answer urls"
+    );
+    let seen = env.codex.generation_requests().pop().unwrap();
+    assert_eq!(seen.path, "/v1/images/generations");
+    assert_eq!(seen.json(), generation);
+
+    let form = reqwest::multipart::Form::new()
+        .text("prompt", "a hat")
+        .part("image", png_part(DRAWN_PNG, "a.png"));
+    let res = env
+        .client
+        .post(env.url("/v1/images/edits"))
+        .bearer_auth(KEY)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let seen = env.codex.generation_requests().pop().unwrap();
+    assert_eq!(seen.path, "/v1/images/edits");
+    assert_eq!(seen.header("authorization"), Some("Bearer sk-up"));
+    let content_type = seen.header("content-type").unwrap();
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
+    let sent = &seen.body;
+    assert!(
+        sent.windows(DRAWN_PNG.len()).any(|w| w == DRAWN_PNG),
+        "the form reaches the upstream byte for byte"
+    );
+}
