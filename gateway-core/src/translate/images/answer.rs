@@ -1,6 +1,6 @@
 //! The Images API's JSON answer, folded from the frames of every call.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::stream::{GeneratedImage, ImageFrame, ImageUsage};
 use crate::error::GatewayError;
@@ -50,11 +50,12 @@ impl ImagesBuilder {
             .images
             .iter()
             .map(|image| {
-                let mut entry = json!({"b64_json": image.b64_json});
+                let mut entry = Map::new();
+                entry.insert("b64_json".into(), image.b64_json.clone().into());
                 if let Some(revised) = &image.revised_prompt {
-                    entry["revised_prompt"] = json!(revised);
+                    entry.insert("revised_prompt".into(), revised.clone().into());
                 }
-                entry
+                Value::Object(entry)
             })
             .collect();
         answer.insert("data".into(), data.into());
@@ -73,7 +74,7 @@ impl ImagesBuilder {
         let usage = self
             .images
             .iter()
-            .fold(ImageUsage::default(), |sum, image| sum.add(image.usage));
+            .fold(ImageUsage::default(), |sum, image| sum.plus(image.usage));
         answer.insert("usage".into(), usage.to_json());
         serde_json::to_vec(&Value::Object(answer))
             .map_err(|e| GatewayError::Internal(e.to_string()))

@@ -37,7 +37,7 @@ pub fn image_call_body(
             .iter()
             .map(|image| json!({"type": "input_image", "image_url": image.data_url})),
     );
-    let mut body = json!({
+    let body = json!({
         "model": host_model,
         "instructions": INSTRUCTIONS,
         "input": [{"type": "message", "role": "user", "content": content}],
@@ -46,8 +46,13 @@ pub fn image_call_body(
         "stream": true,
         "store": false,
     });
+    let Value::Object(mut body) = body else {
+        return Err(GatewayError::Internal(
+            "the image call is not an object".into(),
+        ));
+    };
     if forced {
-        body["tool_choice"] = json!({"type": "image_generation"});
+        body.insert("tool_choice".into(), json!({"type": "image_generation"}));
     }
     serde_json::to_vec(&body).map_err(|e| GatewayError::Internal(e.to_string()))
 }

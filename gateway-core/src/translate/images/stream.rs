@@ -3,7 +3,7 @@
 //! completes, and a failure (or a call that drew nothing) as an error.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::codex::event::type_of;
 use crate::error::{GatewayError, UpstreamCode};
@@ -39,11 +39,16 @@ impl ImageMeta {
     }
 
     /// The four fields as a streamed event states them (each required there).
-    fn event_fields(&self, event: &mut Value) {
-        event["size"] = json!(self.size.as_deref().unwrap_or("auto"));
-        event["quality"] = json!(self.quality.as_deref().unwrap_or("auto"));
-        event["background"] = json!(self.background.as_deref().unwrap_or("auto"));
-        event["output_format"] = json!(self.output_format.as_deref().unwrap_or("png"));
+    fn event_fields(&self, event: &mut Map<String, Value>) {
+        let fields = [
+            ("size", &self.size, "auto"),
+            ("quality", &self.quality, "auto"),
+            ("background", &self.background, "auto"),
+            ("output_format", &self.output_format, "png"),
+        ];
+        for (name, value, unsaid) in fields {
+            event.insert(name.into(), value.as_deref().unwrap_or(unsaid).into());
+        }
     }
 }
 
@@ -62,7 +67,7 @@ pub struct ImageUsage {
 
 impl ImageUsage {
     /// `self` plus `other`.
-    pub fn add(self, other: ImageUsage) -> ImageUsage {
+    pub fn plus(self, other: ImageUsage) -> ImageUsage {
         ImageUsage {
             input_tokens: self.input_tokens.saturating_add(other.input_tokens),
             output_tokens: self.output_tokens.saturating_add(other.output_tokens),
@@ -99,8 +104,8 @@ pub struct GeneratedImage {
 /// One frame of the Images API's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageFrame {
-    /// A partial image, as an `…partial_image` event.
-    Partial(Value),
+    /// A partial image, as an `…partial_image` event's fields.
+    Partial(Map<String, Value>),
     /// A finished image.
     Completed(GeneratedImage),
     /// The answer failed.
@@ -113,9 +118,11 @@ impl ImageFrame {
         let (kind, data) = match self {
             Self::Partial(event) => ("partial_image", event.clone()),
             Self::Completed(image) => {
-                let mut event = json!({"b64_json": image.b64_json, "created_at": created_at});
+                let mut event = Map::new();
+                event.insert("b64_json".into(), image.b64_json.clone().into());
+                event.insert("created_at".into(), created_at.into());
                 image.meta.event_fields(&mut event);
-                event["usage"] = image.usage.to_json();
+                event.insert("usage".into(), image.usage.to_json());
                 ("completed", event)
             }
             Self::Error(err) => {
@@ -127,7 +134,8 @@ impl ImageFrame {
         };
         let kind = format!("{}.{kind}", route.event_prefix());
         let mut data = data;
-        data["type"] = json!(kind);
+        data.insert("type".into(), kind.clone().into());
+        let data = Value::Object(data);
         out.extend_from_slice(format!("event: {kind}\ndata: {data}\n\n").as_bytes());
     }
 }
@@ -314,11 +322,13 @@ impl ImageEvents {
                 "upstream sent a malformed partial image event",
             ));
         };
-        let mut frame = json!({
-            "b64_json": event.partial_image_b64,
-            "created_at": self.created_at,
-            "partial_image_index": event.partial_image_index,
-        });
+        let mut frame = Map::new();
+        frame.insert("b64_json".into(), event.partial_image_b64.into());
+        frame.insert("created_at".into(), self.created_at.into());
+        frame.insert(
+            "partial_image_index".into(),
+            event.partial_image_index.into(),
+        );
         event.meta.or(&self.requested).event_fields(&mut frame);
         vec![ImageFrame::Partial(frame)]
     }
