@@ -71,13 +71,15 @@ def test_every_route_of_the_router_is_documented(spec):
         ("/v1/alpha/search", "POST"),
         ("/v1/messages", "POST"),
         ("/v1/messages/count_tokens", "POST"),
+        ("/v1/images/generations", "POST"),
+        ("/v1/images/edits", "POST"),
         ("/api/hello", "GET, HEAD"),
         ("/admin/token", "GET, PUT, DELETE"),
     ]:
         assert f'"{path}" => (Route::' in router and f'"{allow}")' in router, (path, allow)
         for method in allow.split(", "):
             assert (path, method) in documented, (path, method)
-    assert len(documented) == 14
+    assert len(documented) == 16
 
 
 def test_every_error_code_in_error_rs_is_documented():
@@ -558,3 +560,39 @@ def test_sweep_responses_fields(checker, spec):
         status, _, _ = checker.check("POST", "/v1/responses", body)
         statuses.add(status)
     assert statuses <= {200, 400}, statuses
+
+
+# --- live: images --------------------------------------------------------------------------------
+
+SOURCE_PNG = (REPO / "testing" / "fixtures" / "images" / "source.png").read_bytes()
+
+
+def image_form(**fields) -> tuple[bytes, str]:
+    """A multipart edit: the text `fields` and the source PNG as `image` (and `mask`)."""
+    boundary = "cgw-openapi-form"
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name in ("image", "mask"):
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{name}.png"\r\nContent-Type: image/png\r\n\r\n'
+        parts.append(head.encode() + SOURCE_PNG + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def test_image_generations(checker):
+    route = "/v1/images/generations"
+    checker.check("POST", route, {"prompt": "an otter", "n": 2, "size": "1024x1024"}, expect=200)
+    checker.check("POST", route, {"prompt": "a fox", "stream": True, "partial_images": 2}, expect=200)
+    checker.check("POST", route, {"prompt": "an otter", "response_format": "url"}, expect=400)
+    checker.check("POST", route, {"prompt": "[refuse] an otter"}, expect=422)
+    checker.check("POST", route, {"prompt": "an otter"}, key=None, expect=401)
+
+
+def test_image_edits(checker):
+    route = "/v1/images/edits"
+    body, content_type = image_form(prompt="a hat", n="1")
+    checker.check("POST", route, body, headers={"Content-Type": content_type}, expect=200)
+    body, content_type = image_form(prompt="a hat", stream="true", partial_images="1")
+    checker.check("POST", route, body, headers={"Content-Type": content_type}, expect=200)
+    checker.check("POST", route, b"--x\r\nbroken", headers={"Content-Type": content_type}, expect=400)
