@@ -53,6 +53,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("account_strategy", Some("headroom")),
     ("model_aliases", Some("")),
     ("image_host_model", Some(DEFAULT_IMAGE_HOST_MODEL)),
+    ("usage_tracking", Some("on")),
 ];
 
 /// The chat model that calls the `image_generation` tool for the Images API routes: a small,
@@ -150,6 +151,7 @@ impl<'a> Settings<'a> {
         self.account_strategy()?;
         self.model_aliases()?;
         self.image_host_model()?;
+        self.usage_tracking()?;
         Ok(())
     }
 
@@ -324,6 +326,11 @@ impl<'a> Settings<'a> {
     /// `image_host_model`: the chat model that calls the `image_generation` tool.
     pub fn image_host_model(&self) -> Result<String, GatewayError> {
         self.value_or_default("image_host_model")
+    }
+
+    /// `usage_tracking`: whether every request's usage is counted in the store (`on`, `off`).
+    pub fn usage_tracking(&self) -> Result<bool, GatewayError> {
+        self.one_of("usage_tracking", &[("on", true), ("off", false)])
     }
 
     /// `model_aliases`: client model names mapped to backend models ([`ModelAliases`]).

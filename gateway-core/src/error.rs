@@ -36,6 +36,17 @@ pub enum GatewayError {
     /// Missing or wrong downstream key (401 `invalid_api_key`).
     #[error("{0}")]
     Unauthorized(String),
+    /// A client key may not use this model (403 `model_not_allowed`).
+    #[error("{0}")]
+    ModelNotAllowed(String),
+    /// A client key has used up one of its limits (429 `key_limit_reached`).
+    #[error("{message}")]
+    KeyLimitReached {
+        /// Which limit, and when its window ends.
+        message: String,
+        /// Seconds to the end of the window.
+        retry_after: u64,
+    },
     /// No such route (404).
     #[error("no route for {0}")]
     NotFound(String),
@@ -234,6 +245,8 @@ impl GatewayError {
             Self::HeadersTooLarge { .. } => 431,
             Self::UnsupportedEncoding(_) => 415,
             Self::Unauthorized(_) => 401,
+            Self::ModelNotAllowed(_) => 403,
+            Self::KeyLimitReached { .. } => 429,
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed { .. } => 405,
             Self::ConfigInvalid { .. } => 500,
@@ -254,6 +267,8 @@ impl GatewayError {
             Self::HeadersTooLarge { .. } => "headers_too_large",
             Self::UnsupportedEncoding(_) => "unsupported_content_encoding",
             Self::Unauthorized(_) => "invalid_api_key",
+            Self::ModelNotAllowed(_) => "model_not_allowed",
+            Self::KeyLimitReached { .. } => "key_limit_reached",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::ConfigInvalid { .. } => "config_invalid",
@@ -270,11 +285,13 @@ impl GatewayError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Self::OAuth { retry_after, .. } | Self::Upstream { retry_after, .. } => *retry_after,
+            Self::KeyLimitReached { retry_after, .. } => Some(*retry_after),
             Self::BadRequest { .. }
             | Self::PayloadTooLarge { .. }
             | Self::HeadersTooLarge { .. }
             | Self::UnsupportedEncoding(_)
             | Self::Unauthorized(_)
+            | Self::ModelNotAllowed(_)
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }
             | Self::ConfigInvalid { .. }
@@ -294,6 +311,8 @@ impl GatewayError {
             | Self::HeadersTooLarge { .. }
             | Self::UnsupportedEncoding(_)
             | Self::Unauthorized(_)
+            | Self::ModelNotAllowed(_)
+            | Self::KeyLimitReached { .. }
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }
             | Self::OAuth { .. }
@@ -312,6 +331,8 @@ impl GatewayError {
             | Self::HeadersTooLarge { .. }
             | Self::UnsupportedEncoding(_)
             | Self::Unauthorized(_)
+            | Self::ModelNotAllowed(_)
+            | Self::KeyLimitReached { .. }
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }
             | Self::ConfigInvalid { .. }
@@ -338,6 +359,8 @@ impl GatewayError {
             Self::PayloadTooLarge { .. }
             | Self::HeadersTooLarge { .. }
             | Self::Unauthorized(_)
+            | Self::ModelNotAllowed(_)
+            | Self::KeyLimitReached { .. }
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }
             | Self::ConfigInvalid { .. }

@@ -22,20 +22,50 @@ pub const MAX_DEPTH: usize = 128;
 ///
 /// A byte scan (strings skipped), so it costs one pass and no allocation whatever the depth.
 pub fn check_depth(body: &[u8]) -> Result<(), GatewayError> {
+    scan_body(body).map(drop)
+}
+
+/// [`check_depth`], also reading the top-level `"model"` string on the way (the name a request
+/// is counted and checked under), without a second pass or a parse.
+pub fn scan_body(body: &[u8]) -> Result<Option<String>, GatewayError> {
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for &b in body {
+    // At depth 1: where the current string began, whether the last key was "model", and
+    // whether its value comes next.
+    let (mut started, mut key_is_model, mut value_next) = (0usize, false, false);
+    let mut model = None;
+    for (at, &b) in body.iter().enumerate() {
         if in_string {
             match (escaped, b) {
                 (true, _) => escaped = false,
                 (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
+                (false, b'"') => {
+                    in_string = false;
+                    if depth == 1 && model.is_none() {
+                        let text = body.get(started..at).unwrap_or_default();
+                        if value_next {
+                            model = quoted_string(body.get(started - 1..=at).unwrap_or_default());
+                            value_next = false;
+                        } else {
+                            key_is_model = text == b"model";
+                        }
+                    }
+                }
                 _ => {}
             }
             continue;
         }
         match b {
-            b'"' => in_string = true,
+            b'"' => {
+                in_string = true;
+                started = at + 1;
+            }
+            b':' if depth == 1 => {
+                value_next = key_is_model;
+                key_is_model = false;
+            }
+            b',' if depth == 1 => value_next = false,
             b'[' | b'{' => {
+                value_next = false;
                 depth += 1;
                 if depth > MAX_DEPTH {
                     return Err(GatewayError::bad_request(format!(
@@ -47,7 +77,16 @@ pub fn check_depth(body: &[u8]) -> Result<(), GatewayError> {
             _ => {}
         }
     }
-    Ok(())
+    Ok(model)
+}
+
+/// A JSON string literal's text (escapes decoded), if it is one.
+fn quoted_string(literal: &[u8]) -> Option<String> {
+    if !literal.contains(&b'\\') {
+        let inner = literal.get(1..literal.len().checked_sub(1)?)?;
+        return std::str::from_utf8(inner).ok().map(str::to_owned);
+    }
+    serde_json::from_slice::<String>(literal).ok()
 }
 
 #[cfg(test)]
@@ -62,6 +101,28 @@ mod tests {
         assert_eq!(check_depth(deep.as_bytes()).unwrap_err().status(), 400);
         let in_string = format!("{{\"a\":\"{}\\\"\"}}", "[".repeat(1000));
         assert!(check_depth(in_string.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn the_top_level_model_is_read_on_the_way() {
+        for (body, model) in [
+            (r#"{"model":"gpt-5.4","input":"hi"}"#, Some("gpt-5.4")),
+            (
+                r#"{ "input": {"model": "inner"}, "model" : "outer" }"#,
+                Some("outer"),
+            ),
+            (r#"{"messages":[{"model":"x"}],"stream":true}"#, None),
+            (r#"{"model":null}"#, None),
+            (r#"{"model":"gpt-\u0035","x":1}"#, Some("gpt-5")),
+            (r#"{"note":"model","model":"m"}"#, Some("m")),
+            (r#"{"a":"model","b":"not this"}"#, None),
+        ] {
+            assert_eq!(
+                scan_body(body.as_bytes()).unwrap().as_deref(),
+                model,
+                "{body}"
+            );
+        }
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub enum Route {
     Hello,
     /// `GET|PUT|DELETE /admin/token` (only with `admin_api_key` set).
     AdminToken,
+    /// `GET|POST /admin/keys`, `DELETE /admin/keys/{name}`, `POST /admin/keys/{name}/rotate`.
+    AdminKeys,
+    /// `GET /admin/usage`.
+    AdminUsage,
 }
 
 impl Route {
@@ -47,6 +51,8 @@ impl Route {
             Self::ImageEdits => "image_edits",
             Self::Hello => "hello",
             Self::AdminToken => "admin_token",
+            Self::AdminKeys => "admin_keys",
+            Self::AdminUsage => "admin_usage",
         }
     }
 }
@@ -69,6 +75,19 @@ pub fn route(method: &str, path_and_query: &str) -> Result<Route, GatewayError> 
         "/v1/images/edits" => (Route::ImageEdits, "POST"),
         "/api/hello" => (Route::Hello, "GET, HEAD"),
         "/admin/token" => (Route::AdminToken, "GET, PUT, DELETE"),
+        "/admin/keys" => (Route::AdminKeys, "GET, POST"),
+        "/admin/usage" => (Route::AdminUsage, "GET"),
+        _ if path
+            .strip_prefix("/admin/keys/")
+            .is_some_and(|name| !name.is_empty()) =>
+        {
+            let allow = if path.ends_with("/rotate") {
+                "POST"
+            } else {
+                "DELETE"
+            };
+            (Route::AdminKeys, allow)
+        }
         _ => return Err(GatewayError::NotFound(path.chars().take(200).collect())),
     };
     if allow.split(", ").any(|m| m == method) {

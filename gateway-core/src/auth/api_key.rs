@@ -62,6 +62,23 @@ pub fn check_api_key_or_bearer(
     }
 }
 
+/// The keys a request presents: its bearer's and, where `x-api-key` counts, that header's;
+/// only values shaped like a client key (see [`crate::keys::record::KEY_PREFIX`]), so a key
+/// of any other shape costs no store read.
+pub fn presented_client_keys<'a>(api_key: &[&'a [u8]], authorization: &[&'a [u8]]) -> Vec<&'a str> {
+    let bearer = authorization.iter().filter_map(|value| {
+        let (scheme, key) = std::str::from_utf8(value).ok()?.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
+    });
+    let api_keys = api_key
+        .iter()
+        .filter_map(|value| std::str::from_utf8(value).ok().map(str::trim));
+    bearer
+        .chain(api_keys)
+        .filter(|key| key.starts_with(crate::keys::record::KEY_PREFIX))
+        .collect()
+}
+
 fn missing() -> GatewayError {
     GatewayError::Unauthorized("missing or invalid Authorization header".into())
 }

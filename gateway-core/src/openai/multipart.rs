@@ -65,6 +65,16 @@ pub fn parse_multipart(content_type: &str, body: Vec<u8>) -> Result<Vec<Part>, G
     }
 }
 
+/// The text of the form field `name` of a form body, if the body is a form that has it (a
+/// body that is not is left for the route to refuse).
+pub fn form_field(content_type: &str, body: &[u8], name: &str) -> Option<String> {
+    let parts = parse_multipart(content_type, body.to_vec()).ok()?;
+    let part = parts
+        .into_iter()
+        .find(|p| p.name == name && p.file_name.is_none())?;
+    String::from_utf8(part.data).ok()
+}
+
 /// Run a future whose input is all in memory: it completes without waiting on anything, so it
 /// is polled a bounded number of times, never parked.
 fn run_ready<F: Future>(future: F) -> Option<F::Output> {

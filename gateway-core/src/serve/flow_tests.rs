@@ -253,6 +253,8 @@ fn a_chat_call_reads_only_the_settings_it_uses_each_once() {
                 "reasoning_output",
                 "refresh_margin_secs",
                 "upstream_mode",
+                // Read once the answer is out, to count its usage.
+                "usage_tracking",
             ],
             "stream: {stream}"
         );
@@ -316,3 +318,5 @@ fn an_openai_api_relay_writes_each_burst_once() {
     assert_eq!(sent.writes, [b"{\"a\":".to_vec(), b"1".to_vec()]);
     assert_eq!(sent.ended, Some(false), "a cut JSON answer is aborted");
 }
+
+mod keys;

@@ -10,6 +10,8 @@
 //! travels by side effect.
 
 pub mod admin;
+pub mod admin_keys;
+pub mod caller;
 pub mod chained;
 pub mod chat;
 pub mod codex_call;
@@ -35,6 +37,7 @@ pub mod tokens;
 pub mod translated;
 pub mod upstream;
 
+use caller::{admit_request, identify, settle, Charge};
 use host::{Host, Reply, RequestBody};
 use request::{read_body, Ctx, Logger, RequestHeaders};
 use responder::{Dialect, Responder};
@@ -79,9 +82,10 @@ pub fn serve<H: Host, B: RequestBody, R: Reply>(host: &H, mut req: Incoming<B>, 
         settings,
         headers,
     };
+    let mut charge = None;
     let handled = log_settings
         .map_err(upstream::Failed::from)
-        .and_then(|_| dispatch(&ctx, &mut req, &mut out));
+        .and_then(|_| dispatch(&ctx, &mut req, &mut out, &mut charge));
     let upstream = match handled {
         Ok(upstream) => upstream,
         Err(failed) => {
@@ -96,15 +100,25 @@ pub fn serve<H: Host, B: RequestBody, R: Reply>(host: &H, mut req: Incoming<B>, 
         }
     };
     let ms = host.monotonic_ns().saturating_sub(started) / 1_000_000;
-    let fields = access_fields(&req.method, &req.path, out.status, ms, upstream.as_ref());
+    let mut fields = access_fields(&req.method, &req.path, out.status, ms, upstream.as_ref());
+    if let Some(charge) = &charge {
+        fields.push(("key", Field::from(charge.caller.name())));
+    }
     ctx.log
         .emit(LogLevel::Info, "gateway.request.completed", &fields);
+    drop(out);
+    if let Some(charge) = &charge {
+        settle(&ctx, charge, upstream.as_ref());
+    }
 }
 
+/// Route one request. An admitted generation request leaves its [`Charge`] in `charge`, to be
+/// counted once the answer is out, whether it succeeded or not.
 fn dispatch<H: Host, B: RequestBody, R: Reply>(
     ctx: &Ctx<'_, H>,
     req: &mut Incoming<B>,
     out: &mut Responder<R>,
+    charge: &mut Option<Charge>,
 ) -> Handled {
     // Anthropic's clients read Anthropic's error shape, also for a wrong method or too many
     // headers on their routes.
@@ -123,60 +137,59 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
             if models::wants_anthropic_shape(&ctx.headers) {
                 out.dialect = Dialect::Anthropic;
             }
-            check_key(ctx, out.dialect)?;
+            identify(ctx, out.dialect)?;
             models::handle(ctx, &req.path, out)
         }
         Route::Messages => {
             out.dialect = Dialect::Anthropic;
-            generation(ctx, req, out, "/v1/messages", messages::handle)
+            generation(ctx, req, out, charge, messages::handle)
         }
         Route::CountTokens => {
             out.dialect = Dialect::Anthropic;
-            generation(ctx, req, out, "/v1/messages/count_tokens", messages::count)
+            generation(ctx, req, out, charge, messages::count)
         }
-        Route::ChatCompletions => generation(ctx, req, out, "/v1/chat/completions", chat::handle),
-        Route::Responses => generation(ctx, req, out, "/v1/responses", responses::handle),
-        Route::ResponsesCompact => {
-            generation(ctx, req, out, "/v1/responses/compact", one_shot::compact)
-        }
-        Route::AlphaSearch => generation(ctx, req, out, "/v1/alpha/search", one_shot::search),
-        Route::ImageGenerations => {
-            generation(ctx, req, out, "/v1/images/generations", images::generations)
-        }
-        Route::ImageEdits => form(ctx, req, out, "/v1/images/edits", images::edits),
+        Route::ChatCompletions => generation(ctx, req, out, charge, chat::handle),
+        Route::Responses => generation(ctx, req, out, charge, responses::handle),
+        Route::ResponsesCompact => generation(ctx, req, out, charge, one_shot::compact),
+        Route::AlphaSearch => generation(ctx, req, out, charge, one_shot::search),
+        Route::ImageGenerations => generation(ctx, req, out, charge, images::generations),
+        Route::ImageEdits => form(ctx, req, out, charge, images::edits),
+        Route::AdminKeys => admin_keys::handle(ctx, &req.method, &req.path, &mut req.body, out),
+        Route::AdminUsage => admin_keys::usage(ctx, &req.path, out),
     }
 }
 
-/// The downstream key: a bearer, or on the Anthropic routes also `x-api-key`.
-fn check_key<H: Host>(ctx: &Ctx<'_, H>, dialect: Dialect) -> Result<(), GatewayError> {
-    let auth = ctx.headers.values("authorization");
-    let expected = ctx.settings.downstream_api_key()?;
-    match dialect {
-        Dialect::OpenAi => crate::auth::api_key::check_bearer(&auth, &expected),
-        Dialect::Anthropic => {
-            let api_key = ctx.headers.values("x-api-key");
-            crate::auth::api_key::check_api_key_or_bearer(&api_key, &auth, &expected)
-        }
-    }
-}
-
-/// A generation route: key, body within the limit, then relayed as is (`openai_api` mode) or
-/// served by `route` (`codex_oauth` mode).
+/// A generation route: key, body within the limit, the key's model list and limits, then
+/// relayed as is (`openai_api` mode) or served by `route` (`codex_oauth` mode).
 fn generation<H: Host, B: RequestBody, R: Reply>(
     ctx: &Ctx<'_, H>,
     req: &mut Incoming<B>,
     out: &mut Responder<R>,
-    path: &str,
+    charge: &mut Option<Charge>,
     route: fn(&Ctx<'_, H>, &[u8], &mut Responder<R>) -> Handled,
 ) -> Handled {
-    check_key(ctx, out.dialect)?;
+    let caller = identify(ctx, out.dialect)?;
     let body = read_body(&ctx.headers, &mut req.body, ctx.settings.max_body_bytes()?)?;
-    crate::passthrough::check_depth(&body)?;
+    let model = crate::passthrough::scan_body(&body)?;
+    let path = req.path.split('?').next().unwrap_or_default();
+    *charge = Some(admit_request(ctx, caller, counted_model(model, path))?);
     if ctx.settings.mode()? == Mode::OpenAiApi {
         crate::passthrough::require_json_object(&body)?;
         return proxy::forward(ctx, path, Some(&body), out);
     }
     route(ctx, &body, out)
+}
+
+/// The model a request is counted and checked under: the one it names, else its route's own
+/// name (`images`, for an image request that names none).
+fn counted_model(named: Option<String>, path: &str) -> String {
+    named.unwrap_or_else(|| {
+        if path.starts_with("/v1/images/") {
+            "images".into()
+        } else {
+            "unnamed".into()
+        }
+    })
 }
 
 /// A form route (`multipart/form-data`): key and body within the limit as for
@@ -185,23 +198,27 @@ fn form<H: Host, B: RequestBody, R: Reply>(
     ctx: &Ctx<'_, H>,
     req: &mut Incoming<B>,
     out: &mut Responder<R>,
-    path: &str,
+    charge: &mut Option<Charge>,
     route: fn(&Ctx<'_, H>, &[u8], &mut Responder<R>) -> Handled,
 ) -> Handled {
-    check_key(ctx, out.dialect)?;
+    let caller = identify(ctx, out.dialect)?;
     let body = read_body(&ctx.headers, &mut req.body, ctx.settings.max_body_bytes()?)?;
+    let content_type = ctx.headers.first("content-type").unwrap_or_default();
+    let model = crate::openai::multipart::form_field(content_type, &body, "model");
+    let path = req.path.split('?').next().unwrap_or_default();
+    *charge = Some(admit_request(ctx, caller, counted_model(model, path))?);
     if ctx.settings.mode()? == Mode::OpenAiApi {
         return proxy::forward(ctx, path, Some(&body), out);
     }
     route(ctx, &body, out)
 }
 
-/// The route table, with `/admin/token` hidden entirely (404 for every method) unless an
+/// The route table, with the admin routes hidden entirely (404 for every method) unless an
 /// admin key is configured.
 fn route_for(settings: &Settings, method: &str, path: &str) -> Result<Route, GatewayError> {
-    let admin = path.split('?').next() == Some("/admin/token");
-    if admin && settings.admin_api_key()?.is_none() {
-        return Err(GatewayError::NotFound("/admin/token".into()));
+    let bare = path.split('?').next().unwrap_or_default();
+    if bare.starts_with("/admin/") && settings.admin_api_key()?.is_none() {
+        return Err(GatewayError::NotFound(bare.chars().take(200).collect()));
     }
     route(method, path)
 }
@@ -226,7 +243,7 @@ pub fn access_fields<'a>(
     ];
     if let Some(meta) = upstream {
         fields.push(("upstream_status", Field::from(meta.status)));
-        fields.push(("upstream_ms", int(meta.ms)));
+        fields.push(("upstream_ms", int(u64::from(meta.ms))));
         if let Some(account) = &meta.account {
             fields.push(("account", Field::from(account.as_str())));
         }

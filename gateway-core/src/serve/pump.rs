@@ -1,9 +1,11 @@
 //! Reading an upstream SSE body event by event, as it arrives, and reporting how it ended.
 
+use crate::codex::event::{type_of, TERMINAL_TYPES};
 use crate::error::GatewayError;
 use crate::sse::decode::{SseDecoder, SseEvent};
 use crate::translate::end::StreamEnd;
 use crate::translate::fold_limit::FoldBudget;
+use crate::usage::Tokens;
 
 use super::host::{ClientGone, UpstreamBody};
 
@@ -48,6 +50,41 @@ pub fn failure_of(end: &StreamEnd) -> Option<GatewayError> {
     }
 }
 
+/// The tokens the backend reported in the terminal events read so far (several calls' events
+/// may pass through one pump).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Their sum, once a terminal event carried usage.
+    pub tokens: Option<Tokens>,
+}
+
+#[derive(serde::Deserialize)]
+struct TerminalUsage {
+    response: UsageOnly,
+}
+
+#[derive(serde::Deserialize)]
+struct UsageOnly {
+    usage: Option<crate::codex::response::Usage>,
+}
+
+impl Tally {
+    /// Add what `ev` reports, if it is a terminal event with usage.
+    pub fn observe(&mut self, ev: &SseEvent) {
+        if !TERMINAL_TYPES.contains(&type_of(ev).as_ref()) {
+            return;
+        }
+        let Ok(TerminalUsage {
+            response: UsageOnly { usage: Some(usage) },
+        }) = serde_json::from_str(&ev.data)
+        else {
+            return;
+        };
+        let tokens = Tokens::from_usage(&usage);
+        self.tokens = Some(self.tokens.map_or(tokens, |t| t.plus(tokens)));
+    }
+}
+
 /// Where pumped events go.
 pub trait EventSink {
     /// One upstream event; `Ok(true)` when it ends the answer.
@@ -70,6 +107,7 @@ pub trait EventSink {
 /// [`FoldBudget`]; an answer past it is the budget's error, and the upstream is left unread.
 pub fn fold(
     upstream: &mut impl UpstreamBody,
+    tally: &mut Tally,
     mut on_event: impl FnMut(&SseEvent) -> bool,
 ) -> Result<Pumped, GatewayError> {
     struct Fold<F> {
@@ -91,7 +129,7 @@ pub fn fold(
         budget: FoldBudget::default(),
         too_large: None,
     };
-    let end = pump(upstream, &mut sink);
+    let end = pump(upstream, &mut sink, tally);
     sink.too_large.map_or(Ok(end), Err)
 }
 
@@ -115,7 +153,11 @@ pub fn take_ready(upstream: &mut impl UpstreamBody, pending: &mut Vec<u8>) -> Op
 /// Feed every event to `sink` until it reports the terminal one or the body ends. Whatever the
 /// upstream has already sent when a read returns is read too before the sink may write: a
 /// burst of events leaves in one write, not in many small ones.
-pub fn pump(upstream: &mut impl UpstreamBody, sink: &mut impl EventSink) -> Pumped {
+pub fn pump(
+    upstream: &mut impl UpstreamBody,
+    sink: &mut impl EventSink,
+    tally: &mut Tally,
+) -> Pumped {
     let mut decoder = SseDecoder::new(MAX_EVENT_BYTES);
     loop {
         let mut chunk = match upstream.next_chunk() {
@@ -138,6 +180,7 @@ pub fn pump(upstream: &mut impl UpstreamBody, sink: &mut impl EventSink) -> Pump
             Err(e) => return Pumped::Failed(e.into()),
         };
         for event in &events {
+            tally.observe(event);
             match sink.event(event) {
                 Ok(true) => return Pumped::Terminal,
                 Ok(false) => {}
@@ -193,7 +236,7 @@ mod tests {
             ..Batches::default()
         };
         assert!(matches!(
-            pump(&mut body(reads), &mut sink),
+            pump(&mut body(reads), &mut sink, &mut Tally::default()),
             Pumped::Terminal
         ));
         // The scripted body has every read ready at once: one batch up to the terminal event.
@@ -201,7 +244,7 @@ mod tests {
         assert_eq!(sink.current, ["a", "b", "c", "end"]);
 
         let mut one_by_one = Batches::default();
-        let end = pump(&mut body(reads), &mut one_by_one);
+        let end = pump(&mut body(reads), &mut one_by_one, &mut Tally::default());
         assert!(matches!(end, Pumped::Terminal));
         assert_eq!(one_by_one.batches, [vec!["a"], vec!["b"], vec!["c"]]);
     }
@@ -209,9 +252,13 @@ mod tests {
     #[test]
     fn how_a_body_ends_maps_to_one_stream_end() {
         let mut sink = Batches::default();
-        let eof = pump(&mut body(&[b"data: a\n\n"]), &mut sink);
+        let eof = pump(
+            &mut body(&[b"data: a\n\n"]),
+            &mut sink,
+            &mut Tally::default(),
+        );
         assert!(matches!(eof.unfinished(), Some(StreamEnd::UpstreamEof)));
-        let cut = pump(&mut body(&[b"data: a"]), &mut sink);
+        let cut = pump(&mut body(&[b"data: a"]), &mut sink, &mut Tally::default());
         assert!(matches!(cut, Pumped::Eof | Pumped::Failed(_)));
         assert!(Pumped::Terminal.unfinished().is_none());
         assert!(matches!(

@@ -4,7 +4,7 @@
 
 use super::codex_call::{call, CodexCall};
 use super::host::{ClientGone, Host, Method, Reply};
-use super::pump::{failure_of, fold, pump, EventSink, Pumped};
+use super::pump::{failure_of, fold, pump, EventSink, Pumped, Tally};
 use super::request::Ctx;
 use super::responder::{json_header, sse_headers, Responder};
 use super::stream_out::StreamOut;
@@ -39,18 +39,20 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         lite_model: normalized.model.as_deref(),
     };
     let mut upstream = call(ctx, &request)?;
-    let meta = upstream.meta.clone();
+    let mut meta = upstream.meta.clone();
     let mut headers = meta.relayed.clone();
+    let mut tally = Tally::default();
     if !normalized.stream {
         let mut acc = ResponseAccumulator::new();
         let mut terminal = None;
-        let end = fold(&mut upstream.body, |ev| {
+        let folded = fold(&mut upstream.body, &mut tally, |ev| {
             let restored = restore_event_names(ev, &normalized.tool_names);
             acc.push(restored.as_ref().unwrap_or(ev));
             terminal = observe_terminal(ev);
             terminal.is_some()
-        })
-        .map_err(|e| Failed::after(e, &meta))?;
+        });
+        meta.tokens = tally.tokens.map(Box::new);
+        let end = folded.map_err(|e| Failed::after(e, &meta))?;
         drop(upstream);
         let json = acc
             .finish(end.unfinished().or(terminal))
@@ -67,7 +69,8 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         last: SseEvent::default(),
         count: 0,
     };
-    let end = pump(&mut upstream.body, &mut relay);
+    let end = pump(&mut upstream.body, &mut relay, &mut tally);
+    meta.tokens = tally.tokens.map(Box::new);
     drop(upstream);
     if let Pumped::ClientGone = end {
         ctx.log

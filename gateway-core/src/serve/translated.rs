@@ -4,11 +4,11 @@
 //! closing frames leave together with the end of the body.
 
 use super::host::{ClientGone, Host, Reply, UpstreamBody};
-use super::pump::{failure_of, fold, pump, EventSink, Pumped};
+use super::pump::{failure_of, fold, pump, EventSink, Pumped, Tally};
 use super::request::Ctx;
 use super::responder::{json_header, sse_headers, Responder};
 use super::stream_out::StreamOut;
-use super::upstream::{Failed, Handled, Upstream, UpstreamMeta};
+use super::upstream::{Failed, Handled, Upstream};
 use crate::error::GatewayError;
 use crate::log::LogLevel;
 use crate::sse::decode::SseEvent;
@@ -70,15 +70,29 @@ pub fn answer_translated<H: Host, R: Reply, T: Translation>(
     folded: Option<impl Folded<T::Frame>>,
     out: &mut Responder<R>,
 ) -> Handled {
-    let meta = upstream.meta.clone();
+    let mut meta = upstream.meta.clone();
     let mut headers = meta.relayed.clone();
+    let mut tally = Tally::default();
     let Some(mut folded) = folded else {
         headers.extend(sse_headers());
-        return stream_translated(ctx, &mut upstream.body, &meta, translation, out, &headers);
+        let streamed = stream_translated(
+            ctx,
+            &mut upstream.body,
+            &mut tally,
+            translation,
+            out,
+            &headers,
+        );
+        meta.tokens = tally.tokens.map(Box::new);
+        return streamed
+            .map(|()| Some(meta.clone()))
+            .map_err(|e| Failed::after(e, &meta));
     };
-    fold_translated(&mut upstream.body, &meta, &mut translation, |f| {
+    let folding = fold_translated(&mut upstream.body, &mut tally, &mut translation, |f| {
         folded.push(f)
-    })?;
+    });
+    meta.tokens = tally.tokens.map(Box::new);
+    folding.map_err(|e| Failed::after(e, &meta))?;
     drop(upstream);
     let json = folded.finish().map_err(|e| Failed::after(e, &meta))?;
     headers.push(json_header());
@@ -90,41 +104,41 @@ pub fn answer_translated<H: Host, R: Reply, T: Translation>(
 /// is the fold of the stream's own frames), closing frames included.
 fn fold_translated<T: Translation>(
     body: &mut impl UpstreamBody,
-    meta: &UpstreamMeta,
+    tally: &mut Tally,
     translation: &mut T,
     mut push: impl FnMut(&T::Frame),
-) -> Result<(), Failed> {
-    let end = fold(body, |ev| {
+) -> Result<(), GatewayError> {
+    let end = fold(body, tally, |ev| {
         translation.on_event(ev).iter().for_each(&mut push);
         translation.end().is_some()
-    })
-    .map_err(|e| Failed::after(e, meta))?;
+    })?;
     if let Some(end) = end.unfinished() {
         translation.finish(end).iter().for_each(&mut push);
     }
     Ok(())
 }
 
-/// Relay `body` through `translation` as a 200 event stream with `headers`.
+/// Relay `body` through `translation` as a 200 event stream with `headers`; a failure before
+/// any output is the error to answer with.
 fn stream_translated<H: Host, R: Reply, T: Translation>(
     ctx: &Ctx<'_, H>,
     body: &mut impl UpstreamBody,
-    meta: &UpstreamMeta,
+    tally: &mut Tally,
     translation: T,
     out: &mut Responder<R>,
     headers: &[(String, String)],
-) -> Handled {
+) -> Result<(), GatewayError> {
     let mut sink = FramesOut {
         translation,
         out: StreamOut::new(out, headers),
         failed_first: None,
         held: Vec::new(),
     };
-    let end = pump(body, &mut sink);
+    let end = pump(body, &mut sink, tally);
     if let Pumped::ClientGone = end {
         ctx.log
             .emit(LogLevel::Info, "gateway.stream.client_gone", &[]);
-        return Ok(Some(meta.clone()));
+        return Ok(());
     }
     let frames = end
         .unfinished()
@@ -138,10 +152,10 @@ fn stream_translated<H: Host, R: Reply, T: Translation>(
     }
     sink.take(&frames, true);
     if let Some(err) = sink.failed_first {
-        return Err(Failed::after(err, meta));
+        return Err(err);
     }
     sink.out.close(&sink.held);
-    Ok(Some(meta.clone()))
+    Ok(())
 }
 
 struct FramesOut<'a, R: Reply, T: Translation> {

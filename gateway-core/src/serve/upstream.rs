@@ -11,12 +11,15 @@ use crate::headers::relay_response_header;
 pub struct UpstreamMeta {
     /// HTTP status.
     pub status: u16,
-    /// Time to the response head, milliseconds.
-    pub ms: u64,
+    /// Time to the response head, milliseconds (a `u32` keeps an error result small).
+    pub ms: u32,
     /// Headers worth relaying to the client (rate limits, model hints).
     pub relayed: Headers,
     /// The account that answered, when several are configured.
     pub account: Option<String>,
+    /// The tokens the backend reported, once the answer was read (boxed: an error result
+    /// carries this struct, and stays small).
+    pub tokens: Option<Box<crate::usage::Tokens>>,
 }
 
 /// An upstream response whose body is read as it arrives.
@@ -61,6 +64,7 @@ pub fn send<H: Host>(host: &H, req: &Outgoing<'_>) -> Result<Upstream<H::Body>, 
     let started = host.monotonic_ns();
     let received = host.send(req)?;
     let ms = host.monotonic_ns().saturating_sub(started) / 1_000_000;
+    let ms = u32::try_from(ms).unwrap_or(u32::MAX);
     let relayed = relayed_headers(&received.headers);
     Ok(Upstream {
         headers: received.headers,
@@ -70,6 +74,7 @@ pub fn send<H: Host>(host: &H, req: &Outgoing<'_>) -> Result<Upstream<H::Body>, 
             ms,
             relayed,
             account: None,
+            tokens: None,
         },
     })
 }
