@@ -69,6 +69,17 @@ pub enum Command {
     /// fallback metadata.
     #[command(verbatim_doc_comment, after_help = EXIT_CODES_HELP)]
     CodexConfig(CodexConfigArgs),
+    /// Client keys for the people you share the gateway with: create, list, revoke, rotate.
+    ///
+    /// Each key has a name, an optional model list, limits and an expiry. The store keeps only
+    /// a hash of each key; `create` and `rotate` print the key once. Without --url they work on
+    /// the local Spin store (what `spin up` in this directory uses); with --url on a deployed
+    /// gateway through its /admin/keys (its admin_api_key must be set).
+    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    Keys(KeysCommand),
+    /// Usage by day, key or model: requests and the tokens the backend reported.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Usage(UsageArgs),
 }
 
 /// `codex-config`.
@@ -305,4 +316,100 @@ mod tests {
             );
         }
     }
+}
+
+/// Where `keys` and `usage` work: the local Spin store, or a deployed gateway.
+#[derive(Debug, Args)]
+pub struct GatewayTarget {
+    /// A deployed gateway's base URL (e.g. https://gateway.example); without it, the local
+    /// Spin store.
+    #[arg(long, value_name = "URL", requires = "admin_key")]
+    pub url: Option<String>,
+    /// The gateway's admin_api_key (with --url).
+    #[arg(long, env = "CODEX_GATEWAY_ADMIN_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
+    /// Allow a plain http:// URL to a non-loopback host.
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// The local Spin key-value file [default: .spin/sqlite_key_value.db in the workdir].
+    #[arg(long, value_name = "PATH", conflicts_with = "url")]
+    pub spin_db: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a key and print it (once).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Create(KeysCreateArgs),
+    /// List the keys: name, creation, last use, limits and their current windows (never a key).
+    #[command(after_help = EXIT_CODES_HELP)]
+    List(KeysListArgs),
+    /// Revoke a key: it is refused from then on (its usage stays).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Revoke(KeysNameArgs),
+    /// Give a key a new secret (printed once); the old one stops working at once.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Rotate(KeysNameArgs),
+}
+
+/// `keys create`.
+#[derive(Debug, Args)]
+pub struct KeysCreateArgs {
+    /// The key's name (letters, digits, '.', '_', '-'; at most 64).
+    pub name: String,
+    /// Models it may use, comma-separated: exact names or a prefix ending in '*' [default: any].
+    #[arg(long, value_name = "MODELS", value_delimiter = ',')]
+    pub models: Vec<String>,
+    /// A limit, METRIC=N/WINDOW: requests or tokens per 5h, day, week or month (repeatable),
+    /// e.g. --limit requests=100/5h --limit tokens=2000000/day.
+    #[arg(long = "limit", value_name = "LIMIT")]
+    pub limits: Vec<String>,
+    /// Expire after this long: 30d, 12h, 2w, 90m [default: never].
+    #[arg(long, value_name = "DURATION")]
+    pub expires: Option<String>,
+    /// Where.
+    #[command(flatten)]
+    pub target: GatewayTarget,
+}
+
+/// `keys list`.
+#[derive(Debug, Args)]
+pub struct KeysListArgs {
+    /// Where.
+    #[command(flatten)]
+    pub target: GatewayTarget,
+}
+
+/// `keys revoke`, `keys rotate`.
+#[derive(Debug, Args)]
+pub struct KeysNameArgs {
+    /// The key's name.
+    pub name: String,
+    /// Where.
+    #[command(flatten)]
+    pub target: GatewayTarget,
+}
+
+/// `usage`.
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// Only this key (`owner` is the downstream_api_key).
+    #[arg(long, value_name = "NAME")]
+    pub key: Option<String>,
+    /// Only this model.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// The last N UTC days, today included.
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=366))]
+    pub days: u16,
+    /// Rows by day, key or model.
+    #[arg(long, value_name = "BY", default_value = "day", value_parser = ["day", "key", "model"])]
+    pub group_by: String,
+    /// Where.
+    #[command(flatten)]
+    pub target: GatewayTarget,
 }

@@ -4,6 +4,7 @@
 //! proxy. `anyhow` lives here (and only here); tokens never reach a message or a log line.
 #![forbid(unsafe_code)]
 
+mod admin_target;
 mod auth;
 mod cli;
 mod codex_config;
@@ -12,6 +13,7 @@ mod exit;
 mod forward;
 mod gateway_url;
 mod http;
+mod keys;
 mod logging;
 mod login;
 mod oauth;
@@ -19,6 +21,7 @@ mod paths;
 mod serve;
 mod store;
 mod ui;
+mod usage;
 
 use std::process::ExitCode;
 
@@ -86,5 +89,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Auth(AuthCommand::List(args)) => auth::list::run(&ctx, args),
         Command::ProxyForward(args) => forward::run(&ctx, args).await,
         Command::CodexConfig(args) => codex_config::run(&ctx, args).await,
+        Command::Keys(command) => keys::run(&ctx, command).await,
+        Command::Usage(args) => usage::run(&ctx, args).await,
     }
 }

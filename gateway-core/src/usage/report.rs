@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::count::{counter_key, pair_key, pairs_key, FIELDS};
 use super::Tokens;
@@ -16,7 +16,7 @@ use crate::ports::Kv;
 pub const MAX_DAYS: i64 = 366;
 
 /// What rows are summed by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
     /// One row per UTC day.
@@ -43,7 +43,7 @@ pub struct Query {
 }
 
 /// One row: a day, key or model and its counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
     /// The day, key or model the row sums.
     pub group: String,
@@ -55,7 +55,7 @@ pub struct Row {
 }
 
 /// A report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// First day.
     pub from: String,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{Context, Result};
@@ -41,6 +42,31 @@ pub struct HostConfig {
     /// Variables whose provider fails (as an unreachable Vault does on Spin): `get` answers
     /// `provider` errors for these names.
     pub failing_variables: Vec<String>,
+    /// Seconds added to the guest's wall clock (tests move time past a window with it; Spin
+    /// has no such knob).
+    pub clock_shift: Arc<AtomicI64>,
+}
+
+/// The host's wall clock, `shift` seconds ahead.
+struct ShiftedClock(Arc<AtomicI64>);
+
+impl wasmtime_wasi::HostWallClock for ShiftedClock {
+    fn resolution(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(1)
+    }
+
+    fn now(&self) -> std::time::Duration {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let shift = self.0.load(Ordering::SeqCst);
+        let magnitude = std::time::Duration::from_secs(shift.unsigned_abs());
+        if shift >= 0 {
+            now + magnitude
+        } else {
+            now.saturating_sub(magnitude)
+        }
+    }
 }
 
 /// Where the guest's stdout/stderr (the gateway's log) go.
@@ -257,6 +283,7 @@ struct Shared {
     logs: Option<MemoryOutputPipe>,
     files_dir: Option<PathBuf>,
     addr: SocketAddr,
+    clock_shift: Arc<AtomicI64>,
 }
 
 /// A running test host.
@@ -289,6 +316,7 @@ impl TestHost {
             logs: (config.logs == GuestLogs::Memory).then(|| MemoryOutputPipe::new(256 << 20)),
             files_dir: config.files_dir,
             addr: listener.local_addr()?,
+            clock_shift: config.clock_shift,
         });
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
         Ok(Self { shared, task })
@@ -405,6 +433,7 @@ async fn run_guest(
     if let Some(dir) = &shared.files_dir {
         wasi.preopened_dir(dir, "/", FsPerms::ReadOnly)?;
     }
+    wasi.wall_clock(ShiftedClock(shared.clock_shift.clone()));
     let state = HostState {
         table: ResourceTable::new(),
         wasi: wasi.build(),

@@ -10,6 +10,7 @@ mod foundation;
 mod framing;
 mod hardening;
 mod images;
+mod keys;
 mod messages;
 mod responses;
 mod runtime;

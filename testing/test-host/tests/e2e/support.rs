@@ -18,6 +18,8 @@ pub struct Env {
     pub oauth: FakeOAuth,
     pub dir: PathBuf,
     pub client: reqwest::Client,
+    /// Seconds the test host's guest clock runs ahead (see [`Env::advance_clock`]).
+    clock: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// The variables given on top of the wiring to the fakes.
     extra: Vec<(String, String)>,
     /// Removes `dir` when the test ends.
@@ -53,6 +55,7 @@ impl Env {
         for (k, v) in extra {
             variables.insert((*k).into(), (*v).into());
         }
+        let clock = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
         let host = if on_spin() {
             assert!(
                 failing.is_empty(),
@@ -68,6 +71,7 @@ impl Env {
                 files_dir: None,
                 port: 0,
                 failing_variables: failing.iter().map(|v| (*v).to_owned()).collect(),
+                clock_shift: clock.clone(),
                 ..Default::default()
             })
             .await
@@ -79,6 +83,7 @@ impl Env {
             codex,
             oauth,
             dir,
+            clock,
             client: reqwest::Client::new(),
             extra: extra
                 .iter()
@@ -147,6 +152,13 @@ impl Env {
         .unwrap();
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         (child, v["gateway_url"].as_str().unwrap().to_owned())
+    }
+
+    /// Move the gateway's wall clock `secs` ahead (test host only: Spin has no such knob).
+    pub fn advance_clock(&self, secs: i64) {
+        assert!(!on_spin(), "the clock moves on the test host only");
+        self.clock
+            .fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn url(&self, path: &str) -> String {
