@@ -23,6 +23,7 @@ pub mod keys;
 pub mod log;
 pub mod openai;
 pub mod passthrough;
+pub mod patient_kv;
 pub mod ports;
 pub mod request_id;
 pub mod router;

@@ -77,8 +77,7 @@ pub async fn ask<T: DeserializeOwned>(
     let (path, query) = path_and_query
         .split_once('?')
         .unwrap_or((path_and_query, ""));
-    let mut url: Url =
-        crate::gateway_url::endpoint(base, path, *insecure_http, "the admin key")?;
+    let mut url: Url = crate::gateway_url::endpoint(base, path, *insecure_http, "the admin key")?;
     if !query.is_empty() {
         url.set_query(Some(query));
     }

@@ -46,7 +46,8 @@ pub async fn run(ctx: &Ctx, command: &KeysCommand) -> anyhow::Result<()> {
                     struct Listed {
                         keys: Vec<KeyView>,
                     }
-                    let listed: Listed = ask(ctx, &target, Method::GET, "/admin/keys", None).await?;
+                    let listed: Listed =
+                        ask(ctx, &target, Method::GET, "/admin/keys", None).await?;
                     listed.keys
                 }
             };

@@ -27,7 +27,12 @@ pub async fn run(ctx: &Ctx, args: &UsageArgs) -> anyhow::Result<()> {
         Target::Remote { .. } => {
             let query: Vec<String> = params
                 .iter()
-                .map(|(n, v)| format!("{n}={}", url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()))
+                .map(|(n, v)| {
+                    format!(
+                        "{n}={}",
+                        url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+                    )
+                })
                 .collect();
             let path = format!("/admin/usage?{}", query.join("&"));
             ask(ctx, &target, Method::GET, &path, None).await?

@@ -13,6 +13,7 @@ use crate::keys::admit::{admit, charge_tokens};
 use crate::keys::record::{ClientKey, OWNER};
 use crate::keys::store::{last_used_key, lookup};
 use crate::log::{Field, LogLevel};
+use crate::patient_kv::PatientKv;
 use crate::ports::Kv;
 use crate::usage::count::count;
 
@@ -66,6 +67,7 @@ pub fn identify<H: Host>(ctx: &Ctx<'_, H>, dialect: Dialect) -> Result<Caller, G
         return Err(refused);
     }
     let kv = ctx.host.kv()?;
+    let kv = PatientKv::new(&kv, ctx.host, ctx.host.random_u64());
     for key in presented {
         if let Some(record) = lookup(&kv, key)? {
             return Ok(Caller::Client(record));
@@ -83,6 +85,7 @@ pub fn admit_request<H: Host>(
 ) -> Result<Charge, GatewayError> {
     if let Caller::Client(key) = &caller {
         let kv = ctx.host.kv()?;
+        let kv = PatientKv::new(&kv, ctx.host, ctx.host.random_u64());
         admit(&kv, key, &model, ctx.host.now_ms() / 1000)?;
     }
     Ok(Charge { caller, model })
@@ -98,6 +101,7 @@ pub fn settle<H: Host>(ctx: &Ctx<'_, H>, charge: &Charge, upstream: Option<&Upst
     let now = ctx.host.now_ms() / 1000;
     let counted = (|| -> Result<(), GatewayError> {
         let kv = ctx.host.kv()?;
+        let kv = PatientKv::new(&kv, ctx.host, ctx.host.random_u64());
         if ctx.settings.usage_tracking()? {
             count(&kv, charge.caller.name(), &charge.model, tokens, now)?;
         }

@@ -69,13 +69,22 @@ async fn a_client_key_keeps_to_its_models_and_request_limit() {
         assert_eq!(status, 200, "{body}");
     }
     let (status, headers, body) = status_of(chat_as(&env, &key, "gpt-5.4")).await;
-    assert_eq!((status, envelope_code(&body)), (429, "key_limit_reached".into()));
+    assert_eq!(
+        (status, envelope_code(&body)),
+        (429, "key_limit_reached".into())
+    );
     let retry: i64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=5 * 3600).contains(&retry), "{retry}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("requests=2/5h"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("requests=2/5h"));
 
     let (status, _, body) = status_of(chat_as(&env, &key, "gpt-6-sol")).await;
-    assert_eq!((status, envelope_code(&body)), (403, "model_not_allowed".into()));
+    assert_eq!(
+        (status, envelope_code(&body)),
+        (403, "model_not_allowed".into())
+    );
 
     // Anthropic's clients get the same decisions in Anthropic's shape, with x-api-key.
     let res = env
@@ -88,12 +97,22 @@ async fn a_client_key_keeps_to_its_models_and_request_limit() {
         .await
         .unwrap();
     let (status, _, body) = json_of(res).await;
-    assert_eq!((status, &body["error"]["type"]), (403, &json!("permission_error")));
+    assert_eq!(
+        (status, &body["error"]["type"]),
+        (403, &json!("permission_error"))
+    );
 
     let logs = env.logs().await;
-    assert!(logs.contains("alice"), "the access line names the key: {logs}");
+    assert!(
+        logs.contains("alice"),
+        "the access line names the key: {logs}"
+    );
     assert!(!logs.contains(&key), "never the key itself");
-    assert_eq!(env.codex.generation_requests().len(), 2, "refusals never go upstream");
+    assert_eq!(
+        env.codex.generation_requests().len(),
+        2,
+        "refusals never go upstream"
+    );
 
     if !on_spin() {
         env.advance_clock(5 * 3600);
@@ -109,17 +128,26 @@ async fn a_token_limit_counts_what_the_backend_reported() {
     // Each answer reports 12 input and 5 output tokens.
     let key = create(&env, json!({"name": "bob", "limits": ["tokens=30/day"]})).await;
     for _ in 0..2 {
-        assert_eq!(status_of(chat_as(&env, &key, "gpt-5.4@long-5")).await.0, 200);
+        assert_eq!(
+            status_of(chat_as(&env, &key, "gpt-5.4@long-5")).await.0,
+            200
+        );
     }
     let (status, headers, body) = status_of(chat_as(&env, &key, "gpt-5.4@long-5")).await;
-    assert_eq!((status, envelope_code(&body)), (429, "key_limit_reached".into()));
+    assert_eq!(
+        (status, envelope_code(&body)),
+        (429, "key_limit_reached".into())
+    );
     assert!(headers.contains_key("retry-after"));
     let (_, listed) = admin(&env, reqwest::Method::GET, "/admin/keys").await;
     let window = &listed["keys"][0]["limits"][0];
     assert_eq!((&window["used"], &window["max"]), (&json!(34), &json!(30)));
 
     env.advance_clock(86_400);
-    assert_eq!(status_of(chat_as(&env, &key, "gpt-5.4@long-5")).await.0, 200);
+    assert_eq!(
+        status_of(chat_as(&env, &key, "gpt-5.4@long-5")).await.0,
+        200
+    );
 }
 
 #[tokio::test]
@@ -132,18 +160,30 @@ async fn revoked_and_rotated_keys_stop_at_once() {
     assert_eq!(status, 200, "{body}");
     let rotated = body["key"].as_str().unwrap().to_owned();
     let (status, _, body) = status_of(chat_as(&env, &key, "gpt-5.4")).await;
-    assert_eq!((status, envelope_code(&body)), (401, "invalid_api_key".into()));
+    assert_eq!(
+        (status, envelope_code(&body)),
+        (401, "invalid_api_key".into())
+    );
     assert_eq!(status_of(chat_as(&env, &rotated, "gpt-5.4")).await.0, 200);
 
     let (status, body) = admin(&env, reqwest::Method::DELETE, "/admin/keys/carol").await;
     assert_eq!((status, &body["status"]), (200, &json!("revoked")));
     let (status, _, body) = status_of(chat_as(&env, &rotated, "gpt-5.4")).await;
     assert_eq!(status, 401);
-    assert!(body["error"]["message"].as_str().unwrap().contains("revoked"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoked"),
+        "{body}"
+    );
 
     let (_, listed) = admin(&env, reqwest::Method::GET, "/admin/keys").await;
     let listed = listed.to_string();
-    assert!(!listed.contains(&key) && !listed.contains(&rotated), "no key is ever listed");
+    assert!(
+        !listed.contains(&key) && !listed.contains(&rotated),
+        "no key is ever listed"
+    );
     assert!(listed.contains("last_used_at"), "{listed}");
 }
 
@@ -151,11 +191,14 @@ async fn revoked_and_rotated_keys_stop_at_once() {
 async fn usage_is_counted_for_every_request_and_read_back() {
     let env = admin_env("keys-usage", &[]).await;
     let key = create(&env, json!({"name": "dave"})).await;
-    for (who, model) in [(KEY, "gpt-5.4@long-5"), (&key, "gpt-5.4@long-5"), (&key, "gpt-5.4@long-3")] {
+    for (who, model) in [
+        (KEY, "gpt-5.4@long-5"),
+        (&key, "gpt-5.4@long-5"),
+        (&key, "gpt-5.4@long-3"),
+    ] {
         assert_eq!(status_of(chat_as(&env, who, model)).await.0, 200);
     }
-    let (status, by_key) =
-        admin(&env, reqwest::Method::GET, "/admin/usage?group_by=key").await;
+    let (status, by_key) = admin(&env, reqwest::Method::GET, "/admin/usage?group_by=key").await;
     assert_eq!(status, 200, "{by_key}");
     let rows: Vec<(String, u64, u64)> = by_key["rows"]
         .as_array()
@@ -163,7 +206,11 @@ async fn usage_is_counted_for_every_request_and_read_back() {
         .iter()
         .map(|r| {
             let g = r["group"].as_str().unwrap().to_owned();
-            (g, r["requests"].as_u64().unwrap(), r["output_tokens"].as_u64().unwrap())
+            (
+                g,
+                r["requests"].as_u64().unwrap(),
+                r["output_tokens"].as_u64().unwrap(),
+            )
         })
         .collect();
     assert_eq!(rows, [("dave".into(), 2, 8), ("owner".into(), 1, 5)]);
@@ -205,14 +252,27 @@ async fn usage_tracking_off_writes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_honour_one_limit_and_lose_no_usage() {
     let env = admin_env("keys-two", &[]).await;
-    let key = create(&env, json!({"name": "erin", "limits": ["requests=150/day"]})).await;
+    let key = create(
+        &env,
+        json!({"name": "erin", "limits": ["requests=150/day"]}),
+    )
+    .await;
     let (_other, other_url) = env.another_instance().await;
-    let urls = [env.url("/v1/chat/completions"), format!("{other_url}/v1/chat/completions")];
+    let urls = [
+        env.url("/v1/chat/completions"),
+        format!("{other_url}/v1/chat/completions"),
+    ];
     let body = json!({"model": "gpt-5.4@long-5", "messages": [{"role": "user", "content": "hi"}]});
     let send = |who: String, i: usize| {
         let (client, url, body) = (env.client.clone(), urls[i % 2].clone(), body.clone());
         async move {
-            let res = client.post(url).bearer_auth(who).json(&body).send().await.unwrap();
+            let res = client
+                .post(url)
+                .bearer_auth(who)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             let status = res.status().as_u16();
             let _ = res.bytes().await;
             status
@@ -228,7 +288,9 @@ async fn two_instances_honour_one_limit_and_lose_no_usage() {
     // Usage is written once each answer is out: give the last ones a moment.
     let mut report = Value::Null;
     for _ in 0..50 {
-        report = admin(&env, reqwest::Method::GET, "/admin/usage?group_by=key").await.1;
+        report = admin(&env, reqwest::Method::GET, "/admin/usage?group_by=key")
+            .await
+            .1;
         if report["total"]["requests"] == 350 {
             break;
         }
@@ -245,7 +307,11 @@ async fn two_instances_honour_one_limit_and_lose_no_usage() {
     };
     // Every answer reported 12 input and 5 output tokens.
     assert_eq!(
-        (&row("owner")["requests"], &row("owner")["input_tokens"], &row("owner")["output_tokens"]),
+        (
+            &row("owner")["requests"],
+            &row("owner")["input_tokens"],
+            &row("owner")["output_tokens"]
+        ),
         (&json!(200), &json!(2400), &json!(1000)),
         "{report}"
     );
