@@ -13,6 +13,7 @@ mod cli;
 mod codex_config;
 mod failures;
 mod headless;
+mod keys;
 mod login;
 mod manage;
 mod proxy;
