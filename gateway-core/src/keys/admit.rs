@@ -29,8 +29,8 @@ pub fn read_counter(kv: &dyn Kv, key: &str) -> Result<u64, GatewayError> {
     Ok(kv.increment(key, 0)?.try_into().unwrap_or(0))
 }
 
-/// Refuse, or admit and count, a request by `key` for `model` at `now`.
-pub fn admit(kv: &dyn Kv, key: &ClientKey, model: &str, now: i64) -> Result<(), GatewayError> {
+/// Refuse a key that was revoked or has expired, with its own message.
+pub fn check_live(key: &ClientKey, now: i64) -> Result<(), GatewayError> {
     if let Some(at) = key.revoked_at {
         return Err(GatewayError::Unauthorized(format!(
             "this key ({}) was revoked on {}; ask the gateway's owner for a new one",
@@ -45,6 +45,12 @@ pub fn admit(kv: &dyn Kv, key: &ClientKey, model: &str, now: i64) -> Result<(), 
             utc_date(at)
         )));
     }
+    Ok(())
+}
+
+/// Refuse, or admit and count, a request by `key` for `model` at `now`.
+pub fn admit(kv: &dyn Kv, key: &ClientKey, model: &str, now: i64) -> Result<(), GatewayError> {
+    check_live(key, now)?;
     if !key.allows(model) {
         return Err(GatewayError::ModelNotAllowed(format!(
             "this key ({}) may not use model {:?}; it may use: {}",

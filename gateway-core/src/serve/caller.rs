@@ -9,7 +9,7 @@ use super::responder::Dialect;
 use super::upstream::UpstreamMeta;
 use crate::auth::api_key::{check_api_key_or_bearer, check_bearer, presented_client_keys};
 use crate::error::GatewayError;
-use crate::keys::admit::{admit, charge_tokens};
+use crate::keys::admit::{admit, charge_tokens, check_live};
 use crate::keys::record::{ClientKey, OWNER};
 use crate::keys::store::{last_used_key, lookup};
 use crate::log::{Field, LogLevel};
@@ -70,6 +70,7 @@ pub fn identify<H: Host>(ctx: &Ctx<'_, H>, dialect: Dialect) -> Result<Caller, G
     let kv = PatientKv::new(&kv, ctx.host, ctx.host.random_u64());
     for key in presented {
         if let Some(record) = lookup(&kv, key)? {
+            check_live(&record, ctx.host.now_ms() / 1000)?;
             return Ok(Caller::Client(record));
         }
     }

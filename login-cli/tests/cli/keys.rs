@@ -53,8 +53,15 @@ async fn keys_on_a_deployed_gateway() {
 
     let made = work
         .run(&args(&[
-            "keys", "create", "alice", "--models", "gpt-5.4,gpt-6*", "--limit",
-            "requests=1/day", "--expires", "30d",
+            "keys",
+            "create",
+            "alice",
+            "--models",
+            "gpt-5.4,gpt-6*",
+            "--limit",
+            "requests=1/day",
+            "--expires",
+            "30d",
         ]))
         .await;
     made.assert_code(0);
@@ -71,7 +78,10 @@ async fn keys_on_a_deployed_gateway() {
     let keys: Vec<Value> = serde_json::from_str(&listed.stdout).unwrap();
     assert_eq!(keys[0]["name"], "alice");
     assert_eq!(keys[0]["models"], serde_json::json!(["gpt-5.4", "gpt-6*"]));
-    assert_eq!((&keys[0]["limits"][0]["used"], &keys[0]["limits"][0]["max"]), (&1.into(), &1.into()));
+    assert_eq!(
+        (&keys[0]["limits"][0]["used"], &keys[0]["limits"][0]["max"]),
+        (&1.into(), &1.into())
+    );
     assert!(keys[0]["expires_at"].as_i64().is_some() && keys[0]["last_used_at"].as_i64().is_some());
 
     let usage = work
@@ -80,22 +90,42 @@ async fn keys_on_a_deployed_gateway() {
     usage.assert_code(0);
     let report: Value = serde_json::from_str(&usage.stdout).unwrap();
     assert_eq!(report["rows"][0]["group"], "alice");
-    assert_eq!(report["rows"][0]["requests"], 1, "refused requests are not counted");
+    assert_eq!(
+        report["rows"][0]["requests"], 1,
+        "refused requests are not counted"
+    );
 
     let rotated = work.run(&args(&["keys", "rotate", "alice"])).await;
     rotated.assert_code(0);
     let new_key = printed_key(&rotated.stdout);
-    assert_eq!(chat_as(&deployed, &key, "gpt-5.4").await, 401, "the old key stops");
-    assert_eq!(chat_as(&deployed, &new_key, "gpt-5.4").await, 429, "the limit stays");
+    assert_eq!(
+        chat_as(&deployed, &key, "gpt-5.4").await,
+        401,
+        "the old key stops"
+    );
+    assert_eq!(
+        chat_as(&deployed, &new_key, "gpt-5.4").await,
+        429,
+        "the limit stays"
+    );
 
-    work.run(&args(&["keys", "revoke", "alice"])).await.assert_code(0);
+    work.run(&args(&["keys", "revoke", "alice"]))
+        .await
+        .assert_code(0);
     assert_eq!(chat_as(&deployed, &new_key, "gpt-5.4").await, 401);
 
     let duplicate = work.run(&args(&["keys", "create", "alice"])).await;
     duplicate.assert_code(2);
     assert!(duplicate.stderr.contains("exists"), "{}", duplicate.stderr);
     let wrong = work
-        .run(&["keys", "list", "--url", &url, "--admin-key", "not-the-admin-key"])
+        .run(&[
+            "keys",
+            "list",
+            "--url",
+            &url,
+            "--admin-key",
+            "not-the-admin-key",
+        ])
         .await;
     wrong.assert_code(6);
     assert!(wrong.stderr.contains("wrong admin key"), "{}", wrong.stderr);
@@ -106,16 +136,18 @@ async fn keys_in_the_local_store_serve_the_running_gateway() {
     let deployed = deployed().await;
     let work = Work::new();
     let db = deployed.kv_path.to_string_lossy().into_owned();
-    let made = work
-        .run(&["keys", "create", "bob", "--spin-db", &db])
-        .await;
+    let made = work.run(&["keys", "create", "bob", "--spin-db", &db]).await;
     made.assert_code(0);
     let key = printed_key(&made.stdout);
     assert_eq!(chat_as(&deployed, &key, "gpt-5.4").await, 200);
 
     let listed = work.run(&["keys", "list", "--spin-db", &db]).await;
     listed.assert_code(0);
-    assert!(listed.stdout.contains("bob") && !listed.stdout.contains(&key), "{}", listed.stdout);
+    assert!(
+        listed.stdout.contains("bob") && !listed.stdout.contains(&key),
+        "{}",
+        listed.stdout
+    );
     let usage = work
         .run(&["usage", "--key", "bob", "--days", "1", "--spin-db", &db])
         .await;
@@ -128,7 +160,15 @@ async fn keys_in_the_local_store_serve_the_running_gateway() {
     assert_eq!(row.split_whitespace().nth(1), Some("1"), "{row}");
 
     let bad = work
-        .run(&["keys", "create", "carol", "--limit", "requests=5/hour", "--spin-db", &db])
+        .run(&[
+            "keys",
+            "create",
+            "carol",
+            "--limit",
+            "requests=5/hour",
+            "--spin-db",
+            &db,
+        ])
         .await;
     bad.assert_code(2);
     assert!(bad.stderr.contains("requests=100/5h"), "{}", bad.stderr);
