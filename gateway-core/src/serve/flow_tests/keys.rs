@@ -74,11 +74,34 @@ fn the_owner_key_is_counted_without_any_key_lookup() {
 }
 
 #[test]
-fn usage_tracking_off_writes_no_usage() {
+fn usage_tracking_off_writes_no_usage_and_the_owner_path_costs_what_it_did() {
     let mut host = FakeHost::new(vec![(200, ANSWER.to_vec())]);
     host.vars.insert("usage_tracking", "off");
+    let before = host.kv.op_counts();
     ask(&host, "/v1/chat/completions", KEY, &chat_body("gpt-5.4"));
     assert!(!host.kv.keys().iter().any(|k| k.contains("/usage/")));
+    let after = host.kv.op_counts();
+    // What a chat call read before client keys existed: the token, the account index and the
+    // Responses Lite model list; nothing written.
+    assert_eq!(
+        (after.gets - before.gets, after.writes() - before.writes()),
+        (3, 0)
+    );
+}
+
+#[test]
+fn tracking_costs_the_owner_one_increment_per_counted_field() {
+    let host = FakeHost::new(vec![(200, ANSWER.to_vec()), (200, ANSWER.to_vec())]);
+    ask(&host, "/v1/chat/completions", KEY, &chat_body("gpt-5.4"));
+    let before = host.kv.op_counts();
+    ask(&host, "/v1/chat/completions", KEY, &chat_body("gpt-5.4"));
+    let after = host.kv.op_counts();
+    // A second request of the day: requests, input and output (the answer reports no cached
+    // or reasoning tokens); no read beyond the three of any chat call.
+    assert_eq!(
+        (after.gets - before.gets, after.increments - before.increments, after.sets - before.sets),
+        (3, 3, 0)
+    );
 }
 
 #[test]
