@@ -97,7 +97,7 @@ pub async fn ask<T: DeserializeOwned>(
     let message = || {
         serde_json::from_str::<serde_json::Value>(&text)
             .ok()
-            .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+            .and_then(|v| v.get("error")?.get("message")?.as_str().map(str::to_owned))
             .unwrap_or_else(|| text.chars().take(300).collect())
     };
     match status {

@@ -99,7 +99,11 @@ fn tracking_costs_the_owner_one_increment_per_counted_field() {
     // A second request of the day: requests, input and output (the answer reports no cached
     // or reasoning tokens); no read beyond the three of any chat call.
     assert_eq!(
-        (after.gets - before.gets, after.increments - before.increments, after.sets - before.sets),
+        (
+            after.gets - before.gets,
+            after.increments - before.increments,
+            after.sets - before.sets
+        ),
         (3, 3, 0)
     );
 }
