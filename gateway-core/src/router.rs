@@ -79,14 +79,14 @@ pub fn route(method: &str, path_and_query: &str) -> Result<Route, GatewayError> 
         "/admin/usage" => (Route::AdminUsage, "GET"),
         _ if path
             .strip_prefix("/admin/keys/")
-            .is_some_and(|name| !name.is_empty()) =>
+            .is_some_and(|rest| !rest.is_empty()) =>
         {
-            let allow = if path.ends_with("/rotate") {
-                "POST"
-            } else {
-                "DELETE"
-            };
-            (Route::AdminKeys, allow)
+            // `{name}` (revoke) or `{name}/rotate`; a key may itself be named `rotate`.
+            match path.trim_start_matches("/admin/keys/").split_once('/') {
+                None => (Route::AdminKeys, "DELETE"),
+                Some((name, "rotate")) if !name.is_empty() => (Route::AdminKeys, "POST"),
+                Some(_) => return Err(GatewayError::NotFound(path.chars().take(200).collect())),
+            }
         }
         _ => return Err(GatewayError::NotFound(path.chars().take(200).collect())),
     };
@@ -123,6 +123,12 @@ mod tests {
             ),
             ("HEAD", "/api/hello", Ok(Route::Hello)),
             ("GET", "/v1/messages", Err(405)),
+            ("DELETE", "/admin/keys/alice", Ok(Route::AdminKeys)),
+            ("DELETE", "/admin/keys/rotate", Ok(Route::AdminKeys)),
+            ("POST", "/admin/keys/rotate/rotate", Ok(Route::AdminKeys)),
+            ("POST", "/admin/keys/alice", Err(405)),
+            ("DELETE", "/admin/keys/alice/rotate", Err(405)),
+            ("GET", "/admin/keys/alice/other", Err(404)),
         ];
         for (method, path, want) in cases {
             let got = route(method, path).map_err(|e| e.status());

@@ -15,6 +15,7 @@ import copy
 import http.client
 import json
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -75,11 +76,17 @@ def test_every_route_of_the_router_is_documented(spec):
         ("/v1/images/edits", "POST"),
         ("/api/hello", "GET, HEAD"),
         ("/admin/token", "GET, PUT, DELETE"),
+        ("/admin/keys", "GET, POST"),
+        ("/admin/usage", "GET"),
     ]:
         assert f'"{path}" => (Route::' in router and f'"{allow}")' in router, (path, allow)
         for method in allow.split(", "):
             assert (path, method) in documented, (path, method)
-    assert len(documented) == 16
+    # Matched by prefix under "/admin/keys/" (a path ending in "/rotate" takes POST, any other
+    # DELETE), so not a literal arm of the router; documented as two templated paths.
+    for path, method in [("/admin/keys/{name}", "DELETE"), ("/admin/keys/{name}/rotate", "POST")]:
+        assert (path, method) in documented, (path, method)
+    assert len(documented) == 21
 
 
 def test_every_error_code_in_error_rs_is_documented():
@@ -458,6 +465,15 @@ def test_admin_method_not_allowed(checker, admin_checker):
     checker.check_undocumented("POST", "/admin/token", "NotFound", 404)
     headers = admin_checker.check_undocumented("POST", "/admin/token", "MethodNotAllowed", 405, key=ADMIN_KEY)
     assert headers["allow"] == "GET, PUT, DELETE"
+    for method, path, allow in [
+        ("PUT", "/admin/keys", "GET, POST"),
+        ("GET", "/admin/keys/someone", "DELETE"),
+        ("GET", "/admin/keys/someone/rotate", "POST"),
+        ("POST", "/admin/usage", "GET"),
+    ]:
+        checker.check_undocumented(method, path, "NotFound", 404)
+        headers = admin_checker.check_undocumented(method, path, "MethodNotAllowed", 405, key=ADMIN_KEY)
+        assert headers["allow"] == allow, (method, path)
 
 
 @pytest.mark.parametrize("path", ["/", "/v1", "/v1/models/", "/v1/completions", "/v1/embeddings"])
@@ -481,6 +497,75 @@ def test_admin_disabled_without_key(checker):
     for method in ("GET", "DELETE"):
         checker.check(method, "/admin/token", expect=404)
     checker.check("PUT", "/admin/token", {"version": 1}, expect=404)
+    checker.check("GET", "/admin/keys", expect=404)
+    checker.check("POST", "/admin/keys", {"name": "alice"}, expect=404)
+    checker.check("DELETE", "/admin/keys/alice", expect=404)
+    checker.check("POST", "/admin/keys/alice/rotate", expect=404)
+    checker.check("GET", "/admin/usage", expect=404)
+
+
+# --- live: client keys and usage ---------------------------------------------------------------
+
+
+def test_client_keys_and_usage(admin_checker):
+    c = admin_checker
+    spec = {"name": "conformance", "models": ["gpt-5.4*"], "limits": ["requests=1/day"], "expires_in": "30d"}
+    _, _, data = c.check("POST", "/admin/keys", spec, key=ADMIN_KEY, expect=201)
+    made = json.loads(data)
+    key = made["key"]
+    assert key.startswith("sk-cgw-") and made["hint"] == "sk-cgw-…" + key[-4:], made
+    assert made["status"] == "active" and made["limits"][0]["max"] == 1, made
+    c.check("POST", "/admin/keys", spec, key=ADMIN_KEY, expect=400)  # the name is taken
+    c.check("POST", "/admin/keys", {"name": "x", "limits": ["requests=5/hour"]}, key=ADMIN_KEY, expect=400)
+    c.check("POST", "/admin/keys", {"name": "x", "colour": "red"}, key=ADMIN_KEY, expect=400)
+    _, _, data = c.check("GET", "/admin/keys", key=ADMIN_KEY, expect=200)
+    assert key not in data.decode(), "a list never shows a key"
+    assert [k["name"] for k in json.loads(data)["keys"]] == ["conformance"]
+
+    # A model outside its list: refused before the body goes anywhere, and not counted.
+    _, _, data = c.check("POST", "/v1/chat/completions", {**chat(), "model": "gpt-6-sol"}, key=key, expect=403)
+    assert json.loads(data)["error"]["code"] == "model_not_allowed"
+    # Admitted and counted (a 503 once test_admin_token_lifecycle has removed this gateway's
+    # token: admitted and counted all the same).
+    status, _, _ = c.check("POST", "/v1/chat/completions", chat(), key=key)
+    assert status in (200, 503), status
+    _, headers, data = c.check("POST", "/v1/chat/completions", chat(), key=key, expect=429)
+    assert json.loads(data)["error"]["code"] == "key_limit_reached"
+    assert 1 <= int(headers["retry-after"]) <= 86400, headers
+
+    # Usage is written once the answer is out: give it a moment.
+    for _ in range(50):
+        _, _, data = c.check("GET", "/admin/usage?key=conformance&group_by=model", key=ADMIN_KEY, expect=200)
+        rows = [(r["group"], r["requests"]) for r in json.loads(data)["rows"]]
+        if rows:
+            break
+        time.sleep(0.1)
+    assert rows == [("gpt-5.4@text", 1)], rows
+    c.check("GET", "/admin/usage?group_by=day", key=ADMIN_KEY, expect=200)
+    c.check("GET", "/admin/usage?from=2026-01-01&to=2026-01-07&group_by=key", key=ADMIN_KEY, expect=200)
+    _, _, data = c.check("GET", "/admin/usage?group_by=week", key=ADMIN_KEY, expect=400)
+    assert json.loads(data)["error"]["param"] == "group_by"
+    c.check("GET", "/admin/usage?from=2026-12-08&to=2026-12-01", key=ADMIN_KEY, expect=400)
+
+    _, _, data = c.check("POST", "/admin/keys/conformance/rotate", key=ADMIN_KEY, expect=200)
+    rotated = json.loads(data)["key"]
+    assert rotated != key and rotated.startswith("sk-cgw-")
+    c.check("POST", "/v1/chat/completions", chat(), key=key, expect=401)  # the old secret stops
+    c.check("POST", "/v1/chat/completions", chat(), key=rotated, expect=429)  # the window stays
+
+    _, _, data = c.check("DELETE", "/admin/keys/conformance", key=ADMIN_KEY, expect=200)
+    assert json.loads(data)["status"] == "revoked"
+    _, _, data = c.check("GET", "/v1/models", key=rotated, expect=401)
+    assert "revoked" in json.loads(data)["error"]["message"]
+    c.check("DELETE", "/admin/keys/nobody", key=ADMIN_KEY, expect=400)
+    c.check("POST", "/admin/keys/nobody/rotate", key=ADMIN_KEY, expect=400)
+
+    # The admin routes take the admin key only: not the downstream key, not a client key.
+    c.check("GET", "/admin/keys", expect=401)
+    c.check("POST", "/admin/keys", {"name": "y"}, expect=401)
+    c.check("GET", "/admin/usage", expect=401)
+    c.check("GET", "/admin/usage", key=rotated, expect=401)
+    c.check("GET", "/admin/keys", key=None, expect=401)
 
 
 def test_admin_token_lifecycle(admin_checker):

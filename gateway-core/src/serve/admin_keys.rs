@@ -195,7 +195,9 @@ pub fn usage<H: Host, R: Reply>(ctx: &Ctx<'_, H>, path: &str, out: &mut Responde
         .split('&')
         .filter_map(|pair| pair.split_once('='))
         .map(|(name, value)| {
-            let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+            // Form encoding: `+` is a space.
+            let value = value.replace('+', " ");
+            let value = percent_encoding::percent_decode_str(&value).decode_utf8_lossy();
             (name, value.into_owned())
         });
     let params: Vec<(&str, String)> = params.collect();
