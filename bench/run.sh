@@ -55,7 +55,10 @@ if [ -n "$spin_bin" ]; then
   cargo bench -p gateway-core --bench translate 2>&1 | grep -E "^[a-z_]+/|time:|thrpt:" || true
   echo "== macro benchmarks on Spin ($("$spin_bin" --version))"
   SPIN=$spin_bin python3 bench/spin_bench.py --out "bench/results/$date-spin.md" "${quick[@]}"
-  echo "== done: bench/results/$date-spin.md"
+  echo "== client keys and usage counting on Spin, SQLite and Redis (bench/spin_keys.py)"
+  command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+  SPIN=$spin_bin python3 bench/spin_keys.py --out "bench/results/$date-spin-keys.md" "${quick[@]}"
+  echo "== done: bench/results/$date-spin.md, bench/results/$date-spin-keys.md"
   exit 0
 fi
 echo "== no spin on PATH and \$SPIN unset: measuring on the test host instead of Spin"
