@@ -2,6 +2,9 @@
 # Real-client and contract tests against the test-hosted gateway (target/debug/test-host):
 #   - tests/clients/python: the official `openai` and `anthropic` Python SDKs (pytest)
 #   - tests/openapi:        docs/openapi.yaml validated, live answers checked against it (pytest)
+#   - tests/dashboard:      the dashboard in Debian's headless Chromium, driven by Playwright
+#                           (pytest; installs chromium when missing), and its formatting code
+#                           (node --test)
 #   - tests/agents:         the Codex CLI, OpenCode and Claude Code, run against it (pytest driving
 #                           the real binaries, pinned in tests/agents/package.json, about 1.2 GB)
 #   - tests/clients/node:   the Vercel AI SDK, `ai` + `@ai-sdk/openai`, and `@anthropic-ai/sdk`
@@ -31,7 +34,7 @@ case "${1:-}" in
 esac
 
 VENV="$ROOT/target/client-tests-venv"
-PY_REQS=(tests/clients/python/requirements.txt tests/openapi/requirements.txt)
+PY_REQS=(tests/clients/python/requirements.txt tests/openapi/requirements.txt tests/dashboard/requirements.txt)
 NODE_DIR="$ROOT/tests/clients/node"
 AGENTS_DIR="$ROOT/tests/agents"
 
@@ -43,6 +46,11 @@ digest() { cat "$@" | sha256sum | cut -d' ' -f1; }
 # --- dependencies (idempotent: redone only when the pinned inputs change) ----------------------
 if [ "$run_python" = 1 ]; then
   need python3
+  # The dashboard's browser test drives Debian's Chromium (Playwright never downloads one).
+  if ! command -v chromium >/dev/null; then
+    echo "client-tests: installing Debian's chromium for the dashboard's browser test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
   stamp="$(digest "${PY_REQS[@]}") $(python3 --version 2>&1)"
   if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.requirements-stamp" 2>/dev/null)" != "$stamp" ]; then
     echo "client-tests: installing Python requirements into ${VENV#"$ROOT"/}"
@@ -118,7 +126,7 @@ fi
 
 if [ "$run_node" = 1 ]; then
   log="$ROOT/target/client-tests-node.log"
-  if ! (cd "$NODE_DIR" && node --test --test-concurrency=1 test/*.test.mjs 2>&1 | tee "$log"); then
+  if ! (cd "$NODE_DIR" && node --test --test-concurrency=1 test/*.test.mjs "$ROOT"/tests/dashboard/*.test.mjs 2>&1 | tee "$log"); then
     failed+=("node --test")
   elif ! grep -Eq '^(# |ℹ )tests [1-9]' "$log"; then
     echo "client-tests: node --test ran no test" >&2

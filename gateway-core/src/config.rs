@@ -60,6 +60,12 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
 /// quick model, as the tool does the drawing.
 pub const DEFAULT_IMAGE_HOST_MODEL: &str = "gpt-5.4-mini";
 
+/// The settings that are secrets (`secret = true` in `spin.toml`): never shown anywhere.
+pub const SECRET_VARIABLES: [&str; 3] = ["downstream_api_key", "upstream_api_key", "admin_api_key"];
+
+/// The shortest `admin_api_key` accepted.
+pub const MIN_ADMIN_KEY_CHARS: usize = 32;
+
 /// Which upstream the gateway talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -288,9 +294,32 @@ impl<'a> Settings<'a> {
         self.number("max_body_bytes", 1024..=MAX_BODY_BYTES_CAP)
     }
 
-    /// Admin key enabling `/admin/token`; the route is 404 without it.
+    /// Admin key enabling the admin routes and `/dashboard` (404 without it). A key shorter
+    /// than [`MIN_ADMIN_KEY_CHARS`] is refused: it guards every key and account of the gateway.
     pub fn admin_api_key(&self) -> Result<Option<String>, GatewayError> {
-        self.value("admin_api_key")
+        let key = self.value("admin_api_key")?;
+        if key
+            .as_ref()
+            .is_some_and(|k| k.chars().count() < MIN_ADMIN_KEY_CHARS)
+        {
+            return Err(invalid(
+                "admin_api_key",
+                &format!(
+                    "shorter than {MIN_ADMIN_KEY_CHARS} characters; choose a long random one \
+                     (e.g. `openssl rand -hex 32`)"
+                ),
+            ));
+        }
+        Ok(key)
+    }
+
+    /// Every setting that is not a secret, with its value (`/admin/status`).
+    pub fn public_values(&self) -> Result<Vec<(&'static str, String)>, GatewayError> {
+        VARIABLES
+            .iter()
+            .filter(|(name, _)| !SECRET_VARIABLES.contains(name))
+            .map(|(name, _)| Ok((*name, self.value_or_default(name)?)))
+            .collect()
     }
 
     /// Path of a mounted `oauth-token.json` to import from.

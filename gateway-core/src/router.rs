@@ -33,6 +33,12 @@ pub enum Route {
     AdminKeys,
     /// `GET /admin/usage`.
     AdminUsage,
+    /// `GET /admin/accounts`.
+    AdminAccounts,
+    /// `GET /admin/status`.
+    AdminStatus,
+    /// `GET /dashboard` and its files (only with `admin_api_key` set).
+    Dashboard,
 }
 
 impl Route {
@@ -53,6 +59,9 @@ impl Route {
             Self::AdminToken => "admin_token",
             Self::AdminKeys => "admin_keys",
             Self::AdminUsage => "admin_usage",
+            Self::AdminAccounts => "admin_accounts",
+            Self::AdminStatus => "admin_status",
+            Self::Dashboard => "dashboard",
         }
     }
 }
@@ -77,6 +86,14 @@ pub fn route(method: &str, path_and_query: &str) -> Result<Route, GatewayError> 
         "/admin/token" => (Route::AdminToken, "GET, PUT, DELETE"),
         "/admin/keys" => (Route::AdminKeys, "GET, POST"),
         "/admin/usage" => (Route::AdminUsage, "GET"),
+        "/admin/accounts" => (Route::AdminAccounts, "GET"),
+        "/admin/status" => (Route::AdminStatus, "GET"),
+        "/dashboard"
+        | "/dashboard/"
+        | "/dashboard/app.js"
+        | "/dashboard/app.css"
+        | "/dashboard/format.js"
+        | "/dashboard/icon.svg" => (Route::Dashboard, "GET, HEAD"),
         _ if path
             .strip_prefix("/admin/keys/")
             .is_some_and(|rest| !rest.is_empty()) =>
@@ -129,6 +146,11 @@ mod tests {
             ("POST", "/admin/keys/alice", Err(405)),
             ("DELETE", "/admin/keys/alice/rotate", Err(405)),
             ("GET", "/admin/keys/alice/other", Err(404)),
+            ("GET", "/dashboard", Ok(Route::Dashboard)),
+            ("GET", "/dashboard/app.js", Ok(Route::Dashboard)),
+            ("GET", "/dashboard/other.js", Err(404)),
+            ("POST", "/dashboard", Err(405)),
+            ("GET", "/admin/status", Ok(Route::AdminStatus)),
         ];
         for (method, path, want) in cases {
             let got = route(method, path).map_err(|e| e.status());

@@ -7,7 +7,12 @@ use std::process::Command;
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let root = manifest_dir.join("../..");
-    for dir in ["gateway-core/src", "gateway-component/src", "wit"] {
+    for dir in [
+        "gateway-core/src",
+        "gateway-core/dashboard",
+        "gateway-component/src",
+        "wit",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
     for file in [

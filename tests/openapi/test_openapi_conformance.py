@@ -32,7 +32,7 @@ from conftest import start_gateway, stop_gateway
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO / "docs" / "openapi.yaml"
-ADMIN_KEY = "sk-admin-test"
+ADMIN_KEY = "sk-admin-test-for-the-openapi-suite-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -55,38 +55,60 @@ def test_document_is_valid_openapi_3_1(spec):
     validate_spec(spec)
 
 
+# The literal arms of `route` in router.rs: `"/path" => (Route::X, "METHODS")`, or several
+# paths joined by `|` before one `=>` (the dashboard's files), however rustfmt lays them out.
+ROUTER_ARM = re.compile(r'((?:"/[^"]*"\s*\|\s*)*"/[^"]*")\s*=>\s*\(Route::(\w+),\s*"([A-Z, ]+)"\)')
+
+
 def test_every_route_of_the_router_is_documented(spec):
     router = (REPO / "gateway-core" / "src" / "router.rs").read_text()
+    router = router[: router.index("#[cfg(test)]")]
     documented = {
         (path, method.upper())
         for path, item in spec["paths"].items()
         for method in item
         if method in {"get", "head", "post", "put", "delete", "patch"}
     }
-    for path, allow in [
-        ("/healthz", "GET, HEAD"),
-        ("/v1/models", "GET"),
-        ("/v1/chat/completions", "POST"),
-        ("/v1/responses", "POST"),
-        ("/v1/responses/compact", "POST"),
-        ("/v1/alpha/search", "POST"),
-        ("/v1/messages", "POST"),
-        ("/v1/messages/count_tokens", "POST"),
-        ("/v1/images/generations", "POST"),
-        ("/v1/images/edits", "POST"),
-        ("/api/hello", "GET, HEAD"),
-        ("/admin/token", "GET, PUT, DELETE"),
-        ("/admin/keys", "GET, POST"),
-        ("/admin/usage", "GET"),
-    ]:
-        assert f'"{path}" => (Route::' in router and f'"{allow}")' in router, (path, allow)
+    arms = {
+        path: allow
+        for paths, _route, allow in ROUTER_ARM.findall(router)
+        for path in re.findall(r'"(/[^"]*)"', paths)
+    }
+    expected = {
+        "/healthz": "GET, HEAD",
+        "/v1/models": "GET",
+        "/v1/chat/completions": "POST",
+        "/v1/responses": "POST",
+        "/v1/responses/compact": "POST",
+        "/v1/alpha/search": "POST",
+        "/v1/messages": "POST",
+        "/v1/messages/count_tokens": "POST",
+        "/v1/images/generations": "POST",
+        "/v1/images/edits": "POST",
+        "/api/hello": "GET, HEAD",
+        "/admin/token": "GET, PUT, DELETE",
+        "/admin/keys": "GET, POST",
+        "/admin/usage": "GET",
+        "/admin/accounts": "GET",
+        "/admin/status": "GET",
+        # One arm: `"/dashboard" | "/dashboard/" | "/dashboard/app.js" | … => (Route::Dashboard, …)`.
+        "/dashboard": "GET, HEAD",
+        "/dashboard/": "GET, HEAD",
+        "/dashboard/app.js": "GET, HEAD",
+        "/dashboard/app.css": "GET, HEAD",
+        "/dashboard/format.js": "GET, HEAD",
+        "/dashboard/icon.svg": "GET, HEAD",
+    }
+    # Every literal arm is listed here (a new one fails until it is), and each says what it says.
+    assert arms == expected, (arms, expected)
+    for path, allow in expected.items():
         for method in allow.split(", "):
             assert (path, method) in documented, (path, method)
     # Matched by prefix under "/admin/keys/" (a path ending in "/rotate" takes POST, any other
     # DELETE), so not a literal arm of the router; documented as two templated paths.
     for path, method in [("/admin/keys/{name}", "DELETE"), ("/admin/keys/{name}/rotate", "POST")]:
         assert (path, method) in documented, (path, method)
-    assert len(documented) == 21
+    assert len(documented) == 35
 
 
 def test_every_error_code_in_error_rs_is_documented():
@@ -230,8 +252,9 @@ class Checker:
             headers={k: v for k, v in (headers or {}).items()},
             data=body if isinstance(body, bytes) else (json.dumps(body).encode() if isinstance(body, dict) else None),
         )
-        # openapi-core hands unknown media types over undecoded; SSE is UTF-8 text.
-        payload = data.decode() if content_type.startswith("text/event-stream") else data
+        # openapi-core hands unknown media types over undecoded; SSE, the dashboard's scripts and
+        # style sheet (text/*) and its SVG icon are UTF-8 text, checked as strings.
+        payload = data.decode() if content_type.startswith(("text/", "image/svg+xml")) else data
         response = MockResponse(payload, status_code=status, headers=res_headers, content_type=content_type)
         self.api.validate_response(request, response)
         if content_type.startswith("text/event-stream"):
@@ -470,6 +493,10 @@ def test_admin_method_not_allowed(checker, admin_checker):
         ("GET", "/admin/keys/someone", "DELETE"),
         ("GET", "/admin/keys/someone/rotate", "POST"),
         ("POST", "/admin/usage", "GET"),
+        ("POST", "/admin/accounts", "GET"),
+        ("DELETE", "/admin/status", "GET"),
+        ("POST", "/dashboard", "GET, HEAD"),
+        ("PUT", "/dashboard/app.js", "GET, HEAD"),
     ]:
         checker.check_undocumented(method, path, "NotFound", 404)
         headers = admin_checker.check_undocumented(method, path, "MethodNotAllowed", 405, key=ADMIN_KEY)
@@ -502,6 +529,10 @@ def test_admin_disabled_without_key(checker):
     checker.check("DELETE", "/admin/keys/alice", expect=404)
     checker.check("POST", "/admin/keys/alice/rotate", expect=404)
     checker.check("GET", "/admin/usage", expect=404)
+    checker.check("GET", "/admin/accounts", expect=404)
+    checker.check("GET", "/admin/status", expect=404)
+    for path in ("/dashboard", "/dashboard/", "/dashboard/app.js"):
+        checker.check("GET", path, key=None, expect=404)
 
 
 # --- live: client keys and usage ---------------------------------------------------------------
@@ -598,6 +629,79 @@ def test_admin_token_lifecycle(admin_checker):
     c.check("POST", "/v1/chat/completions", chat(), key=c.gateway.api_key, expect=503)
     c.check("POST", "/v1/responses", responses(), key=c.gateway.api_key, expect=503)
     c.check("GET", "/v1/models", key=c.gateway.api_key, expect=200)
+
+
+# --- live: the dashboard and the admin routes it reads -----------------------------------------
+
+DASHBOARD_FILES = {
+    "/dashboard": "text/html",
+    "/dashboard/": "text/html",
+    "/dashboard/app.js": "text/javascript",
+    "/dashboard/format.js": "text/javascript",
+    "/dashboard/app.css": "text/css",
+    "/dashboard/icon.svg": "image/svg+xml",
+}
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+    "cache-control": "no-store",
+}
+
+
+def test_dashboard_files(admin_checker):
+    c = admin_checker
+    for path, kind in DASHBOARD_FILES.items():
+        # No key: the files hold no data; the page asks for the admin key itself.
+        _, headers, data = c.check("GET", path, key=None, expect=200)
+        assert headers["content-type"].startswith(kind), (path, headers)
+        assert {name: headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS, (path, headers)
+        assert data and b"https://" not in data, path
+        _, head_headers, head_data = c.check("HEAD", path, key=None, expect=200)
+        assert head_data == b"" and head_headers["content-type"] == headers["content-type"], path
+    _, _, page = c.check("GET", "/dashboard", key=None, expect=200)
+    for asset in ("/dashboard/app.js", "/dashboard/app.css"):
+        assert asset.encode() in page, asset
+    c.check_undocumented("GET", "/dashboard/other.js", "NotFound", 404, key=None)
+
+
+def test_admin_accounts_status_and_grouped_usage(admin_checker):
+    c = admin_checker
+    _, headers, data = c.check("GET", "/admin/accounts", key=ADMIN_KEY, expect=200)
+    assert headers["cache-control"] == "no-store" and headers["x-frame-options"] == "DENY", headers
+    accounts = json.loads(data)["accounts"]
+    assert [a["name"] for a in accounts] == ["default"], accounts  # no account index here
+    for account in accounts:
+        # The login command appears exactly when the account needs a login.
+        assert ("fix" in account) == account["token"]["needs_login"], account
+
+    _, _, data = c.check("GET", "/admin/status", key=ADMIN_KEY, expect=200)
+    status = json.loads(data)
+    assert status["mode"] == "codex_oauth" and status["store"] == "ok", status
+    assert isinstance(status["client_keys"], int), status
+    assert status["settings"]["usage_tracking"] == "on", status
+    for secret in ("downstream_api_key", "upstream_api_key", "admin_api_key"):
+        assert secret not in status["settings"], secret
+    assert ADMIN_KEY not in data.decode() and c.gateway.api_key not in data.decode()
+
+    _, _, data = c.check("GET", "/admin/usage?group_by=day,model", key=ADMIN_KEY, expect=200)
+    report = json.loads(data)
+    assert report["group_by"] == "day,model", report
+    for row in report["rows"]:
+        assert "key" not in row and row["group"] == f"{row['day']} / {row['model']}", row
+    assert set(report["total"]) >= {"group", "requests"} and "day" not in report["total"], report
+    _, _, data = c.check("GET", "/admin/usage?group_by=key,model", key=ADMIN_KEY, expect=200)
+    for row in json.loads(data)["rows"]:
+        assert "day" not in row and row["group"] == f"{row['key']} / {row['model']}", row
+    _, _, data = c.check("GET", "/admin/usage?group_by=day,week", key=ADMIN_KEY, expect=400)
+    assert json.loads(data)["error"]["param"] == "group_by"
+
+    # The admin key only: not the downstream key, not no key.
+    for path in ("/admin/accounts", "/admin/status", "/admin/usage?group_by=day,model"):
+        c.check("GET", path, expect=401)
+        c.check("GET", path, key=None, expect=401)
 
 
 # --- sweep: malformed bodies -------------------------------------------------------------------

@@ -183,8 +183,15 @@ pub fn handle<H: Host, R: Reply>(
             .into())
         }
     };
-    out.full(status, &[json_header()], &json);
+    out.full(status, &admin_headers(), &json);
     Ok(None)
+}
+
+/// The headers of an admin answer: JSON, never cached, never framed.
+fn admin_headers() -> Vec<(String, String)> {
+    let mut headers = super::dashboard::security_headers().to_vec();
+    headers.push(json_header());
+    headers
 }
 
 /// Serve `GET /admin/usage?from=&to=&key=&model=&group_by=`.
@@ -206,11 +213,11 @@ pub fn usage<H: Host, R: Reply>(ctx: &Ctx<'_, H>, path: &str, out: &mut Responde
         ctx.host.now_ms() / 1000,
     )?;
     let kv = ctx.host.kv()?;
-    out.full(200, &[json_header()], &to_json(&report(&kv, &query)?)?);
+    out.full(200, &admin_headers(), &to_json(&report(&kv, &query)?)?);
     Ok(None)
 }
 
-fn check_admin<H: Host>(ctx: &Ctx<'_, H>) -> Result<(), GatewayError> {
+pub(super) fn check_admin<H: Host>(ctx: &Ctx<'_, H>) -> Result<(), GatewayError> {
     let Some(admin_key) = ctx.settings.admin_api_key()? else {
         return Err(GatewayError::NotFound("/admin".into()));
     };
@@ -222,7 +229,7 @@ fn logged<H: Host>(ctx: &Ctx<'_, H>, event: &str, name: &str) {
         .emit(LogLevel::Info, event, &[("key", Field::from(name))]);
 }
 
-fn to_json(value: &impl Serialize) -> Result<Vec<u8>, GatewayError> {
+pub(super) fn to_json(value: &impl Serialize) -> Result<Vec<u8>, GatewayError> {
     let mut json = serde_json::to_vec(value).map_err(|e| GatewayError::Internal(e.to_string()))?;
     json.push(b'\n');
     Ok(json)

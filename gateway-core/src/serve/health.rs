@@ -30,6 +30,8 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Ha
         Ok(kv) => accounts(kv, now),
         Err(_) => Ok(None),
     };
+    // A weak admin key is a broken deployment: the probe says so, as a start-up check would.
+    ctx.settings.admin_api_key()?;
     let mut body = json!({
         "status": "ok",
         "mode": ctx.settings.mode()?.name(),

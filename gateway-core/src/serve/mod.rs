@@ -10,11 +10,13 @@
 //! travels by side effect.
 
 pub mod admin;
+pub mod admin_board;
 pub mod admin_keys;
 pub mod caller;
 pub mod chained;
 pub mod chat;
 pub mod codex_call;
+pub mod dashboard;
 #[cfg(test)]
 mod flow_tests;
 pub mod health;
@@ -156,6 +158,9 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
         Route::ImageEdits => form(ctx, req, out, charge, images::edits),
         Route::AdminKeys => admin_keys::handle(ctx, &req.method, &req.path, &mut req.body, out),
         Route::AdminUsage => admin_keys::usage(ctx, &req.path, out),
+        Route::AdminAccounts => admin_board::accounts(ctx, out),
+        Route::AdminStatus => admin_board::status(ctx, out),
+        Route::Dashboard => dashboard::handle(&req.path, out),
     }
 }
 
@@ -217,7 +222,9 @@ fn form<H: Host, B: RequestBody, R: Reply>(
 /// admin key is configured.
 fn route_for(settings: &Settings, method: &str, path: &str) -> Result<Route, GatewayError> {
     let bare = path.split('?').next().unwrap_or_default();
-    if bare.starts_with("/admin/") && settings.admin_api_key()?.is_none() {
+    let admin =
+        bare.starts_with("/admin/") || bare == "/dashboard" || bare.starts_with("/dashboard/");
+    if admin && settings.admin_api_key()?.is_none() {
         return Err(GatewayError::NotFound(bare.chars().take(200).collect()));
     }
     route(method, path)

@@ -38,15 +38,24 @@ pub struct Query {
     pub key: Option<String>,
     /// Only this model.
     pub model: Option<String>,
-    /// Rows by.
-    pub group_by: GroupBy,
+    /// Rows by these, in this order (`day,model`: one row per day and model).
+    pub group_by: Vec<GroupBy>,
 }
 
-/// One row: a day, key or model and its counts.
+/// One row: a day, key or model (or one of each grouped by) and its counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
-    /// The day, key or model the row sums.
+    /// What the row sums, its grouped values joined by ` / `.
     pub group: String,
+    /// The day, when grouped by day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
+    /// The key, when grouped by key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The model, when grouped by model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     /// Requests.
     pub requests: u64,
     /// Token counts.
@@ -61,8 +70,8 @@ pub struct Report {
     pub from: String,
     /// Last day, included.
     pub to: String,
-    /// What rows are summed by.
-    pub group_by: GroupBy,
+    /// What rows are summed by, as asked (`day`, `key,model`, …).
+    pub group_by: String,
     /// The rows, by group.
     pub rows: Vec<Row>,
     /// Every row together.
@@ -81,7 +90,7 @@ impl Query {
             to: utc_date(now),
             key: None,
             model: None,
-            group_by: GroupBy::Day,
+            group_by: vec![GroupBy::Day],
         };
         let mut from = None;
         for (name, value) in params {
@@ -91,17 +100,22 @@ impl Query {
                 "key" => query.key = Some(value.to_owned()),
                 "model" => query.model = Some(value.to_owned()),
                 "group_by" => {
-                    query.group_by = match value {
-                        "day" => GroupBy::Day,
-                        "key" => GroupBy::Key,
-                        "model" => GroupBy::Model,
-                        _ => {
-                            return Err(GatewayError::bad_param(
-                                "group_by",
-                                "group_by must be day, key or model",
-                            ))
-                        }
-                    }
+                    let dims: Option<Vec<GroupBy>> = value
+                        .split(',')
+                        .map(|dim| match dim.trim() {
+                            "day" => Some(GroupBy::Day),
+                            "key" => Some(GroupBy::Key),
+                            "model" => Some(GroupBy::Model),
+                            _ => None,
+                        })
+                        .collect();
+                    query.group_by = dims.filter(|d| !d.is_empty()).ok_or_else(|| {
+                        GatewayError::bad_param(
+                            "group_by",
+                            "group_by must be day, key or model, or several of them joined by \
+                             commas (day,model)",
+                        )
+                    })?;
                 }
                 _ => {}
             }
@@ -152,15 +166,19 @@ pub fn report(kv: &dyn Kv, query: &Query) -> Result<Report, GatewayError> {
             for (n, field) in counts.iter_mut().zip(FIELDS) {
                 *n = read_counter(kv, &counter_key(&date, &key, &model, field))?;
             }
-            let group = match query.group_by {
-                GroupBy::Day => date.clone(),
-                GroupBy::Key => key,
-                GroupBy::Model => model,
-            };
-            let row = rows.entry(group.clone()).or_insert_with(|| Row {
-                group,
-                ..Row::default()
-            });
+            let mut row_of = Row::default();
+            let mut parts = Vec::with_capacity(query.group_by.len());
+            for dim in &query.group_by {
+                let (slot, value) = match dim {
+                    GroupBy::Day => (&mut row_of.day, &date),
+                    GroupBy::Key => (&mut row_of.key, &key),
+                    GroupBy::Model => (&mut row_of.model, &model),
+                };
+                *slot = Some(value.clone());
+                parts.push(value.clone());
+            }
+            row_of.group = parts.join(" / ");
+            let row = rows.entry(row_of.group.clone()).or_insert(row_of);
             add(row, &counts);
         }
         at += DAY_SECS;
@@ -173,10 +191,19 @@ pub fn report(kv: &dyn Kv, query: &Query) -> Result<Report, GatewayError> {
         total.requests = total.requests.saturating_add(row.requests);
         total.tokens = total.tokens.plus(row.tokens);
     }
+    let group_by: Vec<&str> = query
+        .group_by
+        .iter()
+        .map(|dim| match dim {
+            GroupBy::Day => "day",
+            GroupBy::Key => "key",
+            GroupBy::Model => "model",
+        })
+        .collect();
     Ok(Report {
         from: query.from.clone(),
         to: query.to.clone(),
-        group_by: query.group_by,
+        group_by: group_by.join(","),
         rows: rows.into_values().collect(),
         total,
     })
@@ -260,6 +287,23 @@ mod tests {
         let one_day = report(&kv, &query(&[("from", "2025-12-07"), ("group_by", "key")])).unwrap();
         assert_eq!(one_day.rows.len(), 1);
         assert_eq!(one_day.rows[0].group, "alice");
+
+        let stacked = report(&kv, &query(&[("group_by", "day,model")])).unwrap();
+        assert_eq!(stacked.group_by, "day,model");
+        let cells: Vec<(Option<&str>, Option<&str>, u64)> = stacked
+            .rows
+            .iter()
+            .map(|r| (r.day.as_deref(), r.model.as_deref(), r.requests))
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                (Some("2025-12-06"), Some("gpt-5.4"), 3),
+                (Some("2025-12-07"), Some("gpt-6-sol"), 1)
+            ]
+        );
+        assert_eq!(stacked.rows[0].group, "2025-12-06 / gpt-5.4");
+        assert!(stacked.rows[0].key.is_none());
     }
 
     #[test]
@@ -268,6 +312,7 @@ mod tests {
             (vec![("from", "2025-13-01")], "from"),
             (vec![("to", "yesterday")], "to"),
             (vec![("group_by", "hour")], "group_by"),
+            (vec![("group_by", "day,week")], "group_by"),
             (vec![("from", "2025-12-08"), ("to", "2025-12-07")], "from"),
             (vec![("from", "2020-01-01"), ("to", "2025-12-07")], "from"),
         ] {

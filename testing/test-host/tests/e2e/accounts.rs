@@ -343,7 +343,10 @@ async fn an_account_that_cannot_log_in_is_left_out_until_it_logs_in_again() {
         "acct-dead",
         &[
             ("account_strategy", "fill-first"),
-            ("admin_api_key", "admin-key-0123456789"),
+            (
+                "admin_api_key",
+                "admin-key-0123456789-for-the-accounts-suite",
+            ),
         ],
     )
     .await;
@@ -369,7 +372,7 @@ async fn an_account_that_cannot_log_in_is_left_out_until_it_logs_in_again() {
     let res = env
         .client
         .put(env.url("/admin/token?account=a"))
-        .bearer_auth("admin-key-0123456789")
+        .bearer_auth("admin-key-0123456789-for-the-accounts-suite")
         .json(&login)
         .send()
         .await

@@ -27,7 +27,14 @@ async fn admin_endpoint_is_invisible_without_an_admin_key() {
 
 #[tokio::test]
 async fn admin_endpoint_stores_inspects_and_deletes_the_token() {
-    let env = Env::start("admin-on", &[("admin_api_key", "adm-secret-key-123")]).await;
+    let env = Env::start(
+        "admin-on",
+        &[(
+            "admin_api_key",
+            "adm-secret-key-123-for-the-admin-suite-0000",
+        )],
+    )
+    .await;
     let record = env.seed_token(3600);
     env.kv()
         .delete(gateway_core::auth::token::TOKEN_KEY)
@@ -46,7 +53,7 @@ async fn admin_endpoint_stores_inspects_and_deletes_the_token() {
     let (status, _, body) = json_of(
         env.client
             .put(env.url("/admin/token"))
-            .bearer_auth("adm-secret-key-123")
+            .bearer_auth("adm-secret-key-123-for-the-admin-suite-0000")
             .body("{\"nope\":1}")
             .send()
             .await
@@ -58,7 +65,7 @@ async fn admin_endpoint_stores_inspects_and_deletes_the_token() {
     let res = env
         .client
         .put(env.url("/admin/token"))
-        .bearer_auth("adm-secret-key-123")
+        .bearer_auth("adm-secret-key-123-for-the-admin-suite-0000")
         .body(record.to_json().unwrap())
         .send()
         .await
@@ -84,7 +91,7 @@ async fn admin_endpoint_stores_inspects_and_deletes_the_token() {
     let (status, _, body) = json_of(
         env.client
             .delete(env.url("/admin/token"))
-            .bearer_auth("adm-secret-key-123")
+            .bearer_auth("adm-secret-key-123-for-the-admin-suite-0000")
             .send()
             .await
             .unwrap(),
@@ -93,7 +100,10 @@ async fn admin_endpoint_stores_inspects_and_deletes_the_token() {
     assert_eq!(status, 200);
     assert_eq!(body["present"], false);
     assert!(env.stored_token().is_none());
-    assert!(!env.logs().await.contains("adm-secret-key-123"));
+    assert!(!env
+        .logs()
+        .await
+        .contains("adm-secret-key-123-for-the-admin-suite-0000"));
 }
 
 #[tokio::test]
@@ -130,7 +140,14 @@ async fn refreshes_are_logged_without_secrets() {
 /// is what the store keeps and what the gateway serves with; neither write is lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_put_during_a_failing_refresh_is_kept_and_served() {
-    let env = Env::start("admin-race", &[("admin_api_key", "adm-secret-key-123")]).await;
+    let env = Env::start(
+        "admin-race",
+        &[(
+            "admin_api_key",
+            "adm-secret-key-123-for-the-admin-suite-0000",
+        )],
+    )
+    .await;
     let old = env.seed_token(-10);
     env.codex.reject_expired_tokens();
     env.oauth.set_mode(test_host::fake_oauth::Mode::Down);
@@ -156,7 +173,7 @@ async fn a_token_put_during_a_failing_refresh_is_kept_and_served() {
     let res = env
         .client
         .put(env.url("/admin/token"))
-        .bearer_auth("adm-secret-key-123")
+        .bearer_auth("adm-secret-key-123-for-the-admin-suite-0000")
         .body(pushed.to_json().unwrap())
         .send()
         .await

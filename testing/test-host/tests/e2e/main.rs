@@ -6,6 +6,7 @@ mod admin;
 mod agents;
 mod backend_2026;
 mod chat;
+mod dashboard;
 mod foundation;
 mod framing;
 mod hardening;

@@ -13,7 +13,7 @@ use crate::runtime::Gateway;
 use crate::spin_redis_only;
 use crate::support::*;
 
-const ADMIN: &str = "adm-store-loss-key-123";
+const ADMIN: &str = "adm-store-loss-key-123-for-this-scenario-00";
 
 async fn healthz(env: &Env) -> Result<(u16, Value), reqwest::Error> {
     let res = env
