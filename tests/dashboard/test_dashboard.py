@@ -116,6 +116,13 @@ def test_the_operator_signs_in_and_manages_keys(gateway_board, page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
+    # On a phone the page reflows: nothing wider than the screen but the keys table's own scroll.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(100)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 1600})
+
     # Revoked on the page: the SDK is refused.
     page.once("dialog", lambda d: d.accept())
     row.locator("button[data-revoke]").click()
