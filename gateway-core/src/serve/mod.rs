@@ -139,7 +139,8 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
             if models::wants_anthropic_shape(&ctx.headers) {
                 out.dialect = Dialect::Anthropic;
             }
-            identify(ctx, out.dialect)?;
+            let caller = identify(ctx, out.dialect)?;
+            out.private_upstream = matches!(caller, caller::Caller::Client(_));
             models::handle(ctx, &req.path, out)
         }
         Route::Messages => {
@@ -174,6 +175,7 @@ fn generation<H: Host, B: RequestBody, R: Reply>(
     route: fn(&Ctx<'_, H>, &[u8], &mut Responder<R>) -> Handled,
 ) -> Handled {
     let caller = identify(ctx, out.dialect)?;
+    out.private_upstream = matches!(caller, caller::Caller::Client(_));
     let body = read_body(&ctx.headers, &mut req.body, ctx.settings.max_body_bytes()?)?;
     let model = crate::passthrough::scan_body(&body)?;
     let path = req.path.split('?').next().unwrap_or_default();
@@ -207,6 +209,7 @@ fn form<H: Host, B: RequestBody, R: Reply>(
     route: fn(&Ctx<'_, H>, &[u8], &mut Responder<R>) -> Handled,
 ) -> Handled {
     let caller = identify(ctx, out.dialect)?;
+    out.private_upstream = matches!(caller, caller::Caller::Client(_));
     let body = read_body(&ctx.headers, &mut req.body, ctx.settings.max_body_bytes()?)?;
     let content_type = ctx.headers.first("content-type").unwrap_or_default();
     let model = crate::openai::multipart::form_field(content_type, &body, "model");

@@ -34,6 +34,9 @@ pub struct Responder<R: Reply> {
     pub status: u16,
     /// Headers every answer to this request carries (ignored params, relayed rate limits).
     pub extra: Headers,
+    /// Keep the owner's upstream to the owner: no relayed `x-codex-*` header (the account's
+    /// quota windows, the account that served) reaches a client-key holder.
+    pub private_upstream: bool,
 }
 
 impl<R: Reply> Responder<R> {
@@ -46,6 +49,7 @@ impl<R: Reply> Responder<R> {
             request_id,
             status: 0,
             extra: Vec::new(),
+            private_upstream: false,
         }
     }
 
@@ -134,15 +138,24 @@ impl<R: Reply> Responder<R> {
             .into_iter()
             .chain([("content-length", length.as_deref())])
             .filter_map(|(n, v)| Some((n, v?.as_bytes())));
+        let private = self.private_upstream;
         let all: Vec<(&str, &[u8])> = headers
             .iter()
             .chain(&self.extra)
+            .filter(|(n, _)| !(private && is_upstream_private(n)))
             .map(|(n, v)| (n.as_str(), v.as_bytes()))
             .chain(own)
             .collect();
         self.status = status;
         reply.open(status, &all, first, whole)
     }
+}
+
+/// A relayed header about the owner's accounts (`x-codex-*`, and the gateway's own account
+/// header), as opposed to one about the request (`x-codex-gateway-ignored-params`).
+fn is_upstream_private(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("x-codex-") && name != IGNORED_PARAMS_HEADER
 }
 
 /// `content-type: application/json`.
@@ -219,5 +232,25 @@ mod tests {
             .flat_map(|h| &h.1)
             .filter(|(n, _)| n == "retry-after");
         assert_eq!(count.count(), 1);
+    }
+
+    #[test]
+    fn a_client_key_holder_sees_nothing_of_the_owners_accounts() {
+        let sent = RefCell::new(Sent::default());
+        let mut out = Responder::new(RecordingReply(&sent), "r".into());
+        out.private_upstream = true;
+        out.report_ignored(&["temperature".into()]);
+        out.extra
+            .push(("x-codex-primary-used-percent".into(), "99".into()));
+        out.extra
+            .push(("x-codex-gateway-account".into(), "work".into()));
+        out.extra.push(("retry-after".into(), "5".into()));
+        out.full(200, &[json_header()], b"{}");
+        drop(out);
+        let sent = sent.into_inner();
+        assert_eq!(sent.header("x-codex-primary-used-percent"), None);
+        assert_eq!(sent.header("x-codex-gateway-account"), None);
+        assert_eq!(sent.header(IGNORED_PARAMS_HEADER), Some("temperature"));
+        assert_eq!(sent.header("retry-after"), Some("5"));
     }
 }

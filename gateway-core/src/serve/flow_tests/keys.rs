@@ -114,6 +114,11 @@ fn a_client_key_is_served_checked_and_counted_under_its_name() {
     let key = new_key(&host, &["gpt-5*"], &["requests=2/day"]);
     let sent = ask(&host, "/v1/chat/completions", &key, &chat_body("gpt-5.4"));
     assert_eq!(sent.head.as_ref().map(|h| h.0), Some(200));
+    assert_eq!(
+        sent.header("x-codex-primary-used-percent"),
+        None,
+        "the owner's quota stays the owner's"
+    );
     let access = host.lines.borrow().last().cloned().unwrap_or_default();
     assert!(
         access.contains("alice") && !access.contains(&key),

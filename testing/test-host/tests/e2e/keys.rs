@@ -65,9 +65,18 @@ async fn a_client_key_keeps_to_its_models_and_request_limit() {
     .await;
     assert!(key.starts_with("sk-cgw-"), "{key}");
     for _ in 0..2 {
-        let (status, _, body) = status_of(chat_as(&env, &key, "gpt-5.4")).await;
+        let (status, headers, body) = status_of(chat_as(&env, &key, "gpt-5.4")).await;
         assert_eq!(status, 200, "{body}");
+        assert!(
+            !headers.keys().any(|h| h.as_str().starts_with("x-codex-")),
+            "no quota or account of the owner's reaches a key holder: {headers:?}"
+        );
     }
+    let (_, owner_headers, _) = status_of(chat_as(&env, KEY, "gpt-5.4")).await;
+    assert!(
+        owner_headers.contains_key("x-codex-primary-used-percent"),
+        "the owner sees them"
+    );
     let (status, headers, body) = status_of(chat_as(&env, &key, "gpt-5.4")).await;
     assert_eq!(
         (status, envelope_code(&body)),
@@ -110,8 +119,8 @@ async fn a_client_key_keeps_to_its_models_and_request_limit() {
     assert!(!logs.contains(&key), "never the key itself");
     assert_eq!(
         env.codex.generation_requests().len(),
-        2,
-        "refusals never go upstream"
+        3,
+        "the key's two and the owner's one: refusals never go upstream"
     );
 
     if !on_spin() {
