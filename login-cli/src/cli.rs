@@ -406,8 +406,8 @@ pub struct UsageArgs {
     /// The last N UTC days, today included.
     #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=366))]
     pub days: u16,
-    /// Rows by day, key or model.
-    #[arg(long, value_name = "BY", default_value = "day", value_parser = ["day", "key", "model"])]
+    /// Rows by day, key or model, or several joined by commas (day,model).
+    #[arg(long, value_name = "BY", default_value = "day")]
     pub group_by: String,
     /// Where.
     #[command(flatten)]

@@ -94,6 +94,16 @@ async fn keys_on_a_deployed_gateway() {
         report["rows"][0]["requests"], 1,
         "refused requests are not counted"
     );
+    let stacked = work
+        .run(&args(&["usage", "--json", "--group-by", "day,model"]))
+        .await;
+    stacked.assert_code(0);
+    let report: Value = serde_json::from_str(&stacked.stdout).unwrap();
+    assert_eq!(report["rows"][0]["model"], "gpt-5.4", "{report}");
+    assert!(report["rows"][0]["day"].is_string());
+    let bad = work.run(&args(&["usage", "--group-by", "hour"])).await;
+    bad.assert_code(2);
+    assert!(bad.stderr.contains("group_by"), "{}", bad.stderr);
 
     let rotated = work.run(&args(&["keys", "rotate", "alice"])).await;
     rotated.assert_code(0);
