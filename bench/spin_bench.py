@@ -64,12 +64,16 @@ def free_port():
 class SpinApp:
     """One `spin up`, serving until stop()."""
 
-    def __init__(self, manifest, work, name, variables):
+    def __init__(self, manifest, work, name, variables, state=None, runtime_config=None):
+        """`state`: the state directory (Spin's SQLite store), shared when several apps pass the
+        same one; `runtime_config`: a runtime config file (a Redis store, say)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.state = work / f"{name}-state"
+        self.state = state or work / f"{name}-state"
         args = [SPIN, "up", "--from", str(manifest), "--listen", f"127.0.0.1:{self.port}",
                 "--state-dir", str(self.state)]
+        if runtime_config:
+            args += ["--runtime-config-file", str(runtime_config)]
         for k, v in variables.items():
             args += ["--variable", f"{k}={v}"]
         self.log = open(work / f"{name}.log", "w")
@@ -205,6 +209,14 @@ def pacing_summary(arrivals, gap):
             "worst_extra_delay_ms": max(late) if late else 0}
 
 
+def run_facts():
+    """The commit measured and the Spin that served it."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([SPIN, "--version"], capture_output=True, text=True).stdout.strip()
+    return {"commit": commit, "spin_version": version}
+
+
 def ratio(a, b):
     return a / b if b else float("nan")
 
@@ -266,10 +278,8 @@ def main():
     secs, n = (5, 100) if args.quick else (15, 300)
     work = pathlib.Path(tempfile.mkdtemp(prefix="cgw-spin-bench-"))
     r = {"date": datetime.date.today().isoformat(), "machine": machine()}
-    r["commit"] = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                 capture_output=True, text=True).stdout.strip()
+    r.update(run_facts())
     r["baseline"] = os.environ.get("BENCH_BASELINE_WASM")
-    r["spin_version"] = subprocess.run([SPIN, "--version"], capture_output=True, text=True).stdout.strip()
 
     backend = Host(["--fakes", "--kv", str(work / "backend.db")], work / "backend.log")
     codex = backend.info["codex_url"]

@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench import CHAT, ROOT, UPSTREAM, Host, Target, log, machine, wrk  # noqa: E402
-from spin_bench import SPIN, SpinApp, free_port, gateway_manifest, ratio, sequential  # noqa: E402
+from spin_bench import SpinApp, free_port, gateway_manifest, ratio, run_facts, sequential  # noqa: E402
 
 KEY = "sk-bench-downstream-key"
 ADMIN = "admin-key-for-the-keys-benchmark-0123456789"
@@ -44,24 +44,6 @@ def redis_server(work):
         except OSError:
             time.sleep(0.05)
     raise SystemExit("redis-server did not start")
-
-
-class Gateway(SpinApp):
-    """The gateway with its store in `state` (Spin's SQLite file there), or on Redis when
-    `runtime_config` names a runtime config file."""
-
-    def __init__(self, work, name, variables, state, runtime_config):  # noqa: PLW0231 - own start
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.state = state
-        args = [SPIN, "up", "--from", str(work / "spin.toml"), "--listen", f"127.0.0.1:{self.port}",
-                "--state-dir", str(state)]
-        if runtime_config:
-            args += ["--runtime-config-file", str(runtime_config)]
-        for k, v in variables.items():
-            args += ["--variable", f"{k}={v}"]
-        self.log = open(work / f"{name}.log", "w")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, start_new_session=True)
 
 
 def admin(url, method, path, body=None):
@@ -123,9 +105,7 @@ def main():
     secs, n = (5, 100) if args.quick else (15, 300)
     work = pathlib.Path(tempfile.mkdtemp(prefix="cgw-spin-keys-"))
     r = {"date": datetime.date.today().isoformat(), "machine": machine(), "stores": {}}
-    r["commit"] = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                 capture_output=True, text=True).stdout.strip()
-    r["spin_version"] = subprocess.run([SPIN, "--version"], capture_output=True, text=True).stdout.strip()
+    r.update(run_facts())
     backend = Host(["--fakes", "--kv", str(work / "backend.db")], work / "backend.log")
     codex = backend.info["codex_url"]
     gateway_manifest(work / "spin.toml")
@@ -152,7 +132,8 @@ def main():
                 shared_state = work / f"state-{tag}"
                 gateways = {}
                 for name, tracking in (("off", "off"), ("owner", "on"), ("client", "on")):
-                    g = Gateway(work, f"{name}-{tag}", dict(wiring, usage_tracking=tracking), shared_state, config)
+                    g = SpinApp(work / "spin.toml", work, f"{name}-{tag}", dict(wiring, usage_tracking=tracking),
+                                state=shared_state, runtime_config=config)
                     gateways[name] = g
                     apps.append(g)
                 for app in apps:
