@@ -353,13 +353,14 @@ impl GatewayError {
         match self {
             Self::BadRequest { message, .. } => without_client_text(message),
             Self::UnsupportedEncoding(_) => "content-encoding not supported".into(),
+            // The message names the model the client asked for: its own text.
+            Self::ModelNotAllowed(_) => "the model is not on the key's list".into(),
             Self::Upstream { status, code, .. } => {
                 format!("upstream failure {} (answered {status})", code.as_str())
             }
             Self::PayloadTooLarge { .. }
             | Self::HeadersTooLarge { .. }
             | Self::Unauthorized(_)
-            | Self::ModelNotAllowed(_)
             | Self::KeyLimitReached { .. }
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }
@@ -499,6 +500,12 @@ mod tests {
                     retry_after: None,
                 },
                 "upstream failure upstream_bad_request (answered 400)",
+            ),
+            (
+                GatewayError::ModelNotAllowed(
+                    "this key (alice) may not use model \"MARKER\"; it may use: gpt-5.4".into(),
+                ),
+                "the model is not on the key's list",
             ),
         ];
         for (err, want) in cases {

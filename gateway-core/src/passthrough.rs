@@ -18,15 +18,9 @@ pub fn require_json_object(body: &[u8]) -> Result<(), GatewayError> {
 /// Deepest nesting of arrays and objects accepted in a request body (serde_json's own limit).
 pub const MAX_DEPTH: usize = 128;
 
-/// Refuse bodies nested deeper than [`MAX_DEPTH`] before anything parses or forwards them.
-///
-/// A byte scan (strings skipped), so it costs one pass and no allocation whatever the depth.
-pub fn check_depth(body: &[u8]) -> Result<(), GatewayError> {
-    scan_body(body).map(drop)
-}
-
-/// [`check_depth`], also reading the top-level `"model"` string on the way (the name a request
-/// is counted and checked under), without a second pass or a parse.
+/// Refuse bodies nested deeper than [`MAX_DEPTH`] before anything parses or forwards them,
+/// reading the top-level `"model"` string on the way (the name a request is counted and checked
+/// under). A byte scan (strings skipped): one pass and no allocation whatever the depth.
 pub fn scan_body(body: &[u8]) -> Result<Option<String>, GatewayError> {
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     // At depth 1: where the current string began, whether the last key was "model", and
@@ -96,11 +90,11 @@ mod tests {
     #[test]
     fn depth() {
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
-        assert!(check_depth(ok.as_bytes()).is_ok());
+        assert!(scan_body(ok.as_bytes()).is_ok());
         let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
-        assert_eq!(check_depth(deep.as_bytes()).unwrap_err().status(), 400);
+        assert_eq!(scan_body(deep.as_bytes()).unwrap_err().status(), 400);
         let in_string = format!("{{\"a\":\"{}\\\"\"}}", "[".repeat(1000));
-        assert!(check_depth(in_string.as_bytes()).is_ok());
+        assert!(scan_body(in_string.as_bytes()).is_ok());
     }
 
     #[test]

@@ -34,6 +34,18 @@ pub struct CooldownHealth {
 }
 
 impl AccountHealth {
+    /// The health of each of `accounts`, read from the store at `now`.
+    pub fn read_all(
+        kv: &dyn crate::ports::Kv,
+        accounts: &[String],
+        now: i64,
+    ) -> Result<Vec<Self>, crate::ports::KvError> {
+        Ok(super::state::read_all(kv, accounts)?
+            .iter()
+            .map(|(view, token)| Self::of(view, token.as_deref(), now))
+            .collect())
+    }
+
     /// The health of `view`'s account, whose stored token record is `token`, at `now`.
     pub fn of(view: &AccountView, token: Option<&[u8]>, now: i64) -> Self {
         let token = token_health_from_store(token, now);

@@ -146,20 +146,7 @@ pub fn windows_in_use(
 mod tests {
     use super::*;
     use crate::auth::mem_kv::MemKv;
-    use crate::keys::record::RECORD_VERSION;
-
-    fn key(models: &[&str], limits: &[&str]) -> ClientKey {
-        ClientKey {
-            version: RECORD_VERSION,
-            name: "alice".into(),
-            hint: String::new(),
-            created_at: 0,
-            expires_at: None,
-            revoked_at: None,
-            models: models.iter().map(|m| (*m).to_owned()).collect(),
-            limits: limits.iter().map(|l| Limit::parse(l).unwrap()).collect(),
-        }
-    }
+    use crate::keys::record::test_key as key;
 
     const NOON: i64 = 1_765_022_400; // 2025-12-06T12:00:00Z
 

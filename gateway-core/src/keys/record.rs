@@ -52,6 +52,22 @@ impl ClientKey {
     }
 }
 
+/// A live key named `alice` with `models` and `limits` (written as [`Limit::parse`] reads
+/// them), for tests.
+#[cfg(test)]
+pub(crate) fn test_key(models: &[&str], limits: &[&str]) -> ClientKey {
+    ClientKey {
+        version: RECORD_VERSION,
+        name: "alice".into(),
+        hint: String::new(),
+        created_at: 0,
+        expires_at: None,
+        revoked_at: None,
+        models: models.iter().map(|m| (*m).to_owned()).collect(),
+        limits: limits.iter().filter_map(|l| Limit::parse(l).ok()).collect(),
+    }
+}
+
 /// The SHA-256 of a presented key, as lowercase hex.
 pub fn key_hash(key: &str) -> String {
     let digest = Sha256::digest(key.as_bytes());
@@ -125,16 +141,7 @@ mod tests {
     use super::*;
 
     fn key(models: &[&str]) -> ClientKey {
-        ClientKey {
-            version: RECORD_VERSION,
-            name: "alice".into(),
-            hint: String::new(),
-            created_at: 0,
-            expires_at: None,
-            revoked_at: None,
-            models: models.iter().map(|m| (*m).to_owned()).collect(),
-            limits: Vec::new(),
-        }
+        test_key(models, &[])
     }
 
     #[test]

@@ -9,7 +9,6 @@ use super::responder::{json_header, Responder};
 use super::tokens;
 use super::upstream::Handled;
 use crate::accounts::{check_name, index, state, token_key, DEFAULT_ACCOUNT};
-use crate::auth::api_key::check_bearer;
 use crate::auth::health::{token_health_from_store, TokenHealth};
 use crate::auth::token::TokenRecord;
 use crate::error::GatewayError;
@@ -27,10 +26,7 @@ pub fn handle<H: Host, R: Reply>(
     body: &mut impl RequestBody,
     out: &mut Responder<R>,
 ) -> Handled {
-    let Some(admin_key) = ctx.settings.admin_api_key()? else {
-        return Err(GatewayError::NotFound("/admin/token".into()).into());
-    };
-    check_bearer(&ctx.headers.values("authorization"), &admin_key)?;
+    super::admin_keys::check_admin(ctx)?;
     let account = account_of(path)?;
     let key = token_key(&account);
     let logged = [("account", Field::from(account.as_str()))];

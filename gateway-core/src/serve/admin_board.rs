@@ -13,10 +13,8 @@ use super::responder::{json_header, Responder};
 use super::upstream::Handled;
 use crate::accounts::health::AccountHealth;
 use crate::accounts::index::AccountIndex;
-use crate::accounts::state::{read_all, AccountView};
-use crate::accounts::{token_key, DEFAULT_ACCOUNT};
+use crate::accounts::DEFAULT_ACCOUNT;
 use crate::keys::store::load_index;
-use crate::ports::Kv;
 
 /// One account as the dashboard shows it.
 #[derive(Debug, Serialize)]
@@ -37,16 +35,7 @@ pub fn accounts<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> 
         Some(index) => index.accounts,
         None => vec![DEFAULT_ACCOUNT.to_owned()],
     };
-    let health: Vec<AccountHealth> = if names == [DEFAULT_ACCOUNT] {
-        let view = AccountView::load(&kv, DEFAULT_ACCOUNT)?;
-        let token = kv.get(&token_key(DEFAULT_ACCOUNT))?;
-        vec![AccountHealth::of(&view, token.as_deref(), now)]
-    } else {
-        read_all(&kv, &names)?
-            .iter()
-            .map(|(view, token)| AccountHealth::of(view, token.as_deref(), now))
-            .collect()
-    };
+    let health = AccountHealth::read_all(&kv, &names, now)?;
     let accounts: Vec<Account> = health
         .into_iter()
         .map(|health| {

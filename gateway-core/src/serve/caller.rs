@@ -101,9 +101,14 @@ pub fn settle<H: Host>(ctx: &Ctx<'_, H>, charge: &Charge, upstream: Option<&Upst
         .unwrap_or_default();
     let now = ctx.host.now_ms() / 1000;
     let counted = (|| -> Result<(), GatewayError> {
+        let tracking = ctx.settings.usage_tracking()?;
+        if !tracking && charge.caller == Caller::Owner {
+            // Nothing to write: not even the store is opened.
+            return Ok(());
+        }
         let kv = ctx.host.kv()?;
         let kv = PatientKv::new(&kv, ctx.host, ctx.host.random_u64());
-        if ctx.settings.usage_tracking()? {
+        if tracking {
             count(&kv, charge.caller.name(), &charge.model, tokens, now)?;
         }
         if let Caller::Client(key) = &charge.caller {

@@ -50,6 +50,8 @@ struct FakeHost {
     calls: RefCell<Vec<Call>>,
     lines: RefCell<Vec<String>>,
     variables_read: RefCell<Vec<String>>,
+    /// How often the store was opened (each a host call on Spin).
+    kv_opens: RefCell<usize>,
     /// The upstream answer's `content-type`, if any.
     content_type: Option<&'static str>,
 }
@@ -102,6 +104,7 @@ impl Host for FakeHost {
     type Kv = SharedKv;
     type Body = ScriptedBody;
     fn kv(&self) -> Result<SharedKv, KvError> {
+        *self.kv_opens.borrow_mut() += 1;
         Ok(SharedKv(Arc::clone(&self.kv)))
     }
     fn send(&self, req: &Outgoing<'_>) -> Result<Received<ScriptedBody>, GatewayError> {

@@ -7,7 +7,6 @@ use super::responder::{json_header, Responder};
 use super::upstream::Handled;
 use crate::accounts::health::AccountHealth;
 use crate::accounts::index::AccountIndex;
-use crate::accounts::state::read_all;
 use crate::auth::health::token_health_from_store;
 use crate::auth::token::TOKEN_KEY;
 use crate::ports::{Kv, KvError};
@@ -55,9 +54,5 @@ fn accounts(kv: &dyn Kv, now: i64) -> Result<Option<Vec<AccountHealth>>, KvError
     let Some(index) = AccountIndex::load(kv)? else {
         return Ok(None);
     };
-    let health = read_all(kv, &index.accounts)?
-        .iter()
-        .map(|(view, token)| AccountHealth::of(view, token.as_deref(), now))
-        .collect();
-    Ok(Some(health))
+    AccountHealth::read_all(kv, &index.accounts, now).map(Some)
 }

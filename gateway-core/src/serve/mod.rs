@@ -108,7 +108,8 @@ pub fn serve<H: Host, B: RequestBody, R: Reply>(host: &H, mut req: Incoming<B>, 
     }
     ctx.log
         .emit(LogLevel::Info, "gateway.request.completed", &fields);
-    drop(out);
+    // The answer has left (a route answers in full before it returns): counting costs the
+    // client nothing.
     if let Some(charge) = &charge {
         settle(&ctx, charge, upstream.as_ref());
     }
@@ -145,24 +146,38 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
         }
         Route::Messages => {
             out.dialect = Dialect::Anthropic;
-            generation(ctx, req, out, charge, messages::handle)
+            generation(ctx, req, out, charge, BodyKind::Json, messages::handle)
         }
         Route::CountTokens => {
             out.dialect = Dialect::Anthropic;
-            generation(ctx, req, out, charge, messages::count)
+            generation(ctx, req, out, charge, BodyKind::Json, messages::count)
         }
-        Route::ChatCompletions => generation(ctx, req, out, charge, chat::handle),
-        Route::Responses => generation(ctx, req, out, charge, responses::handle),
-        Route::ResponsesCompact => generation(ctx, req, out, charge, one_shot::compact),
-        Route::AlphaSearch => generation(ctx, req, out, charge, one_shot::search),
-        Route::ImageGenerations => generation(ctx, req, out, charge, images::generations),
-        Route::ImageEdits => form(ctx, req, out, charge, images::edits),
+        Route::ChatCompletions => generation(ctx, req, out, charge, BodyKind::Json, chat::handle),
+        Route::Responses => generation(ctx, req, out, charge, BodyKind::Json, responses::handle),
+        Route::ResponsesCompact => {
+            generation(ctx, req, out, charge, BodyKind::Json, one_shot::compact)
+        }
+        Route::AlphaSearch => generation(ctx, req, out, charge, BodyKind::Json, one_shot::search),
+        Route::ImageGenerations => {
+            generation(ctx, req, out, charge, BodyKind::Json, images::generations)
+        }
+        Route::ImageEdits => generation(ctx, req, out, charge, BodyKind::Form, images::edits),
         Route::AdminKeys => admin_keys::handle(ctx, &req.method, &req.path, &mut req.body, out),
         Route::AdminUsage => admin_keys::usage(ctx, &req.path, out),
         Route::AdminAccounts => admin_board::accounts(ctx, out),
         Route::AdminStatus => admin_board::status(ctx, out),
         Route::Dashboard => dashboard::handle(&req.path, out),
     }
+}
+
+/// How a generation route's body is read: for the `model` it names, and whether an
+/// `openai_api` relay needs it to be a JSON object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    /// A JSON object.
+    Json,
+    /// `multipart/form-data` (`/v1/images/edits`), relayed as sent.
+    Form,
 }
 
 /// A generation route: key, body within the limit, the key's model list and limits, then
@@ -172,16 +187,25 @@ fn generation<H: Host, B: RequestBody, R: Reply>(
     req: &mut Incoming<B>,
     out: &mut Responder<R>,
     charge: &mut Option<Charge>,
+    kind: BodyKind,
     route: fn(&Ctx<'_, H>, &[u8], &mut Responder<R>) -> Handled,
 ) -> Handled {
     let caller = identify(ctx, out.dialect)?;
     out.private_upstream = matches!(caller, caller::Caller::Client(_));
     let body = read_body(&ctx.headers, &mut req.body, ctx.settings.max_body_bytes()?)?;
-    let model = crate::passthrough::scan_body(&body)?;
+    let model = match kind {
+        BodyKind::Json => crate::passthrough::scan_body(&body)?,
+        BodyKind::Form => {
+            let content_type = ctx.headers.first("content-type").unwrap_or_default();
+            crate::openai::multipart::form_field(content_type, &body, "model")
+        }
+    };
     let path = req.path.split('?').next().unwrap_or_default();
     *charge = Some(admit_request(ctx, caller, counted_model(model, path))?);
     if ctx.settings.mode()? == Mode::OpenAiApi {
-        crate::passthrough::require_json_object(&body)?;
+        if kind == BodyKind::Json {
+            crate::passthrough::require_json_object(&body)?;
+        }
         return proxy::forward(ctx, path, Some(&body), out);
     }
     route(ctx, &body, out)
@@ -197,28 +221,6 @@ fn counted_model(named: Option<String>, path: &str) -> String {
             "unnamed".into()
         }
     })
-}
-
-/// A form route (`multipart/form-data`): key and body within the limit as for
-/// [`generation`], relayed as sent in `openai_api` mode.
-fn form<H: Host, B: RequestBody, R: Reply>(
-    ctx: &Ctx<'_, H>,
-    req: &mut Incoming<B>,
-    out: &mut Responder<R>,
-    charge: &mut Option<Charge>,
-    route: fn(&Ctx<'_, H>, &[u8], &mut Responder<R>) -> Handled,
-) -> Handled {
-    let caller = identify(ctx, out.dialect)?;
-    out.private_upstream = matches!(caller, caller::Caller::Client(_));
-    let body = read_body(&ctx.headers, &mut req.body, ctx.settings.max_body_bytes()?)?;
-    let content_type = ctx.headers.first("content-type").unwrap_or_default();
-    let model = crate::openai::multipart::form_field(content_type, &body, "model");
-    let path = req.path.split('?').next().unwrap_or_default();
-    *charge = Some(admit_request(ctx, caller, counted_model(model, path))?);
-    if ctx.settings.mode()? == Mode::OpenAiApi {
-        return proxy::forward(ctx, path, Some(&body), out);
-    }
-    route(ctx, &body, out)
 }
 
 /// The route table, with the admin routes hidden entirely (404 for every method) unless an

@@ -87,6 +87,11 @@ fn usage_tracking_off_writes_no_usage_and_the_owner_path_costs_what_it_did() {
         (after.gets - before.gets, after.writes() - before.writes()),
         (3, 0)
     );
+    assert_eq!(
+        *host.kv_opens.borrow(),
+        1,
+        "the store is opened once, by the call itself"
+    );
 }
 
 #[test]

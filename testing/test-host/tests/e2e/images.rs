@@ -159,6 +159,17 @@ async fn a_stream_sends_partial_images_as_they_arrive_then_the_image() {
     assert_eq!(image_calls(&env)[0]["tools"][0]["partial_images"], 2);
 }
 
+/// `POST /v1/images/edits` of `form`, with the key.
+async fn edit(env: &Env, form: reqwest::multipart::Form) -> reqwest::Response {
+    env.client
+        .post(env.url("/v1/images/edits"))
+        .bearer_auth(KEY)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn png_part(bytes: &[u8], name: &str) -> reqwest::multipart::Part {
     reqwest::multipart::Part::bytes(bytes.to_vec())
         .file_name(name.to_owned())
@@ -178,14 +189,7 @@ async fn an_edit_sends_its_images_and_mask_to_the_tool() {
         .part("image[]", png_part(&source, "a.png"))
         .part("image[]", png_part(&source, "b.png"))
         .part("mask", png_part(&source, "mask.png"));
-    let res = env
-        .client
-        .post(env.url("/v1/images/edits"))
-        .bearer_auth(KEY)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = edit(&env, form).await;
     assert_eq!(res.status(), 200);
     let body = res.text().await.unwrap();
     let events = events(&body);
@@ -255,14 +259,7 @@ async fn bad_image_requests_get_clear_envelopes() {
     let not_an_image = reqwest::multipart::Form::new()
         .text("prompt", "hat")
         .part("image", png_part(b"GIF89a not a png", "x.gif"));
-    let res = env
-        .client
-        .post(env.url("/v1/images/edits"))
-        .bearer_auth(KEY)
-        .multipart(not_an_image)
-        .send()
-        .await
-        .unwrap();
+    let res = edit(&env, not_an_image).await;
     let (status, _, body) = json_of(res).await;
     assert_eq!(
         (status, body["error"]["param"].clone()),
@@ -272,14 +269,7 @@ async fn bad_image_requests_get_clear_envelopes() {
     let big = reqwest::multipart::Form::new()
         .text("prompt", "hat")
         .part("image", png_part(&vec![0x89; 8192], "big.png"));
-    let res = env
-        .client
-        .post(env.url("/v1/images/edits"))
-        .bearer_auth(KEY)
-        .multipart(big)
-        .send()
-        .await
-        .unwrap();
+    let res = edit(&env, big).await;
     assert_eq!(json_of(res).await.0, 413);
 
     let res = env
@@ -426,14 +416,7 @@ async fn openai_api_mode_relays_both_routes_as_sent() {
     let form = reqwest::multipart::Form::new()
         .text("prompt", "a hat")
         .part("image", png_part(DRAWN_PNG, "a.png"));
-    let res = env
-        .client
-        .post(env.url("/v1/images/edits"))
-        .bearer_auth(KEY)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = edit(&env, form).await;
     assert_eq!(res.status(), 200);
     let seen = env.codex.generation_requests().pop().unwrap();
     assert_eq!(seen.path, "/v1/images/edits");
