@@ -300,7 +300,8 @@ async fn two_instances_honour_one_limit_and_lose_no_usage() {
         report = admin(&env, reqwest::Method::GET, "/admin/usage?group_by=key")
             .await
             .1;
-        if report["total"]["requests"] == 350 {
+        // A request is counted before its tokens: wait for both, or fail below.
+        if report["total"]["requests"] == 350 && report["total"]["output_tokens"] == 1750 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
