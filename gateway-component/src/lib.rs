@@ -25,7 +25,8 @@ fn handle(req: IncomingRequest, out: ResponseOutparam) {
         headers: req.headers().entries(),
         body: RequestStream::of(req),
     };
-    serve(&host::Spin::default(), incoming, SpinReply::new(out));
+    // Every host call here blocks until done, so the flow's futures are ready when polled.
+    gateway_core::ready::block_on(serve(&host::Spin::default(), incoming, SpinReply::new(out)));
 }
 
 fn method_name(method: Method) -> String {

@@ -5,6 +5,8 @@
 //! whole gateway behaviour is unit-tested natively with `cargo test`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// An un-awaited answer is an answer never sent.
+#![deny(unused_must_use)]
 
 pub mod accounts;
 pub mod aliases;
@@ -25,6 +27,7 @@ pub mod openai;
 pub mod passthrough;
 pub mod patient_kv;
 pub mod ports;
+pub mod ready;
 pub mod request_id;
 pub mod router;
 pub mod serve;

@@ -27,7 +27,7 @@ impl RequestStream {
 }
 
 impl RequestBody for RequestStream {
-    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Unreadable> {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Unreadable> {
         if let Some(request) = self.request.take() {
             let body = request.consume().map_err(|()| Unreadable)?;
             self.body = Some((body.stream().map_err(|()| Unreadable)?, body));
@@ -59,7 +59,7 @@ impl SpinReply {
 impl Reply for SpinReply {
     type Body = BodyWriter;
 
-    fn open(
+    async fn open(
         &mut self,
         status: u16,
         headers: &[(&str, &[u8])],
@@ -97,7 +97,7 @@ impl Reply for SpinReply {
             body: Some(body),
         };
         if whole {
-            writer.finish_with(&[]);
+            writer.finish_with(&[]).await;
             return None;
         }
         Some(writer)
@@ -111,7 +111,7 @@ pub struct BodyWriter {
 }
 
 impl BodyOut for BodyWriter {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), ClientGone> {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), ClientGone> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -121,7 +121,7 @@ impl BodyOut for BodyWriter {
             .map_err(|_| ClientGone)
     }
 
-    fn finish_with(mut self, last: &[u8]) {
+    async fn finish_with(mut self, last: &[u8]) {
         if let Some(stream) = self.stream.take() {
             let _ = write_all(&stream, last);
         }
@@ -130,7 +130,7 @@ impl BodyOut for BodyWriter {
         }
     }
 
-    fn abort(mut self) {
+    async fn abort(mut self) {
         drop(self.stream.take());
         // Dropping an unfinished outgoing body aborts it on the host.
         drop(self.body.take());

@@ -11,7 +11,7 @@ use std::io::Write;
 use gateway_core::config::LookupError;
 use gateway_core::error::GatewayError;
 use gateway_core::ports::{Clock, KvError};
-use gateway_core::serve::host::{Host, LineOut, Outgoing, Received};
+use gateway_core::serve::host::{Host, LineOut, Outgoing, Received, Whole};
 use wasi::clocks::{monotonic_clock, wall_clock};
 
 /// The Spin runtime serving this request.
@@ -51,8 +51,13 @@ impl Host for Spin {
         self.store.get_or_init(kv::SpinKv::open_default).clone()
     }
 
-    fn send(&self, req: &Outgoing<'_>) -> Result<Received<upstream::WasiBody>, GatewayError> {
+    async fn send(&self, req: &Outgoing<'_>) -> Result<Received<upstream::WasiBody>, GatewayError> {
         upstream::send(req)
+    }
+
+    fn send_whole(&self, req: &Outgoing<'_>, limit: usize) -> Result<Whole, GatewayError> {
+        // Every call on this host blocks until done: the future is ready when polled.
+        gateway_core::ready::block_on(gateway_core::serve::upstream::send_whole(self, req, limit))
     }
 
     fn monotonic_ns(&self) -> u64 {

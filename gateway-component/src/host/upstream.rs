@@ -32,7 +32,7 @@ pub struct WasiBody {
 }
 
 impl UpstreamBody for WasiBody {
-    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         let Some((stream, _)) = self.body.as_ref() else {
             return Ok(None);
         };

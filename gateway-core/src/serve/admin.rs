@@ -19,7 +19,7 @@ use crate::ports::Kv;
 const RECORD_LIMIT: usize = 64 * 1024;
 
 /// Serve `method` (`GET`, `PUT` or `DELETE`) on the admin token endpoint.
-pub fn handle<H: Host, R: Reply>(
+pub async fn handle<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     method: &str,
     path: &str,
@@ -33,7 +33,7 @@ pub fn handle<H: Host, R: Reply>(
     let kv = ctx.host.kv()?;
     match method {
         "PUT" => {
-            let body = read_body(&ctx.headers, body, RECORD_LIMIT)?;
+            let body = read_body(&ctx.headers, body, RECORD_LIMIT).await?;
             let record = TokenRecord::from_json(&body)
                 .map_err(|e| GatewayError::bad_request(format!("not a token record: {e}")))?;
             tokens::install(ctx, &account, &record)?;
@@ -57,7 +57,7 @@ pub fn handle<H: Host, R: Reply>(
     let mut json =
         serde_json::to_vec(&answer).map_err(|e| GatewayError::Internal(e.to_string()))?;
     json.push(b'\n');
-    out.full(200, &[json_header()], &json);
+    out.full(200, &[json_header()], &json).await;
     Ok(None)
 }
 

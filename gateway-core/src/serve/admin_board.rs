@@ -27,7 +27,7 @@ struct Account {
 }
 
 /// Serve `GET /admin/accounts`: every account (the `default` one alone without an index).
-pub fn accounts<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Handled {
+pub async fn accounts<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Handled {
     check_admin(ctx)?;
     let kv = ctx.host.kv()?;
     let now = ctx.host.now_ms() / 1000;
@@ -52,12 +52,12 @@ pub fn accounts<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> 
             Account { health, fix }
         })
         .collect();
-    answer(out, &serde_json::json!({ "accounts": accounts }))
+    answer(out, &serde_json::json!({ "accounts": accounts })).await
 }
 
 /// Serve `GET /admin/status`: mode, store, version, the number of client keys and every
 /// setting that is not a secret.
-pub fn status<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Handled {
+pub async fn status<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Handled {
     check_admin(ctx)?;
     let store = ctx.host.kv().ok();
     let keys = store
@@ -81,12 +81,12 @@ pub fn status<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Ha
         "client_keys": keys.and_then(Result::ok),
         "settings": settings,
     });
-    answer(out, &status)
+    answer(out, &status).await
 }
 
-fn answer<R: Reply>(out: &mut Responder<R>, value: &impl Serialize) -> Handled {
+async fn answer<R: Reply>(out: &mut Responder<R>, value: &impl Serialize) -> Handled {
     let mut headers = security_headers().to_vec();
     headers.push(json_header());
-    out.full(200, &headers, &to_json(value)?);
+    out.full(200, &headers, &to_json(value)?).await;
     Ok(None)
 }

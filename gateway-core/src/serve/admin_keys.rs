@@ -129,7 +129,7 @@ pub fn issued_view(kv: &dyn Kv, issued: Issued, now: i64) -> Result<IssuedView, 
 }
 
 /// Serve `/admin/keys[/{name}[/rotate]]`.
-pub fn handle<H: Host, R: Reply>(
+pub async fn handle<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     method: &str,
     path: &str,
@@ -158,7 +158,7 @@ pub fn handle<H: Host, R: Reply>(
             (200, to_json(&serde_json::json!({ "keys": views }))?)
         }
         ("POST", None) => {
-            let body = read_body(&ctx.headers, body, BODY_LIMIT)?;
+            let body = read_body(&ctx.headers, body, BODY_LIMIT).await?;
             let spec: KeySpec = serde_json::from_slice(&body)
                 .map_err(|e| GatewayError::bad_request(format!("not a key description: {e}")))?;
             let issued = store::create(&kv, &spec.to_new_key()?, random(), now)?;
@@ -183,7 +183,7 @@ pub fn handle<H: Host, R: Reply>(
             .into())
         }
     };
-    out.full(status, &admin_headers(), &json);
+    out.full(status, &admin_headers(), &json).await;
     Ok(None)
 }
 
@@ -195,7 +195,11 @@ fn admin_headers() -> Vec<(String, String)> {
 }
 
 /// Serve `GET /admin/usage?from=&to=&key=&model=&group_by=`.
-pub fn usage<H: Host, R: Reply>(ctx: &Ctx<'_, H>, path: &str, out: &mut Responder<R>) -> Handled {
+pub async fn usage<H: Host, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    path: &str,
+    out: &mut Responder<R>,
+) -> Handled {
     check_admin(ctx)?;
     let query = path.split_once('?').map_or("", |(_, q)| q);
     let params = query
@@ -213,7 +217,8 @@ pub fn usage<H: Host, R: Reply>(ctx: &Ctx<'_, H>, path: &str, out: &mut Responde
         ctx.host.now_ms() / 1000,
     )?;
     let kv = ctx.host.kv()?;
-    out.full(200, &admin_headers(), &to_json(&report(&kv, &query)?)?);
+    out.full(200, &admin_headers(), &to_json(&report(&kv, &query)?)?)
+        .await;
     Ok(None)
 }
 

@@ -22,9 +22,9 @@ impl<B> Chained<B> {
 }
 
 impl<B: UpstreamBody> UpstreamBody for Chained<B> {
-    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         while let Some(current) = self.bodies.front_mut() {
-            match current.next_chunk()? {
+            match current.next_chunk().await? {
                 Some(chunk) => return Ok(Some(chunk)),
                 None => {
                     self.bodies.pop_front();
@@ -55,13 +55,14 @@ impl<B: UpstreamBody> UpstreamBody for Chained<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ready::Now;
     use crate::serve::testkit::body;
 
     #[test]
     fn bodies_are_read_whole_one_after_another() {
         let mut chained = Chained::new([body(&[b"a1", b"a2"]), body(&[]), body(&[b"c1"])]);
         let mut read = Vec::new();
-        while let Some(chunk) = chained.next_chunk().unwrap() {
+        while let Some(chunk) = chained.next_chunk().now().unwrap() {
             read.push(String::from_utf8(chunk).unwrap());
         }
         assert_eq!(read, ["a1", "a2", "c1"]);

@@ -17,7 +17,11 @@ use crate::translate::chat::stream::{ChatFrame, ChatStream, StreamOptions};
 use crate::translate::end::StreamEnd;
 
 /// Serve one chat completion from its checked JSON `body`.
-pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
+pub async fn handle<H: Host, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    body: &[u8],
+    out: &mut Responder<R>,
+) -> Handled {
     let reasoning = ctx.settings.reasoning_output()?;
     let fallback = || ctx.settings.chat_prompt_cache_key();
     let mut translated = chat_to_responses_with(body, fallback)?;
@@ -35,7 +39,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         client: &client,
         lite_model: Some(&translated.model),
     };
-    let upstream = call(ctx, &request)?;
+    let upstream = call(ctx, &request).await?;
     let chat = ChatStream::new(StreamOptions {
         id: format!(
             "chatcmpl-{}",
@@ -49,7 +53,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
     .restoring(std::mem::take(&mut translated.tool_names))
     .reasoning_as(reasoning);
     let json = (!translated.stream).then(ChatCompletionBuilder::new);
-    answer_translated(ctx, upstream, chat, json, out)
+    answer_translated(ctx, upstream, chat, json, out).await
 }
 
 impl Translation for ChatStream {

@@ -41,7 +41,7 @@ pub struct CodexCall<'a> {
 /// Send `call`; a 2xx answer is returned with its body unread, any other becomes the error.
 /// Without an account index the `default` account serves alone, exactly as a single-account
 /// gateway always has.
-pub fn call<H: Host>(
+pub async fn call<H: Host>(
     ctx: &Ctx<'_, H>,
     call: &CodexCall<'_>,
 ) -> Result<Upstream<Replayed<H::Body>>, Failed> {
@@ -64,16 +64,21 @@ pub fn call<H: Host>(
         None => call,
     };
     match AccountIndex::load(&kv)? {
-        None => call_as(ctx, &kv, call, DEFAULT_ACCOUNT).map(opening::whole),
-        Some(index) => pool::call(ctx, &kv, &index.accounts, session_of(call), |account| {
-            let answer = call_as(ctx, &kv, call, account)?;
-            // Another account can still serve while nothing has reached the client.
-            if call.stream {
-                opening::hold_opening(answer)
-            } else {
-                Ok(opening::whole(answer))
-            }
-        }),
+        None => call_as(ctx, &kv, call, DEFAULT_ACCOUNT)
+            .await
+            .map(opening::whole),
+        Some(index) => {
+            let attempt = async |account: &str| {
+                let answer = call_as(ctx, &kv, call, account).await?;
+                // Another account can still serve while nothing has reached the client.
+                if call.stream {
+                    opening::hold_opening(answer).await
+                } else {
+                    Ok(opening::whole(answer))
+                }
+            };
+            pool::call(ctx, &kv, &index.accounts, session_of(call), attempt).await
+        }
     }
 }
 
@@ -118,7 +123,7 @@ fn session_of<'a>(call: &'a CodexCall<'a>) -> Option<&'a str> {
 }
 
 /// Send `call` with `account`'s token.
-fn call_as<H: Host>(
+async fn call_as<H: Host>(
     ctx: &Ctx<'_, H>,
     kv: &dyn Kv,
     call: &CodexCall<'_>,
@@ -127,7 +132,7 @@ fn call_as<H: Host>(
     let originator = ctx.settings.originator()?;
     let client_version = ctx.settings.codex_client_version()?;
     let idle_secs = ctx.settings.idle_timeout_secs()?;
-    let send_with = |token: &TokenRecord| {
+    let send_with = async |token: &TokenRecord| {
         let headers = codex_request_headers(CodexHeaderArgs {
             access_token: token.access_token.expose(),
             account_id: token.account_id.as_deref(),
@@ -149,14 +154,18 @@ fn call_as<H: Host>(
                 idle_secs,
             },
         )
+        .await
     };
     let renew = |rejected: &TokenRecord| tokens::replace(ctx, kv, account, rejected).map(Some);
-    let mut response = with_renewal(tokens::current(ctx, kv, account)?, send_with, renew)?;
+    let mut response = with_renewal(tokens::current(ctx, kv, account)?, send_with, renew).await?;
     if (200..300).contains(&response.status()) {
         return Ok(response);
     }
     let retry_after = response.header("retry-after").map(str::to_owned);
-    let body = response.read_all(ERROR_BODY_LIMIT).unwrap_or_default();
+    let body = response
+        .read_all(ERROR_BODY_LIMIT)
+        .await
+        .unwrap_or_default();
     let err = map_upstream_status(
         response.status(),
         retry_after.as_deref(),

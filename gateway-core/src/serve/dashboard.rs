@@ -57,7 +57,7 @@ pub fn security_headers() -> [(String, String); 5] {
 }
 
 /// Serve one of the page's files (the router admits only these paths).
-pub fn handle<R: Reply>(path: &str, out: &mut Responder<R>) -> Handled {
+pub async fn handle<R: Reply>(path: &str, out: &mut Responder<R>) -> Handled {
     let bare = path.split('?').next().unwrap_or_default();
     let bare = if bare == "/dashboard/" {
         "/dashboard"
@@ -70,7 +70,7 @@ pub fn handle<R: Reply>(path: &str, out: &mut Responder<R>) -> Handled {
         .map_or(("text/plain", ""), |(_, t, b)| (*t, *b));
     let mut headers = security_headers().to_vec();
     headers.push(("content-type".into(), content_type.into()));
-    out.full(200, &headers, body.as_bytes());
+    out.full(200, &headers, body.as_bytes()).await;
     Ok(None)
 }
 

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::host::{Host, LineOut, Outgoing, Received};
+use super::host::{Host, LineOut, Outgoing, Received, Whole};
 use super::testkit::{scripted, RecordingReply, ScriptedBody, Sent};
 use super::{serve, Incoming};
 use crate::auth::mem_kv::MemKv;
@@ -82,7 +82,7 @@ impl FakeHost {
             headers: vec![("authorization".into(), format!("Bearer {KEY}").into_bytes())],
             body: ChunkedRequest::new(&[body.as_bytes()]),
         };
-        serve(self, request, RecordingReply(&sent));
+        crate::ready::block_on(serve(self, request, RecordingReply(&sent)));
         sent.into_inner()
     }
 }
@@ -107,7 +107,10 @@ impl Host for FakeHost {
         *self.kv_opens.borrow_mut() += 1;
         Ok(SharedKv(Arc::clone(&self.kv)))
     }
-    fn send(&self, req: &Outgoing<'_>) -> Result<Received<ScriptedBody>, GatewayError> {
+    fn send_whole(&self, req: &Outgoing<'_>, limit: usize) -> Result<Whole, GatewayError> {
+        crate::ready::block_on(super::upstream::send_whole(self, req, limit))
+    }
+    async fn send(&self, req: &Outgoing<'_>) -> Result<Received<ScriptedBody>, GatewayError> {
         let headers = req
             .headers
             .iter()

@@ -14,7 +14,7 @@ use serde_json::json;
 
 /// Always 200 while the component runs with valid settings; the body says whether requests
 /// can succeed. With several accounts, `accounts` has each one's state.
-pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Handled {
+pub async fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Handled {
     let kv = ctx.host.kv();
     let stored = kv
         .as_ref()
@@ -45,7 +45,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, out: &mut Responder<R>) -> Ha
     }
     let mut bytes = body.to_string().into_bytes();
     bytes.push(b'\n');
-    out.full(200, &[json_header()], &bytes);
+    out.full(200, &[json_header()], &bytes).await;
     Ok(None)
 }
 

@@ -23,7 +23,7 @@ use crate::translate::images::request::{image_call_body, refuses_forced_tool};
 use crate::translate::images::stream::{ImageEvents, ImageFrame, ImageMeta};
 
 /// `POST /v1/images/generations` from its JSON `body`.
-pub fn generations<H: Host, R: Reply>(
+pub async fn generations<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     body: &[u8],
     out: &mut Responder<R>,
@@ -32,17 +32,21 @@ pub fn generations<H: Host, R: Reply>(
     let fields: Map<String, Value> = serde_json::from_slice(body)
         .map_err(|e| GatewayError::bad_request(format!("invalid JSON body: {e}")))?;
     let request = parse_image_request(&fields, ImageRoute::Generation)?;
-    draw(ctx, &request, ImageRoute::Generation, out)
+    draw(ctx, &request, ImageRoute::Generation, out).await
 }
 
 /// `POST /v1/images/edits` from its multipart `body`.
-pub fn edits<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
+pub async fn edits<H: Host, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    body: &[u8],
+    out: &mut Responder<R>,
+) -> Handled {
     let content_type = ctx.headers.first("content-type").unwrap_or_default();
     let request = parse_edit_form(parse_multipart(content_type, body.to_vec())?)?;
-    draw(ctx, &request, ImageRoute::Edit, out)
+    draw(ctx, &request, ImageRoute::Edit, out).await
 }
 
-fn draw<H: Host, R: Reply>(
+async fn draw<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     request: &ImageRequest,
     route: ImageRoute,
@@ -66,7 +70,7 @@ fn draw<H: Host, R: Reply>(
             client: &client,
             lite_model: None,
         };
-        match call(ctx, &image_call) {
+        match call(ctx, &image_call).await {
             Ok(upstream) => upstreams.push(upstream),
             Err(failed) if forced && upstreams.is_empty() && refuses_forced_tool(&failed.err) => {
                 forced = false;
@@ -91,7 +95,7 @@ fn draw<H: Host, R: Reply>(
         route,
     };
     let folded = (!request.stream).then(|| ImagesBuilder::new(created));
-    answer_translated(ctx, chained, events, folded, out)
+    answer_translated(ctx, chained, events, folded, out).await
 }
 
 /// What the client asked the images to be, for the answer's fields the backend leaves out.

@@ -29,16 +29,24 @@ fn translate<H: Host>(ctx: &Ctx<'_, H>, body: &[u8]) -> Result<Translated, Gatew
 }
 
 /// `count_tokens`: the estimate of the translated request ([`estimate_request`]).
-pub fn count<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
+pub async fn count<H: Host, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    body: &[u8],
+    out: &mut Responder<R>,
+) -> Handled {
     let translated = translate(ctx, body)?;
     let tokens = estimate_request(&translated.upstream);
     let answer = format!("{{\"input_tokens\":{tokens}}}\n");
-    out.full(200, &[json_header()], answer.as_bytes());
+    out.full(200, &[json_header()], answer.as_bytes()).await;
     Ok(None)
 }
 
 /// Serve one Messages call from its checked JSON `body`.
-pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
+pub async fn handle<H: Host, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    body: &[u8],
+    out: &mut Responder<R>,
+) -> Handled {
     let translated = translate(ctx, body)?;
     out.report_ignored(&translated.ignored);
     let client = forwarded_headers(ctx.headers.entries(), Forwarding::Chat)?;
@@ -51,7 +59,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         client: &client,
         lite_model: Some(&translated.model),
     };
-    let upstream = call(ctx, &request)?;
+    let upstream = call(ctx, &request).await?;
     let id = format!("msg_{}", uuid_v4(ctx.host.random_16()).replace('-', ""));
     let stream = MessagesStream::new(
         MessagesOptions {
@@ -64,7 +72,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         translated.tool_names,
     );
     let json = (!translated.stream).then(MessageBuilder::new);
-    answer_translated(ctx, upstream, stream, json, out)
+    answer_translated(ctx, upstream, stream, json, out).await
 }
 
 impl Translation for MessagesStream {

@@ -64,7 +64,7 @@ pub struct Incoming<B> {
 
 /// Serve one request: exactly one answer (an error envelope for anything unhandled), then the
 /// access-log line.
-pub fn serve<H: Host, B: RequestBody, R: Reply>(host: &H, mut req: Incoming<B>, reply: R) {
+pub async fn serve<H: Host, B: RequestBody, R: Reply>(host: &H, mut req: Incoming<B>, reply: R) {
     let started = host.monotonic_ns();
     let headers = RequestHeaders(std::mem::take(&mut req.headers));
     let client_id = headers.values("x-request-id").first().copied();
@@ -85,9 +85,10 @@ pub fn serve<H: Host, B: RequestBody, R: Reply>(host: &H, mut req: Incoming<B>, 
         headers,
     };
     let mut charge = None;
-    let handled = log_settings
-        .map_err(upstream::Failed::from)
-        .and_then(|_| dispatch(&ctx, &mut req, &mut out, &mut charge));
+    let handled = match log_settings {
+        Ok(_) => dispatch(&ctx, &mut req, &mut out, &mut charge).await,
+        Err(err) => Err(upstream::Failed::from(err)),
+    };
     let upstream = match handled {
         Ok(upstream) => upstream,
         Err(failed) => {
@@ -96,7 +97,7 @@ pub fn serve<H: Host, B: RequestBody, R: Reply>(host: &H, mut req: Incoming<B>, 
                 if let Some(meta) = &failed.upstream {
                     out.extra.extend(meta.relayed.iter().cloned());
                 }
-                out.error(&failed.err);
+                out.error(&failed.err).await;
             }
             failed.upstream
         }
@@ -117,7 +118,7 @@ pub fn serve<H: Host, B: RequestBody, R: Reply>(host: &H, mut req: Incoming<B>, 
 
 /// Route one request. An admitted generation request leaves its [`Charge`] in `charge`, to be
 /// counted once the answer is out, whether it succeeded or not.
-fn dispatch<H: Host, B: RequestBody, R: Reply>(
+async fn dispatch<H: Host, B: RequestBody, R: Reply>(
     ctx: &Ctx<'_, H>,
     req: &mut Incoming<B>,
     out: &mut Responder<R>,
@@ -130,10 +131,10 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
     }
     crate::headers::check_request_headers(ctx.headers.entries())?;
     match route_for(&ctx.settings, &req.method, &req.path)? {
-        Route::Health => health::handle(ctx, out),
-        Route::AdminToken => admin::handle(ctx, &req.method, &req.path, &mut req.body, out),
+        Route::Health => health::handle(ctx, out).await,
+        Route::AdminToken => admin::handle(ctx, &req.method, &req.path, &mut req.body, out).await,
         Route::Hello => {
-            out.full(200, &[responder::json_header()], b"{}\n");
+            out.full(200, &[responder::json_header()], b"{}\n").await;
             Ok(None)
         }
         Route::Models => {
@@ -142,31 +143,71 @@ fn dispatch<H: Host, B: RequestBody, R: Reply>(
             }
             let caller = identify(ctx, out.dialect)?;
             out.private_upstream = matches!(caller, caller::Caller::Client(_));
-            models::handle(ctx, &req.path, out)
+            models::handle(ctx, &req.path, out).await
         }
         Route::Messages => {
             out.dialect = Dialect::Anthropic;
-            generation(ctx, req, out, charge, BodyKind::Json, messages::handle)
+            generation(ctx, req, out, charge, Generation::Messages).await
         }
         Route::CountTokens => {
             out.dialect = Dialect::Anthropic;
-            generation(ctx, req, out, charge, BodyKind::Json, messages::count)
+            generation(ctx, req, out, charge, Generation::CountTokens).await
         }
-        Route::ChatCompletions => generation(ctx, req, out, charge, BodyKind::Json, chat::handle),
-        Route::Responses => generation(ctx, req, out, charge, BodyKind::Json, responses::handle),
-        Route::ResponsesCompact => {
-            generation(ctx, req, out, charge, BodyKind::Json, one_shot::compact)
-        }
-        Route::AlphaSearch => generation(ctx, req, out, charge, BodyKind::Json, one_shot::search),
+        Route::ChatCompletions => generation(ctx, req, out, charge, Generation::Chat).await,
+        Route::Responses => generation(ctx, req, out, charge, Generation::Responses).await,
+        Route::ResponsesCompact => generation(ctx, req, out, charge, Generation::Compact).await,
+        Route::AlphaSearch => generation(ctx, req, out, charge, Generation::Search).await,
         Route::ImageGenerations => {
-            generation(ctx, req, out, charge, BodyKind::Json, images::generations)
+            generation(ctx, req, out, charge, Generation::ImageGenerations).await
         }
-        Route::ImageEdits => generation(ctx, req, out, charge, BodyKind::Form, images::edits),
-        Route::AdminKeys => admin_keys::handle(ctx, &req.method, &req.path, &mut req.body, out),
-        Route::AdminUsage => admin_keys::usage(ctx, &req.path, out),
-        Route::AdminAccounts => admin_board::accounts(ctx, out),
-        Route::AdminStatus => admin_board::status(ctx, out),
-        Route::Dashboard => dashboard::handle(&req.path, out),
+        Route::ImageEdits => generation(ctx, req, out, charge, Generation::ImageEdits).await,
+        Route::AdminKeys => {
+            admin_keys::handle(ctx, &req.method, &req.path, &mut req.body, out).await
+        }
+        Route::AdminUsage => admin_keys::usage(ctx, &req.path, out).await,
+        Route::AdminAccounts => admin_board::accounts(ctx, out).await,
+        Route::AdminStatus => admin_board::status(ctx, out).await,
+        Route::Dashboard => dashboard::handle(&req.path, out).await,
+    }
+}
+
+/// The generation routes, each served by its module once [`generation`] admitted it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Generation {
+    Messages,
+    CountTokens,
+    Chat,
+    Responses,
+    Compact,
+    Search,
+    ImageGenerations,
+    ImageEdits,
+}
+
+impl Generation {
+    fn body_kind(self) -> BodyKind {
+        match self {
+            Self::ImageEdits => BodyKind::Form,
+            _ => BodyKind::Json,
+        }
+    }
+
+    async fn serve<H: Host, R: Reply>(
+        self,
+        ctx: &Ctx<'_, H>,
+        body: &[u8],
+        out: &mut Responder<R>,
+    ) -> Handled {
+        match self {
+            Self::Messages => messages::handle(ctx, body, out).await,
+            Self::CountTokens => messages::count(ctx, body, out).await,
+            Self::Chat => chat::handle(ctx, body, out).await,
+            Self::Responses => responses::handle(ctx, body, out).await,
+            Self::Compact => one_shot::compact(ctx, body, out).await,
+            Self::Search => one_shot::search(ctx, body, out).await,
+            Self::ImageGenerations => images::generations(ctx, body, out).await,
+            Self::ImageEdits => images::edits(ctx, body, out).await,
+        }
     }
 }
 
@@ -182,17 +223,17 @@ enum BodyKind {
 
 /// A generation route: key, body within the limit, the key's model list and limits, then
 /// relayed as is (`openai_api` mode) or served by `route` (`codex_oauth` mode).
-fn generation<H: Host, B: RequestBody, R: Reply>(
+async fn generation<H: Host, B: RequestBody, R: Reply>(
     ctx: &Ctx<'_, H>,
     req: &mut Incoming<B>,
     out: &mut Responder<R>,
     charge: &mut Option<Charge>,
-    kind: BodyKind,
-    route: fn(&Ctx<'_, H>, &[u8], &mut Responder<R>) -> Handled,
+    route: Generation,
 ) -> Handled {
+    let kind = route.body_kind();
     let caller = identify(ctx, out.dialect)?;
     out.private_upstream = matches!(caller, caller::Caller::Client(_));
-    let body = read_body(&ctx.headers, &mut req.body, ctx.settings.max_body_bytes()?)?;
+    let body = read_body(&ctx.headers, &mut req.body, ctx.settings.max_body_bytes()?).await?;
     let model = match kind {
         BodyKind::Json => crate::passthrough::scan_body(&body)?,
         BodyKind::Form => {
@@ -206,9 +247,9 @@ fn generation<H: Host, B: RequestBody, R: Reply>(
         if kind == BodyKind::Json {
             crate::passthrough::require_json_object(&body)?;
         }
-        return proxy::forward(ctx, path, Some(&body), out);
+        return proxy::forward(ctx, path, Some(&body), out).await;
     }
-    route(ctx, &body, out)
+    route.serve(ctx, &body, out).await
 }
 
 /// The model a request is counted and checked under: the one it names, else its route's own

@@ -22,13 +22,13 @@ const CATALOG_LIMIT: usize = 4 * 1024 * 1024;
 /// Serve the model list: the OpenAI shape, Anthropic's for an Anthropic client, or with
 /// `?client_version=` (how the Codex CLI asks a provider it treats as OpenAI's) the backend's
 /// own `{"models":[…]}`.
-pub fn handle<H: Host, R: Reply>(
+pub async fn handle<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     path_and_query: &str,
     out: &mut Responder<R>,
 ) -> Handled {
     if ctx.settings.mode()? == Mode::OpenAiApi {
-        return super::proxy::forward(ctx, "/v1/models", None, out);
+        return super::proxy::forward(ctx, "/v1/models", None, out).await;
     }
     // Settings are checked before the cache, so a bad one is an error, never a fallback.
     let ttl = ctx.settings.models_cache_ttl_secs()?;
@@ -37,9 +37,8 @@ pub fn handle<H: Host, R: Reply>(
     let kv = ctx.host.kv().ok();
     let now = ctx.host.now_ms() / 1000;
     let codex_shape = wants_codex_shape(path_and_query);
-    let (entry, fetched) = catalog(kv.as_ref(), now, ttl, codex_shape, &version, || {
-        fetch(ctx, url, &version)
-    });
+    let fetch = async || fetch(ctx, url, &version).await;
+    let (entry, fetched) = catalog(kv.as_ref(), now, ttl, codex_shape, &version, fetch).await;
     let upstream = match fetched {
         None => None,
         Some(Ok(meta)) => Some(meta),
@@ -59,7 +58,7 @@ pub fn handle<H: Host, R: Reply>(
     } else {
         entry.list.to_json()
     };
-    out.full(200, &[json_header()], &body);
+    out.full(200, &[json_header()], &body).await;
     Ok(upstream)
 }
 
@@ -99,13 +98,13 @@ fn wants_codex_shape(path_and_query: &str) -> bool {
 /// What to serve: a fresh cached entry, else a fetched one (then cached), else the stale
 /// cache, else the built-in list; with how the fetch went, if there was one. An entry without
 /// the backend's own list (written by an older version) is stale to a `codex_shape` request.
-pub fn catalog<K: Kv>(
+pub async fn catalog<K: Kv>(
     kv: Option<&K>,
     now: i64,
     ttl: i64,
     codex_shape: bool,
     client_version: &str,
-    fetch: impl FnOnce() -> Result<(CachedModels, UpstreamMeta), Failed>,
+    fetch: impl AsyncFnOnce() -> Result<(CachedModels, UpstreamMeta), Failed>,
 ) -> (CachedModels, Option<Result<UpstreamMeta, Failed>>) {
     let cached = kv
         .and_then(|kv| kv.get(MODELS_CACHE_KEY).ok().flatten())
@@ -114,7 +113,7 @@ pub fn catalog<K: Kv>(
         Some(c) if c.is_fresh(now, ttl) && (c.codex.is_some() || !codex_shape) => return (c, None),
         stale => stale,
     };
-    match fetch() {
+    match fetch().await {
         Ok((mut entry, meta)) => {
             entry.fetched_at = now;
             if let (Some(kv), Ok(bytes)) = (kv, serde_json::to_vec(&entry)) {
@@ -142,7 +141,7 @@ pub fn catalog<K: Kv>(
     }
 }
 
-fn fetch<H: Host>(
+async fn fetch<H: Host>(
     ctx: &Ctx<'_, H>,
     url: String,
     version: &str,
@@ -156,10 +155,11 @@ fn fetch<H: Host>(
         client: &[],
         lite_model: None,
     };
-    let mut upstream = call(ctx, &request)?;
+    let mut upstream = call(ctx, &request).await?;
     let meta = upstream.meta.clone();
     let body = upstream
         .read_all(CATALOG_LIMIT)
+        .await
         .map_err(|err| Failed::after(err, &meta))?;
     let Some(catalog) = read_catalog(&body, version) else {
         let unreadable = GatewayError::upstream_error("model catalog was empty or unreadable");
@@ -178,6 +178,7 @@ fn fetch<H: Host>(
 mod tests {
     use super::*;
     use crate::auth::mem_kv::MemKv;
+    use crate::ready::Now;
 
     fn listed(ids: &[&str]) -> CachedModels {
         let mut list = models::builtin();
@@ -193,19 +194,20 @@ mod tests {
     #[test]
     fn fresh_cache_then_fetch_then_stale_then_builtin() {
         let kv = MemKv::default();
-        let ok = |ids: &'static [&'static str]| move || Ok((listed(ids), UpstreamMeta::default()));
-        let down = || Err(Failed::from(GatewayError::upstream_error("down")));
+        let ok =
+            |ids: &'static [&'static str]| async move || Ok((listed(ids), UpstreamMeta::default()));
+        let down = async || Err(Failed::from(GatewayError::upstream_error("down")));
         const ONE: &[&str] = &["gpt-5.4"];
-        let (entry, fetched) = catalog(Some(&kv), 1000, 60, false, "0.171.0", ok(ONE));
+        let (entry, fetched) = catalog(Some(&kv), 1000, 60, false, "0.171.0", ok(ONE)).now();
         assert_eq!(entry.list, listed(ONE).list);
         assert!(matches!(fetched, Some(Ok(_))));
-        let (entry, fetched) = catalog(Some(&kv), 1059, 60, true, "0.171.0", down);
+        let (entry, fetched) = catalog(Some(&kv), 1059, 60, true, "0.171.0", down).now();
         assert_eq!(
             (entry.list, fetched.is_none()),
             (listed(ONE).list, true),
             "fresh: no fetch"
         );
-        let (entry, fetched) = catalog(Some(&kv), 1061, 60, false, "0.171.0", down);
+        let (entry, fetched) = catalog(Some(&kv), 1061, 60, false, "0.171.0", down).now();
         assert_eq!(entry.list, listed(ONE).list, "stale beats built-in");
         assert_eq!(
             entry.codex,
@@ -213,7 +215,7 @@ mod tests {
             "the backend's shape is kept too"
         );
         assert!(matches!(fetched, Some(Err(_))));
-        let (entry, _) = catalog(None::<&MemKv>, 1061, 60, false, "0.171.0", down);
+        let (entry, _) = catalog(None::<&MemKv>, 1061, 60, false, "0.171.0", down).now();
         assert_eq!(
             (entry.list, entry.codex),
             (models::builtin(), None),
@@ -230,9 +232,10 @@ mod tests {
         kv.set(MODELS_CACHE_KEY, &serde_json::to_vec(&old).unwrap())
             .unwrap();
         assert!(catalog(Some(&kv), 2001, 60, false, "0.171.0", down)
+            .now()
             .1
             .is_none());
-        let (entry, fetched) = catalog(Some(&kv), 2001, 60, true, "0.171.0", ok(ONE));
+        let (entry, fetched) = catalog(Some(&kv), 2001, 60, true, "0.171.0", ok(ONE)).now();
         assert!(matches!(fetched, Some(Ok(_))));
         assert!(entry.codex.is_some());
     }

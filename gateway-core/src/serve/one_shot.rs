@@ -15,19 +15,23 @@ use crate::forwarded::{forwarded_headers, Forwarding};
 use crate::translate::responses::request::{clean_one_shot, OneShot};
 
 /// Relay one compaction to `<codex responses URL>/compact`.
-pub fn compact<H: Host, R: Reply>(
+pub async fn compact<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     body: &[u8],
     out: &mut Responder<R>,
 ) -> Handled {
     let url = format!("{}/compact", ctx.settings.codex_responses_url()?);
-    relay_one(ctx, body, out, url, OneShot::Compact)
+    relay_one(ctx, body, out, url, OneShot::Compact).await
 }
 
 /// Relay one search to the backend's `…/codex/alpha/search`, beside its `…/codex/responses`.
-pub fn search<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
+pub async fn search<H: Host, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    body: &[u8],
+    out: &mut Responder<R>,
+) -> Handled {
     let url = search_url(&ctx.settings.codex_responses_url()?)?;
-    relay_one(ctx, body, out, url, OneShot::Search)
+    relay_one(ctx, body, out, url, OneShot::Search).await
 }
 
 /// `…/codex/responses` → `…/codex/alpha/search`.
@@ -38,7 +42,7 @@ fn search_url(responses_url: &str) -> Result<String, GatewayError> {
     Ok(format!("{base}/alpha/search"))
 }
 
-fn relay_one<H: Host, R: Reply>(
+async fn relay_one<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     body: &[u8],
     out: &mut Responder<R>,
@@ -62,9 +66,11 @@ fn relay_one<H: Host, R: Reply>(
         client: &client,
         lite_model: None,
     };
-    let upstream = call(ctx, &request)?;
+    let upstream = call(ctx, &request).await?;
     let meta = upstream.meta.clone();
-    super::proxy::relay(ctx, path, upstream, out).map_err(|e| Failed::after(e, &meta))?;
+    super::proxy::relay(ctx, path, upstream, out)
+        .await
+        .map_err(|e| Failed::after(e, &meta))?;
     Ok(Some(meta))
 }
 

@@ -48,10 +48,10 @@ impl<B> Replayed<B> {
 }
 
 impl<B: UpstreamBody> UpstreamBody for Replayed<B> {
-    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         match self.given_back()? {
             Some(head) => Ok(Some(head)),
-            None => self.rest.next_chunk(),
+            None => self.rest.next_chunk().await,
         }
     }
 
@@ -79,7 +79,7 @@ pub fn whole<B>(upstream: Upstream<B>) -> Upstream<Replayed<B>> {
 /// Read the event stream's opening events up to its first real one: a quota failure there is
 /// the account's refusal (`Err`, as an HTTP 429 would be); anything else is handed on with the
 /// bytes read replayed first.
-pub fn hold_opening<B: UpstreamBody>(
+pub async fn hold_opening<B: UpstreamBody>(
     upstream: Upstream<B>,
 ) -> Result<Upstream<Replayed<B>>, Failed> {
     let Upstream {
@@ -91,7 +91,7 @@ pub fn hold_opening<B: UpstreamBody>(
     let mut decoder = SseDecoder::new(HOLD_LIMIT);
     let mut failure = None;
     'reading: while held.len() <= HOLD_LIMIT {
-        let chunk = match body.next_chunk() {
+        let chunk = match body.next_chunk().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
             Err(err) => {
@@ -134,11 +134,12 @@ fn is_quota(err: &GatewayError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ready::Now;
     use crate::serve::testkit::{body, upstream};
 
     fn drain(mut up: Upstream<Replayed<crate::serve::testkit::ScriptedBody>>) -> Vec<u8> {
         let mut out = Vec::new();
-        while let Some(chunk) = up.body.next_chunk().unwrap() {
+        while let Some(chunk) = up.body.next_chunk().now().unwrap() {
             out.extend(chunk);
         }
         out
@@ -153,6 +154,7 @@ mod tests {
             200,
             body(&[CREATED.as_bytes(), failed.as_bytes()]),
         ))
+        .now()
         .err()
         .unwrap();
         assert_eq!(refused.err.code(), "usage_limit_reached");
@@ -171,7 +173,10 @@ mod tests {
             vec![CREATED],
         ] {
             let chunks: Vec<&[u8]> = events.iter().map(|e| e.as_bytes()).collect();
-            let held = hold_opening(upstream(200, body(&chunks))).ok().unwrap();
+            let held = hold_opening(upstream(200, body(&chunks)))
+                .now()
+                .ok()
+                .unwrap();
             assert_eq!(drain(held), events.concat().into_bytes());
         }
     }

@@ -28,12 +28,12 @@ pub const NEEDS_LOGIN_RECHECK_SECS: i64 = 600;
 
 /// Call upstream through `attempt` (one account's call) with the best account among
 /// `accounts`, failing over on refusals. `session` keeps a conversation on one account.
-pub fn call<H: Host, B>(
+pub async fn call<H: Host, B>(
     ctx: &Ctx<'_, H>,
     kv: &dyn Kv,
     accounts: &[String],
     session: Option<&str>,
-    attempt: impl Fn(&str) -> Result<Upstream<B>, Failed>,
+    attempt: impl AsyncFn(&str) -> Result<Upstream<B>, Failed>,
 ) -> Result<Upstream<B>, Failed> {
     let now = ctx.host.now_ms() / 1000;
     let mut views = accounts
@@ -52,7 +52,7 @@ pub fn call<H: Host, B>(
     let mut last: Option<Failed> = None;
     for i in order(strategy, &views, session, now, turn) {
         let Some(view) = views.get(i) else { continue };
-        match attempt(&view.name) {
+        match attempt(&view.name).await {
             Ok(mut upstream) => {
                 remember_usage(ctx, kv, view, &upstream.meta, now);
                 name_account(&mut upstream.meta, &view.name);

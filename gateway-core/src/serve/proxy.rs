@@ -29,7 +29,7 @@ impl Credential {
 }
 
 /// Relay this request upstream and its answer back.
-pub fn forward<H: Host, R: Reply>(
+pub async fn forward<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     path: &str,
     body: Option<&[u8]>,
@@ -44,7 +44,7 @@ pub fn forward<H: Host, R: Reply>(
         Some(key) => Credential::Static(key),
         None => Credential::OAuth(tokens::current(ctx, &kv, DEFAULT_ACCOUNT)?),
     };
-    let send_with = |credential: &Credential| {
+    let send_with = async |credential: &Credential| {
         let headers = openai_request_headers(credential.bearer(), &ctx.request_id, content_type);
         let method = if body.is_some() {
             Method::Post
@@ -61,6 +61,7 @@ pub fn forward<H: Host, R: Reply>(
                 idle_secs,
             },
         )
+        .await
     };
     let renew = |credential: &Credential| match credential {
         Credential::OAuth(record) => {
@@ -68,14 +69,16 @@ pub fn forward<H: Host, R: Reply>(
         }
         Credential::Static(_) => Ok(None),
     };
-    let upstream = with_renewal(credential, send_with, renew)?;
+    let upstream = with_renewal(credential, send_with, renew).await?;
     let meta = upstream.meta.clone();
     if upstream.status() >= 500 {
         let err =
             GatewayError::upstream_error(format!("upstream answered HTTP {}", upstream.status()));
         return Err(Failed::after(err, &meta));
     }
-    relay(ctx, path, upstream, out).map_err(|e| Failed::after(e, &meta))?;
+    relay(ctx, path, upstream, out)
+        .await
+        .map_err(|e| Failed::after(e, &meta))?;
     Ok(Some(meta))
 }
 
@@ -84,7 +87,7 @@ pub fn forward<H: Host, R: Reply>(
 /// has fully arrived leaves whole. A sized answer keeps its `content-length`. An upstream cut off
 /// after the answer started never looks complete: an event stream ends with an error event, any
 /// other body is aborted.
-pub fn relay<H: Host, R: Reply>(
+pub async fn relay<H: Host, R: Reply>(
     ctx: &Ctx<'_, H>,
     path: &str,
     mut upstream: Upstream<impl UpstreamBody>,
@@ -99,52 +102,56 @@ pub fn relay<H: Host, R: Reply>(
         .header("content-length")
         .and_then(|v| v.trim().parse::<u64>().ok());
     let mut watch = RelayWatch::new(path, content_type.as_deref());
-    let mut pending = upstream.body.next_chunk()?.unwrap_or_default();
+    let mut pending = upstream.body.next_chunk().await?.unwrap_or_default();
     let cut = take_ready(&mut upstream.body, &mut pending);
     watch.observe(&pending);
     if cut.is_none() && upstream.body.ended() {
-        out.relay_whole(upstream.status(), &headers, length, &pending);
+        out.relay_whole(upstream.status(), &headers, length, &pending)
+            .await;
         return Ok(());
     }
-    let Some(mut writer) = out.relay(upstream.status(), &headers, length, &pending) else {
+    let Some(mut writer) = out
+        .relay(upstream.status(), &headers, length, &pending)
+        .await
+    else {
         return Ok(());
     };
     if let Some(err) = cut {
-        end_cut(ctx, &watch, writer, Vec::new(), &err);
+        end_cut(ctx, &watch, writer, Vec::new(), &err).await;
         return Ok(());
     }
     loop {
-        match upstream.body.next_chunk() {
+        match upstream.body.next_chunk().await {
             Ok(Some(mut pending)) => {
                 let cut = take_ready(&mut upstream.body, &mut pending);
                 watch.observe(&pending);
                 if let Some(err) = cut {
-                    end_cut(ctx, &watch, writer, pending, &err);
+                    end_cut(ctx, &watch, writer, pending, &err).await;
                     return Ok(());
                 }
                 if upstream.body.ended() {
-                    writer.finish_with(&pending);
+                    writer.finish_with(&pending).await;
                     return Ok(());
                 }
-                if writer.write(&pending).is_err() {
+                if writer.write(&pending).await.is_err() {
                     return Ok(());
                 }
             }
             Ok(None) => break,
             Err(err) => {
-                end_cut(ctx, &watch, writer, Vec::new(), &err);
+                end_cut(ctx, &watch, writer, Vec::new(), &err).await;
                 return Ok(());
             }
         }
     }
-    writer.finish_with(&[]);
+    writer.finish_with(&[]).await;
     Ok(())
 }
 
 /// End a relay whose upstream failed after the answer started, with the bytes read before the
 /// failure: an event stream gets them and its error event in one last write, any other body
 /// gets them and is aborted.
-fn end_cut<H: Host, B: BodyOut>(
+async fn end_cut<H: Host, B: BodyOut>(
     ctx: &Ctx<'_, H>,
     watch: &RelayWatch,
     mut writer: B,
@@ -154,13 +161,13 @@ fn end_cut<H: Host, B: BodyOut>(
     ctx.log.stream_failed(err);
     match watch.cut(err) {
         CutRelay::Abort => {
-            if pending.is_empty() || writer.write(&pending).is_ok() {
-                writer.abort();
+            if pending.is_empty() || writer.write(&pending).await.is_ok() {
+                writer.abort().await;
             }
         }
         CutRelay::ErrorEvent(event) => {
             pending.extend_from_slice(&event);
-            writer.finish_with(&pending);
+            writer.finish_with(&pending).await;
         }
     }
 }

@@ -86,13 +86,17 @@ impl Tally {
 }
 
 /// Where pumped events go.
+#[allow(
+    async_fn_in_trait,
+    reason = "single-threaded hosts: no Send bound is wanted"
+)]
 pub trait EventSink {
     /// One upstream event; `Ok(true)` when it ends the answer.
     fn event(&mut self, ev: &SseEvent) -> Result<bool, ClientGone>;
 
     /// Every event of one upstream read has been seen: what they produced may leave now, in
     /// one write (a second small write would wait for the client's delayed ACK on Spin).
-    fn read_done(&mut self) -> Result<(), ClientGone> {
+    async fn read_done(&mut self) -> Result<(), ClientGone> {
         Ok(())
     }
 
@@ -105,7 +109,7 @@ pub trait EventSink {
 
 /// A fold: every event to `on_event` (`true` ends it) until the answer ends, within the
 /// [`FoldBudget`]; an answer past it is the budget's error, and the upstream is left unread.
-pub fn fold(
+pub async fn fold(
     upstream: &mut impl UpstreamBody,
     tally: &mut Tally,
     mut on_event: impl FnMut(&SseEvent) -> bool,
@@ -129,7 +133,7 @@ pub fn fold(
         budget: FoldBudget::default(),
         too_large: None,
     };
-    let end = pump(upstream, &mut sink, tally);
+    let end = pump(upstream, &mut sink, tally).await;
     sink.too_large.map_or(Ok(end), Err)
 }
 
@@ -153,14 +157,14 @@ pub fn take_ready(upstream: &mut impl UpstreamBody, pending: &mut Vec<u8>) -> Op
 /// Feed every event to `sink` until it reports the terminal one or the body ends. Whatever the
 /// upstream has already sent when a read returns is read too before the sink may write: a
 /// burst of events leaves in one write, not in many small ones.
-pub fn pump(
+pub async fn pump(
     upstream: &mut impl UpstreamBody,
     sink: &mut impl EventSink,
     tally: &mut Tally,
 ) -> Pumped {
     let mut decoder = SseDecoder::new(MAX_EVENT_BYTES);
     loop {
-        let mut chunk = match upstream.next_chunk() {
+        let mut chunk = match upstream.next_chunk().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => {
                 return match decoder.finish() {
@@ -190,7 +194,7 @@ pub fn pump(
         if let Some(e) = cut {
             return Pumped::Failed(e);
         }
-        if sink.read_done().is_err() {
+        if sink.read_done().await.is_err() {
             return Pumped::ClientGone;
         }
     }
@@ -199,6 +203,7 @@ pub fn pump(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ready::Now;
     use crate::serve::testkit::body;
 
     /// Records which events arrived before each `read_done`.
@@ -214,7 +219,7 @@ mod tests {
             self.current.push(ev.data.clone());
             Ok(ev.data == "end")
         }
-        fn read_done(&mut self) -> Result<(), ClientGone> {
+        async fn read_done(&mut self) -> Result<(), ClientGone> {
             self.batches.push(std::mem::take(&mut self.current));
             Ok(())
         }
@@ -236,7 +241,7 @@ mod tests {
             ..Batches::default()
         };
         assert!(matches!(
-            pump(&mut body(reads), &mut sink, &mut Tally::default()),
+            pump(&mut body(reads), &mut sink, &mut Tally::default()).now(),
             Pumped::Terminal
         ));
         // The scripted body has every read ready at once: one batch up to the terminal event.
@@ -244,7 +249,7 @@ mod tests {
         assert_eq!(sink.current, ["a", "b", "c", "end"]);
 
         let mut one_by_one = Batches::default();
-        let end = pump(&mut body(reads), &mut one_by_one, &mut Tally::default());
+        let end = pump(&mut body(reads), &mut one_by_one, &mut Tally::default()).now();
         assert!(matches!(end, Pumped::Terminal));
         assert_eq!(one_by_one.batches, [vec!["a"], vec!["b"], vec!["c"]]);
     }
@@ -256,9 +261,10 @@ mod tests {
             &mut body(&[b"data: a\n\n"]),
             &mut sink,
             &mut Tally::default(),
-        );
+        )
+        .now();
         assert!(matches!(eof.unfinished(), Some(StreamEnd::UpstreamEof)));
-        let cut = pump(&mut body(&[b"data: a"]), &mut sink, &mut Tally::default());
+        let cut = pump(&mut body(&[b"data: a"]), &mut sink, &mut Tally::default()).now();
         assert!(matches!(cut, Pumped::Eof | Pumped::Failed(_)));
         assert!(Pumped::Terminal.unfinished().is_none());
         assert!(matches!(

@@ -49,7 +49,7 @@ impl RequestHeaders {
 
 /// Read the request body, refusing (413) anything over `limit` without reading the rest, and
 /// decode it as its `content-encoding` says (still within `limit`).
-pub fn read_body(
+pub async fn read_body(
     headers: &RequestHeaders,
     body: &mut impl RequestBody,
     limit: usize,
@@ -62,7 +62,7 @@ pub fn read_body(
     }
     let unreadable = || GatewayError::bad_request("request body could not be read");
     let mut out = Vec::with_capacity(declared.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
-    while let Some(chunk) = body.next_chunk().map_err(|_| unreadable())? {
+    while let Some(chunk) = body.next_chunk().await.map_err(|_| unreadable())? {
         out.extend_from_slice(&chunk);
         if out.len() > limit {
             return Err(GatewayError::PayloadTooLarge { limit });
@@ -134,20 +134,27 @@ impl<'a> Logger<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ready::Now;
     use crate::serve::testkit::ChunkedRequest;
 
     #[test]
     fn a_body_over_the_limit_is_413_declared_or_not() {
         let headers = |len: &str| RequestHeaders(vec![("content-length".into(), len.into())]);
         let mut two = ChunkedRequest::new(&[b"abc", b"def"]);
-        assert_eq!(read_body(&headers("6"), &mut two, 6).unwrap(), b"abcdef");
+        assert_eq!(
+            read_body(&headers("6"), &mut two, 6).now().unwrap(),
+            b"abcdef"
+        );
         let mut never_read = ChunkedRequest::new(&[b"abc"]);
-        let err = read_body(&headers("7"), &mut never_read, 6).unwrap_err();
+        let err = read_body(&headers("7"), &mut never_read, 6)
+            .now()
+            .unwrap_err();
         assert_eq!(err.status(), 413);
         assert_eq!(never_read.reads(), 0, "refused on the declared length");
         let mut lying = ChunkedRequest::new(&[b"abcd", b"efgh"]);
         assert_eq!(
             read_body(&headers("2"), &mut lying, 6)
+                .now()
                 .unwrap_err()
                 .status(),
             413
@@ -155,6 +162,7 @@ mod tests {
         let mut broken = ChunkedRequest::failing();
         assert_eq!(
             read_body(&RequestHeaders(Vec::new()), &mut broken, 6)
+                .now()
                 .unwrap_err()
                 .status(),
             400

@@ -67,12 +67,13 @@ impl<R: Reply> Responder<R> {
     }
 
     /// A complete response: `content-length`, head and body handed over together.
-    pub fn full(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) {
-        self.open(status, headers, Some(body.len() as u64), body, true);
+    pub async fn full(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) {
+        self.open(status, headers, Some(body.len() as u64), body, true)
+            .await;
     }
 
     /// An error envelope, with `Retry-After`/`Allow`/`WWW-Authenticate` as the error needs.
-    pub fn error(&mut self, err: &GatewayError) {
+    pub async fn error(&mut self, err: &GatewayError) {
         let mut headers = vec![json_header()];
         if let Some(secs) = err.retry_after() {
             // Ours is computed from the failure itself; an upstream copy would contradict it.
@@ -93,38 +94,38 @@ impl<R: Reply> Responder<R> {
             Dialect::OpenAi => err.envelope_json(),
             Dialect::Anthropic => crate::anthropic::error::envelope_json(err),
         };
-        self.full(err.status(), &headers, &body);
+        self.full(err.status(), &headers, &body).await;
     }
 
     /// A stream whose every byte is known before anything left: head, body and end at once.
-    pub fn whole_stream(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) {
-        self.open(status, headers, None, body, true);
+    pub async fn whole_stream(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) {
+        self.open(status, headers, None, body, true).await;
     }
 
     /// A relayed body that ended before anything left: head, body and end at once, with the
     /// upstream's `length` when it gave one.
-    pub fn relay_whole(
+    pub async fn relay_whole(
         &mut self,
         status: u16,
         headers: &[(String, String)],
         length: Option<u64>,
         body: &[u8],
     ) {
-        self.open(status, headers, length, body, true);
+        self.open(status, headers, length, body, true).await;
     }
 
     /// Start a body of `length` bytes (unknown: `None`) whose first bytes leave with the head.
-    pub fn relay(
+    pub async fn relay(
         &mut self,
         status: u16,
         headers: &[(String, String)],
         length: Option<u64>,
         first: &[u8],
     ) -> Option<R::Body> {
-        self.open(status, headers, length, first, false)
+        self.open(status, headers, length, first, false).await
     }
 
-    fn open(
+    async fn open(
         &mut self,
         status: u16,
         headers: &[(String, String)],
@@ -147,7 +148,7 @@ impl<R: Reply> Responder<R> {
             .chain(own)
             .collect();
         self.status = status;
-        reply.open(status, &all, first, whole)
+        reply.open(status, &all, first, whole).await
     }
 }
 
@@ -173,6 +174,7 @@ pub fn sse_headers() -> [(String, String); 2] {
 
 #[cfg(test)]
 mod tests {
+    use crate::ready::Now;
     use std::cell::RefCell;
 
     use super::*;
@@ -183,8 +185,8 @@ mod tests {
         let sent = RefCell::new(Sent::default());
         let mut out = Responder::new(RecordingReply(&sent), "req-1".into());
         out.extra.push(("x-extra".into(), "1".into()));
-        out.full(200, &[json_header()], b"{}\n");
-        out.full(500, &[], b"second answer");
+        out.full(200, &[json_header()], b"{}\n").now();
+        out.full(500, &[], b"second answer").now();
         assert_eq!(out.status, 200, "answered once");
         drop(out);
         let sent = sent.into_inner();
@@ -204,7 +206,7 @@ mod tests {
                 .iter()
                 .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
                 .collect();
-            out.error(&err);
+            out.error(&err).now();
             drop(out);
             sent.into_inner()
         };
@@ -245,7 +247,7 @@ mod tests {
         out.extra
             .push(("x-codex-gateway-account".into(), "work".into()));
         out.extra.push(("retry-after".into(), "5".into()));
-        out.full(200, &[json_header()], b"{}");
+        out.full(200, &[json_header()], b"{}").now();
         drop(out);
         let sent = sent.into_inner();
         assert_eq!(sent.header("x-codex-primary-used-percent"), None);

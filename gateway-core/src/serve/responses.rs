@@ -20,7 +20,11 @@ use crate::translate::responses::request::normalize_responses;
 use crate::translate::tool_names::ToolNames;
 
 /// Serve one Responses call from its checked JSON `body`.
-pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Responder<R>) -> Handled {
+pub async fn handle<H: Host, R: Reply>(
+    ctx: &Ctx<'_, H>,
+    body: &[u8],
+    out: &mut Responder<R>,
+) -> Handled {
     let mut normalized = normalize_responses(body)?;
     if let Some(model) = &mut normalized.model {
         ctx.settings
@@ -38,7 +42,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         client: &client,
         lite_model: normalized.model.as_deref(),
     };
-    let mut upstream = call(ctx, &request)?;
+    let mut upstream = call(ctx, &request).await?;
     let mut meta = upstream.meta.clone();
     let mut headers = meta.relayed.clone();
     let mut tally = Tally::default();
@@ -50,7 +54,8 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
             acc.push(restored.as_ref().unwrap_or(ev));
             terminal = observe_terminal(ev);
             terminal.is_some()
-        });
+        })
+        .await;
         meta.tokens = tally.tokens.map(Box::new);
         let end = folded.map_err(|e| Failed::after(e, &meta))?;
         drop(upstream);
@@ -58,7 +63,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
             .finish(end.unfinished().or(terminal))
             .map_err(|e| Failed::after(e, &meta))?;
         headers.push(json_header());
-        out.full(200, &headers, &json);
+        out.full(200, &headers, &json).await;
         return Ok(Some(meta));
     }
     headers.extend(sse_headers());
@@ -69,7 +74,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
         last: SseEvent::default(),
         count: 0,
     };
-    let end = pump(&mut upstream.body, &mut relay, &mut tally);
+    let end = pump(&mut upstream.body, &mut relay, &mut tally).await;
     meta.tokens = tally.tokens.map(Box::new);
     drop(upstream);
     if let Pumped::ClientGone = end {
@@ -84,7 +89,7 @@ pub fn handle<H: Host, R: Reply>(ctx: &Ctx<'_, H>, body: &[u8], out: &mut Respon
             .held
             .extend_from_slice(&responses_stream_error_event(&err, next));
     }
-    relay.out.close(&relay.held);
+    relay.out.close(&relay.held).await;
     Ok(Some(meta))
 }
 
@@ -116,8 +121,8 @@ impl<R: Reply> EventSink for EventRelay<'_, R> {
         Ok(terminal)
     }
 
-    fn read_done(&mut self) -> Result<(), ClientGone> {
-        self.out.flush()
+    async fn read_done(&mut self) -> Result<(), ClientGone> {
+        self.out.flush().await
     }
 
     fn coalesces(&self) -> bool {

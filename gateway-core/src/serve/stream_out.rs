@@ -35,13 +35,13 @@ impl<'a, R: Reply> StreamOut<'a, R> {
     }
 
     /// Hand the queued bytes to the client (the first time, with the head).
-    pub fn flush(&mut self) -> Result<(), ClientGone> {
+    pub async fn flush(&mut self) -> Result<(), ClientGone> {
         if self.pending.is_empty() {
             return Ok(());
         }
         let result = match &mut self.writer {
-            Some(w) => w.write(&self.pending),
-            None => match self.out.relay(200, self.headers, None, &self.pending) {
+            Some(w) => w.write(&self.pending).await,
+            None => match self.out.relay(200, self.headers, None, &self.pending).await {
                 Some(w) => {
                     self.writer = Some(w);
                     Ok(())
@@ -54,17 +54,22 @@ impl<'a, R: Reply> StreamOut<'a, R> {
     }
 
     /// The queued bytes and `last`, then the end of the body, in one write where they fit.
-    pub fn close(mut self, last: &[u8]) {
+    pub async fn close(mut self, last: &[u8]) {
         self.pending.extend_from_slice(last);
         match self.writer {
-            Some(w) => w.finish_with(&self.pending),
-            None => self.out.whole_stream(200, self.headers, &self.pending),
+            Some(w) => w.finish_with(&self.pending).await,
+            None => {
+                self.out
+                    .whole_stream(200, self.headers, &self.pending)
+                    .await
+            }
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::ready::Now;
     use std::cell::RefCell;
 
     use super::*;
@@ -76,15 +81,15 @@ mod tests {
         let mut out = Responder::new(RecordingReply(&sent), "r".into());
         let headers = [("content-type".to_owned(), "text/event-stream".to_owned())];
         let mut stream = StreamOut::new(&mut out, &headers);
-        assert_eq!(stream.flush(), Ok(()), "nothing queued: nothing sent");
+        assert_eq!(stream.flush().now(), Ok(()), "nothing queued: nothing sent");
         assert!(!stream.started());
         stream.queue(b"a");
         stream.queue(b"b");
-        stream.flush().unwrap();
+        stream.flush().now().unwrap();
         stream.queue(b"c");
-        stream.flush().unwrap();
+        stream.flush().now().unwrap();
         stream.queue(b"d");
-        stream.close(b"[end]");
+        stream.close(b"[end]").now();
         drop(out);
         let sent = sent.into_inner();
         assert_eq!(
@@ -104,7 +109,7 @@ mod tests {
         let sent = RefCell::new(Sent::default());
         let mut out = Responder::new(RecordingReply(&sent), "r".into());
         let stream = StreamOut::new(&mut out, &[]);
-        stream.close(b"all of it");
+        stream.close(b"all of it").now();
         drop(out);
         let sent = sent.into_inner();
         assert_eq!(sent.writes, [b"all of it".to_vec()]);

@@ -22,8 +22,8 @@ pub fn scripted(reads: Vec<Result<Vec<u8>, GatewayError>>) -> ScriptedBody {
     ScriptedBody(reads.into())
 }
 
-impl UpstreamBody for ScriptedBody {
-    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+impl ScriptedBody {
+    fn next_read(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         while self
             .0
             .front()
@@ -32,6 +32,12 @@ impl UpstreamBody for ScriptedBody {
             self.0.pop_front();
         }
         self.0.pop_front().transpose()
+    }
+}
+
+impl UpstreamBody for ScriptedBody {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+        self.next_read()
     }
     fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         if self
@@ -42,7 +48,7 @@ impl UpstreamBody for ScriptedBody {
             self.0.pop_front();
             return Ok(None);
         }
-        self.next_chunk()
+        self.next_read()
     }
     fn ended(&self) -> bool {
         self.0.is_empty()
@@ -88,7 +94,7 @@ impl ChunkedRequest {
 }
 
 impl RequestBody for ChunkedRequest {
-    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Unreadable> {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Unreadable> {
         self.reads += 1;
         if self.failing {
             return Err(Unreadable);
@@ -127,7 +133,7 @@ pub struct RecordingBody<'a>(&'a RefCell<Sent>);
 
 impl<'a> Reply for RecordingReply<'a> {
     type Body = RecordingBody<'a>;
-    fn open(
+    async fn open(
         &mut self,
         status: u16,
         headers: &[(&str, &[u8])],
@@ -150,16 +156,16 @@ impl<'a> Reply for RecordingReply<'a> {
 }
 
 impl BodyOut for RecordingBody<'_> {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), ClientGone> {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), ClientGone> {
         self.0.borrow_mut().writes.push(bytes.to_vec());
         Ok(())
     }
-    fn finish_with(self, last: &[u8]) {
+    async fn finish_with(self, last: &[u8]) {
         let mut sent = self.0.borrow_mut();
         sent.writes.push(last.to_vec());
         sent.ended = Some(true);
     }
-    fn abort(self) {
+    async fn abort(self) {
         self.0.borrow_mut().ended = Some(false);
     }
 }

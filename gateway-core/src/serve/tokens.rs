@@ -4,7 +4,6 @@
 
 use super::host::{Host, Method, Outgoing};
 use super::request::{Ctx, Logger};
-use super::upstream::send;
 use crate::accounts::{index, state, token_key, DEFAULT_ACCOUNT};
 use crate::auth::install::install_exclusively;
 use crate::auth::oauth::{
@@ -66,19 +65,18 @@ impl<H: Host> HttpIssuer<'_, H> {
             ("accept", "application/json".to_owned()),
         ];
         let network = |e: GatewayError| RefreshError::network(e.to_string());
-        let mut response = send(
-            self.host,
-            &Outgoing {
-                method: Method::Post,
-                url: &self.url,
-                headers: &headers,
-                body: Some(body.as_bytes()),
-                idle_secs: self.timeout_secs,
-            },
-        )
-        .map_err(network)?;
-        let bytes = response.read_all(TOKEN_BODY_LIMIT).map_err(network)?;
-        parse_token_response(response.status(), &bytes)
+        let outgoing = Outgoing {
+            method: Method::Post,
+            url: &self.url,
+            headers: &headers,
+            body: Some(body.as_bytes()),
+            idle_secs: self.timeout_secs,
+        };
+        let answer = self
+            .host
+            .send_whole(&outgoing, TOKEN_BODY_LIMIT)
+            .map_err(network)?;
+        parse_token_response(answer.status, &answer.body)
     }
 }
 

@@ -63,7 +63,7 @@ impl Folded<MessagesFrame> for MessageBuilder {
 /// Answer a translated call: with `folded` (the client asked for JSON) one sized JSON answer
 /// folded from the frames, else the frames as a 200 event stream. The upstream's relayable
 /// headers go with either.
-pub fn answer_translated<H: Host, R: Reply, T: Translation>(
+pub async fn answer_translated<H: Host, R: Reply, T: Translation>(
     ctx: &Ctx<'_, H>,
     mut upstream: Upstream<impl UpstreamBody>,
     mut translation: T,
@@ -82,7 +82,8 @@ pub fn answer_translated<H: Host, R: Reply, T: Translation>(
             translation,
             out,
             &headers,
-        );
+        )
+        .await;
         meta.tokens = tally.tokens.map(Box::new);
         return streamed
             .map(|()| Some(meta.clone()))
@@ -90,19 +91,20 @@ pub fn answer_translated<H: Host, R: Reply, T: Translation>(
     };
     let folding = fold_translated(&mut upstream.body, &mut tally, &mut translation, |f| {
         folded.push(f)
-    });
+    })
+    .await;
     meta.tokens = tally.tokens.map(Box::new);
     folding.map_err(|e| Failed::after(e, &meta))?;
     drop(upstream);
     let json = folded.finish().map_err(|e| Failed::after(e, &meta))?;
     headers.push(json_header());
-    out.full(200, &headers, &json);
+    out.full(200, &headers, &json).await;
     Ok(Some(meta))
 }
 
 /// Read `body` whole through `translation`, handing every frame to `push` (a non-stream answer
 /// is the fold of the stream's own frames), closing frames included.
-fn fold_translated<T: Translation>(
+async fn fold_translated<T: Translation>(
     body: &mut impl UpstreamBody,
     tally: &mut Tally,
     translation: &mut T,
@@ -111,7 +113,8 @@ fn fold_translated<T: Translation>(
     let end = fold(body, tally, |ev| {
         translation.on_event(ev).iter().for_each(&mut push);
         translation.end().is_some()
-    })?;
+    })
+    .await?;
     if let Some(end) = end.unfinished() {
         translation.finish(end).iter().for_each(&mut push);
     }
@@ -120,7 +123,7 @@ fn fold_translated<T: Translation>(
 
 /// Relay `body` through `translation` as a 200 event stream with `headers`; a failure before
 /// any output is the error to answer with.
-fn stream_translated<H: Host, R: Reply, T: Translation>(
+async fn stream_translated<H: Host, R: Reply, T: Translation>(
     ctx: &Ctx<'_, H>,
     body: &mut impl UpstreamBody,
     tally: &mut Tally,
@@ -134,7 +137,7 @@ fn stream_translated<H: Host, R: Reply, T: Translation>(
         failed_first: None,
         held: Vec::new(),
     };
-    let end = pump(body, &mut sink, tally);
+    let end = pump(body, &mut sink, tally).await;
     if let Pumped::ClientGone = end {
         ctx.log
             .emit(LogLevel::Info, "gateway.stream.client_gone", &[]);
@@ -154,7 +157,7 @@ fn stream_translated<H: Host, R: Reply, T: Translation>(
     if let Some(err) = sink.failed_first {
         return Err(err);
     }
-    sink.out.close(&sink.held);
+    sink.out.close(&sink.held).await;
     Ok(())
 }
 
@@ -197,8 +200,8 @@ impl<R: Reply, T: Translation> EventSink for FramesOut<'_, R, T> {
         Ok(last)
     }
 
-    fn read_done(&mut self) -> Result<(), ClientGone> {
-        self.out.flush()
+    async fn read_done(&mut self) -> Result<(), ClientGone> {
+        self.out.flush().await
     }
 
     fn coalesces(&self) -> bool {

@@ -1,7 +1,7 @@
 //! Upstream calls: sent through the host, timed, and reported with the headers the client may
 //! see; one renewal and retry on 401; a refusal read and mapped to the client's envelope.
 
-use super::host::{Host, Outgoing, UpstreamBody};
+use super::host::{Host, Outgoing, UpstreamBody, Whole};
 use super::responder::Headers;
 use crate::error::GatewayError;
 use crate::headers::relay_response_header;
@@ -47,9 +47,9 @@ impl<B: UpstreamBody> Upstream<B> {
     }
 
     /// The whole body, refusing more than `limit` bytes (error bodies, catalogs, tokens).
-    pub fn read_all(&mut self, limit: usize) -> Result<Vec<u8>, GatewayError> {
+    pub async fn read_all(&mut self, limit: usize) -> Result<Vec<u8>, GatewayError> {
         let mut out = Vec::new();
-        while let Some(chunk) = self.body.next_chunk()? {
+        while let Some(chunk) = self.body.next_chunk().await? {
             out.extend_from_slice(&chunk);
             if out.len() > limit {
                 return Err(GatewayError::upstream_error("upstream body too large"));
@@ -60,9 +60,12 @@ impl<B: UpstreamBody> Upstream<B> {
 }
 
 /// Send `req` and wait for the head, timing it.
-pub fn send<H: Host>(host: &H, req: &Outgoing<'_>) -> Result<Upstream<H::Body>, GatewayError> {
+pub async fn send<H: Host>(
+    host: &H,
+    req: &Outgoing<'_>,
+) -> Result<Upstream<H::Body>, GatewayError> {
     let started = host.monotonic_ns();
-    let received = host.send(req)?;
+    let received = host.send(req).await?;
     let ms = host.monotonic_ns().saturating_sub(started) / 1_000_000;
     let ms = u32::try_from(ms).unwrap_or(u32::MAX);
     let relayed = relayed_headers(&received.headers);
@@ -76,6 +79,22 @@ pub fn send<H: Host>(host: &H, req: &Outgoing<'_>) -> Result<Upstream<H::Body>, 
             account: None,
             tokens: None,
         },
+    })
+}
+
+/// Send `req` and read the whole answer, at most `limit` bytes: what a host whose calls block
+/// gives as [`Host::send_whole`].
+pub async fn send_whole<H: Host>(
+    host: &H,
+    req: &Outgoing<'_>,
+    limit: usize,
+) -> Result<Whole, GatewayError> {
+    let mut answer = send(host, req).await?;
+    let body = answer.read_all(limit).await?;
+    Ok(Whole {
+        status: answer.status(),
+        headers: answer.headers,
+        body,
     })
 }
 
@@ -99,12 +118,12 @@ pub fn relayed_headers(headers: &[(String, Vec<u8>)]) -> Headers {
 /// Send with `credential`; on a 401, once more with the replacement `renew` gives (`None`: a
 /// credential that cannot be renewed, and the 401 stands). A renewal or a retry that fails
 /// keeps what the 401 said, for the access log and the error answer.
-pub fn with_renewal<C, B: UpstreamBody>(
+pub async fn with_renewal<C, B: UpstreamBody>(
     credential: C,
-    send: impl Fn(&C) -> Result<Upstream<B>, GatewayError>,
+    send: impl AsyncFn(&C) -> Result<Upstream<B>, GatewayError>,
     renew: impl FnOnce(&C) -> Result<Option<C>, GatewayError>,
 ) -> Result<Upstream<B>, Failed> {
-    let first = send(&credential)?;
+    let first = send(&credential).await?;
     if first.status() != 401 {
         return Ok(first);
     }
@@ -112,7 +131,7 @@ pub fn with_renewal<C, B: UpstreamBody>(
     match renew(&credential) {
         Ok(Some(fresh)) => {
             drop(first);
-            send(&fresh).map_err(|err| Failed::after(err, &meta))
+            send(&fresh).await.map_err(|err| Failed::after(err, &meta))
         }
         Ok(None) => Ok(first),
         Err(err) => Err(Failed::after(err, &meta)),
@@ -159,42 +178,53 @@ pub type Handled = Result<Option<UpstreamMeta>, Failed>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ready::Now;
     use crate::serve::testkit::{body, upstream};
     use std::cell::Cell;
 
     #[test]
     fn a_401_is_retried_once_with_the_renewed_credential() {
         let sent = Cell::new(Vec::new());
-        let send = |c: &&str| {
+        let send = async |c: &&str| {
             let mut seen = sent.take();
             seen.push(c.to_string());
             sent.set(seen);
             Ok(upstream(if *c == "old" { 401 } else { 200 }, body(&[])))
         };
-        let done = with_renewal("old", send, |_| Ok(Some("new"))).unwrap();
+        let done = with_renewal("old", send, |_| Ok(Some("new")))
+            .now()
+            .unwrap();
         assert_eq!(done.status(), 200);
         assert_eq!(sent.take(), ["old", "new"]);
 
-        let kept = with_renewal("static", |_| Ok(upstream(401, body(&[]))), |_| Ok(None)).unwrap();
+        let kept = with_renewal(
+            "static",
+            async |_| Ok(upstream(401, body(&[]))),
+            |_| Ok(None),
+        )
+        .now()
+        .unwrap();
         assert_eq!(kept.status(), 401, "a credential that cannot be renewed");
 
         let calls = Cell::new(0);
         let again = with_renewal(
             "old",
-            |_| {
+            async |_| {
                 calls.set(calls.get() + 1);
                 Ok(upstream(401, body(&[])))
             },
             |_| Ok(Some("new")),
         )
+        .now()
         .unwrap();
         assert_eq!((again.status(), calls.get()), (401, 2), "one retry only");
 
         let failed = with_renewal(
             "old",
-            |_| Ok(upstream(401, body(&[]))),
+            async |_| Ok(upstream(401, body(&[]))),
             |_| Err(GatewayError::oauth_unavailable("login again")),
         )
+        .now()
         .err()
         .unwrap();
         assert_eq!(failed.err.code(), "oauth_unavailable");

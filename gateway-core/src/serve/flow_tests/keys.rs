@@ -17,7 +17,7 @@ fn ask(host: &FakeHost, path: &str, key: &str, body: &str) -> Sent {
         headers: vec![("authorization".into(), format!("Bearer {key}").into_bytes())],
         body: ChunkedRequest::new(&[body.as_bytes()]),
     };
-    serve(host, request, RecordingReply(&sent));
+    crate::ready::block_on(serve(host, request, RecordingReply(&sent)));
     sent.into_inner()
 }
 
