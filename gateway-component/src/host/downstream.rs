@@ -6,8 +6,10 @@ use spin_sdk::http::{IncomingRequest, OutgoingResponse, ResponseOutparam};
 use spin_sdk::wit::wasi::http0_2_0::types::{self, IncomingBody, OutgoingBody};
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
-use super::fields::fields;
+use super::fields::{fields, FieldsResource};
 use super::streams::write_all;
+
+fields_resource!(spin_sdk::http::Fields);
 
 /// The request body, opened on the first read.
 pub struct RequestStream {

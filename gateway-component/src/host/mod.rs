@@ -1,7 +1,8 @@
 //! Spin as the core's [`Host`]: the only code that touches the runtime.
 
-pub mod downstream;
+#[macro_use]
 mod fields;
+pub mod downstream;
 pub mod kv;
 mod streams;
 pub mod upstream;

@@ -5,12 +5,12 @@
 use gateway_core::error::GatewayError;
 use gateway_core::serve::host::{Method, Outgoing, Received, UpstreamBody};
 use gateway_core::url::Url;
-use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
-use spin_sdk::wit::wasi::http0_2_0::types::{
+use wasi::clocks::monotonic_clock;
+use wasi::http::outgoing_handler;
+use wasi::http::types::{
     http_error_code, ErrorCode, IncomingBody, IncomingResponse, Method as WasiMethod, OutgoingBody,
     OutgoingRequest, RequestOptions, Scheme,
 };
-use wasi::clocks::monotonic_clock;
 use wasi::io::poll;
 use wasi::io::streams::{InputStream, StreamError};
 
