@@ -18,8 +18,9 @@
 # All are skipped on re-runs while their inputs are unchanged. With CLIENT_TESTS_DROP_AGENTS=1
 # (CI sets it) the agents are removed once their tests ran, to spare the disk. Exits non-zero
 # when anything fails, or when a runner ran no test. When `spin` is on PATH (or $SPIN names it),
-# a full run also runs the Python SDK and agent suites with `spin up` serving the same build
-# (tests/conftest.py, CLIENT_TESTS_RUNTIME=spin); otherwise it says that part was skipped.
+# a full run also runs the Python SDK and agent suites with `spin up` serving the same build,
+# and the WASIp3 build (tests/conftest.py, CLIENT_TESTS_RUNTIME=spin, CLIENT_TESTS_BUILD=p3);
+# otherwise it says that part was skipped.
 #
 # Usage: scripts/client-tests.sh [--python-only | --node-only] [extra pytest args...]
 set -euo pipefail
@@ -79,7 +80,7 @@ rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
 # The same package and target selection as scripts/test.sh's `cargo test`, so the binary comes
 # from that build: `cargo build -p test-host` alone unifies fewer features (no login-cli, no
 # dev-dependencies) and would compile tokio, hyper-util and wasmtime-wasi a second time.
-cargo test --quiet --workspace --exclude gateway-component --exclude spin-floor --exclude spin-events --no-run
+cargo test --quiet --workspace --exclude gateway-component --exclude gateway-component-p3 --exclude spin-floor --exclude spin-events --no-run
 export TEST_HOST_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/test-host"
 export LOGIN_CLI_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/login-cli"
 
@@ -112,10 +113,12 @@ if [ "$run_python" = 1 ]; then
   # The SDK and agent suites again with `spin up` serving the same build, when Spin is here.
   spin_bin=${SPIN:-$(command -v spin || true)}
   if [ -n "$spin_bin" ] && [ "$#" -eq 0 ]; then
-    echo "client-tests: the SDK and agent suites on Spin ($("$spin_bin" --version))"
-    if ! (cd tests && CLIENT_TESTS_RUNTIME=spin SPIN=$spin_bin "$VENV/bin/python" -m pytest agents clients/python); then
-      failed+=("pytest on Spin")
-    fi
+    for build in p2 p3; do
+      echo "client-tests: the SDK and agent suites on Spin ($("$spin_bin" --version)), $build build"
+      if ! (cd tests && CLIENT_TESTS_RUNTIME=spin CLIENT_TESTS_BUILD=$build SPIN=$spin_bin "$VENV/bin/python" -m pytest agents clients/python); then
+        failed+=("pytest on Spin ($build build)")
+      fi
+    done
   elif [ -z "$spin_bin" ]; then
     echo "client-tests: SKIPPED the SDK and agent suites on Spin: no spin on PATH and \$SPIN is unset"
   fi

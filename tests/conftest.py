@@ -1,7 +1,8 @@
 """Shared fixtures for the real-client and OpenAPI tests: the gateway served by `test-host`.
 
 With `CLIENT_TESTS_RUNTIME=spin` the same build is served by `spin up` from the shipped
-`spin.toml` instead, on the test host's fakes and store.
+`spin.toml` instead, on the test host's fakes and store; with `CLIENT_TESTS_BUILD=p3` as well,
+the WASIp3 build from `spin-p3.toml`.
 
 `target/debug/test-host --fakes --seed-token` runs the built gateway .wasm in a Spin-like host,
 with a fake Codex backend and a fake OAuth server on 127.0.0.1, and prints one JSON line with
@@ -130,9 +131,11 @@ def _on_spin(workdir: Path, info: dict, host: subprocess.Popen, variables: tuple
     spin = os.environ.get("SPIN") or shutil.which("spin")
     if not spin:
         pytest.exit("CLIENT_TESTS_RUNTIME=spin needs spin on PATH or $SPIN", returncode=3)
-    manifest = (REPO / "spin.toml").read_text()
+    p3 = os.environ.get("CLIENT_TESTS_BUILD") == "p3"
+    manifest = (REPO / ("spin-p3.toml" if p3 else "spin.toml")).read_text()
+    wasm = info["p3_wasm"] if p3 else info["wasm"]
     manifest = "\n".join(
-        f"source = {json.dumps(info['wasm'])}" if line.startswith("source = ") else line
+        f"source = {json.dumps(wasm)}" if line.startswith("source = ") else line
         for line in manifest.splitlines()
     )
     (workdir / "spin.toml").write_text(manifest)

@@ -1,5 +1,6 @@
-//! Builds the gateway component for wasm32-wasip2 (release, as shipped) so `cargo test` always
-//! exercises the current sources through the real `.wasm`.
+//! Builds the gateway's two components for wasm32-wasip2 (release, as shipped) so `cargo test`
+//! always exercises the current sources through the real `.wasm`: the WASI 0.2 one the test
+//! host serves, and the WASIp3 one that the e2e suite serves on Spin with `E2E_BUILD=p3`.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -11,6 +12,7 @@ fn main() {
         "gateway-core/src",
         "gateway-core/dashboard",
         "gateway-component/src",
+        "gateway-component-p3/src",
         "wit",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
@@ -18,6 +20,7 @@ fn main() {
     for file in [
         "gateway-core/Cargo.toml",
         "gateway-component/Cargo.toml",
+        "gateway-component-p3/Cargo.toml",
         "Cargo.lock",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(file).display());
@@ -48,6 +51,8 @@ fn main() {
             "wasm32-wasip2",
             "-p",
             "gateway-component",
+            "-p",
+            "gateway-component-p3",
         ])
         .arg("--target-dir")
         .arg(&target_dir)
@@ -61,7 +66,7 @@ fn main() {
         Ok(s) if s.success() => {}
         other => {
             println!(
-                "cargo:warning=building gateway-component for wasm32-wasip2 failed ({other:?}); \
+                "cargo:warning=building the gateway components for wasm32-wasip2 failed ({other:?}); \
                  is the target installed? `rustup target add wasm32-wasip2`"
             );
             std::process::exit(1);
@@ -69,5 +74,7 @@ fn main() {
     }
     let wasm = target_dir.join("wasm32-wasip2/release/gateway_component.wasm");
     println!("cargo:rustc-env=GATEWAY_WASM={}", wasm.display());
+    let p3 = target_dir.join("wasm32-wasip2/release/gateway_component_p3.wasm");
+    println!("cargo:rustc-env=GATEWAY_P3_WASM={}", p3.display());
     println!("cargo:rustc-env=REPO_ROOT={}", root.display());
 }

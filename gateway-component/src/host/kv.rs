@@ -2,8 +2,8 @@
 
 use std::rc::Rc;
 
+use super::keyvalue::{atomics, store};
 use gateway_core::ports::{Kv, KvError};
-use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 
 /// The `default` store, opened once per request and shared by every use in it.
 #[derive(Clone)]

@@ -3,17 +3,17 @@
 #[macro_use]
 mod fields;
 pub mod downstream;
+mod facts;
+mod keyvalue;
 pub mod kv;
 mod streams;
+#[macro_use]
 pub mod upstream;
-
-use std::io::Write;
 
 use gateway_core::config::LookupError;
 use gateway_core::error::GatewayError;
 use gateway_core::ports::{Clock, KvError};
 use gateway_core::serve::host::{Host, LineOut, Outgoing, Received, Whole};
-use wasi::clocks::{monotonic_clock, wall_clock};
 
 /// The Spin runtime serving this request.
 #[derive(Default)]
@@ -24,23 +24,17 @@ pub struct Spin {
 
 impl LineOut for Spin {
     fn write_line(&self, line: &str) {
-        // Spin captures stdout into the log. One write per line: stdout is line-buffered, so
-        // the newline hands it to the host, and an explicit flush would be another host call.
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        facts::write_line(line);
     }
 }
 
 impl Clock for Spin {
     fn now_ms(&self) -> i64 {
-        let now = wall_clock::now();
-        i64::try_from(now.seconds)
-            .unwrap_or(i64::MAX / 1000)
-            .saturating_mul(1000)
-            .saturating_add(i64::from(now.nanoseconds / 1_000_000))
+        facts::now_ms()
     }
 
     fn sleep_ms(&self, ms: u64) {
-        monotonic_clock::subscribe_duration(ms.saturating_mul(1_000_000)).block();
+        facts::sleep_ms(ms);
     }
 }
 
@@ -62,24 +56,19 @@ impl Host for Spin {
     }
 
     fn monotonic_ns(&self) -> u64 {
-        monotonic_clock::now()
+        facts::monotonic_ns()
     }
 
     fn random_16(&self) -> [u8; 16] {
-        let mut out = [0u8; 16];
-        let random = wasi::random::random::get_random_bytes(16);
-        for (dst, src) in out.iter_mut().zip(random) {
-            *dst = src;
-        }
-        out
+        facts::random_16()
     }
 
     fn random_u64(&self) -> u64 {
-        wasi::random::random::get_random_u64()
+        facts::random_u64()
     }
 
     fn read_file(&self, path: &str) -> Option<Vec<u8>> {
-        std::fs::read(path).ok()
+        facts::read_file(path)
     }
 
     fn variable(&self, name: &str) -> Result<Option<String>, LookupError> {

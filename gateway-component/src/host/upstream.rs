@@ -200,20 +200,28 @@ fn into_upstream(
     })
 }
 
-fn map_error_code(code: ErrorCode) -> GatewayError {
-    match code {
-        ErrorCode::ConnectionTimeout => {
-            GatewayError::UpstreamUnavailable("upstream did not answer in time".into())
+/// Why a request never got an answer, as the client is told: a macro, because the WASI 0.2
+/// and WASIp3 bindings name `error-code` as two Rust types (`$code` must be in scope).
+macro_rules! error_code_mapping {
+    ($code:ident) => {
+        fn map_error_code(code: $code) -> GatewayError {
+            match code {
+                $code::ConnectionTimeout => {
+                    GatewayError::UpstreamUnavailable("upstream did not answer in time".into())
+                }
+                $code::HttpRequestDenied => GatewayError::UpstreamUnavailable(
+                    "upstream host is not in allowed_outbound_hosts".into(),
+                ),
+                $code::DnsTimeout | $code::DnsError(_) => GatewayError::UpstreamUnavailable(
+                    "upstream host name could not be resolved".into(),
+                ),
+                $code::ConnectionRefused => {
+                    GatewayError::UpstreamUnavailable("upstream refused the connection".into())
+                }
+                _ => GatewayError::UpstreamUnavailable("upstream request failed".into()),
+            }
         }
-        ErrorCode::HttpRequestDenied => GatewayError::UpstreamUnavailable(
-            "upstream host is not in allowed_outbound_hosts".into(),
-        ),
-        ErrorCode::DnsTimeout | ErrorCode::DnsError(_) => {
-            GatewayError::UpstreamUnavailable("upstream host name could not be resolved".into())
-        }
-        ErrorCode::ConnectionRefused => {
-            GatewayError::UpstreamUnavailable("upstream refused the connection".into())
-        }
-        _ => GatewayError::UpstreamUnavailable("upstream request failed".into()),
-    }
+    };
 }
+
+error_code_mapping!(ErrorCode);

@@ -1,7 +1,7 @@
 //! Upstream calls: sent through the host, timed, and reported with the headers the client may
 //! see; one renewal and retry on 401; a refusal read and mapped to the client's envelope.
 
-use super::host::{Host, Outgoing, UpstreamBody, Whole};
+use super::host::{Host, Outgoing, Received, UpstreamBody, Whole};
 use super::responder::Headers;
 use crate::error::GatewayError;
 use crate::headers::relay_response_header;
@@ -48,14 +48,7 @@ impl<B: UpstreamBody> Upstream<B> {
 
     /// The whole body, refusing more than `limit` bytes (error bodies, catalogs, tokens).
     pub async fn read_all(&mut self, limit: usize) -> Result<Vec<u8>, GatewayError> {
-        let mut out = Vec::new();
-        while let Some(chunk) = self.body.next_chunk().await? {
-            out.extend_from_slice(&chunk);
-            if out.len() > limit {
-                return Err(GatewayError::upstream_error("upstream body too large"));
-            }
-        }
-        Ok(out)
+        read_body(&mut self.body, limit).await
     }
 }
 
@@ -89,13 +82,31 @@ pub async fn send_whole<H: Host>(
     req: &Outgoing<'_>,
     limit: usize,
 ) -> Result<Whole, GatewayError> {
-    let mut answer = send(host, req).await?;
-    let body = answer.read_all(limit).await?;
+    read_whole(host.send(req).await?, limit).await
+}
+
+/// The whole of a received answer, refusing more than `limit` bytes of body.
+pub async fn read_whole<B: UpstreamBody>(
+    received: Received<B>,
+    limit: usize,
+) -> Result<Whole, GatewayError> {
+    let mut body = received.body;
     Ok(Whole {
-        status: answer.status(),
-        headers: answer.headers,
-        body,
+        status: received.status,
+        body: read_body(&mut body, limit).await?,
+        headers: received.headers,
     })
+}
+
+async fn read_body<B: UpstreamBody>(body: &mut B, limit: usize) -> Result<Vec<u8>, GatewayError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = body.next_chunk().await? {
+        out.extend_from_slice(&chunk);
+        if out.len() > limit {
+            return Err(GatewayError::upstream_error("upstream body too large"));
+        }
+    }
+    Ok(out)
 }
 
 /// Upstream headers worth relaying to the client (rate limits, model etag); the content type

@@ -18,6 +18,9 @@ pub use server::{GuestLogs, HostConfig, TestHost};
 /// The gateway component built by `build.rs` (release, wasm32-wasip2).
 pub const GATEWAY_WASM: &str = env!("GATEWAY_WASM");
 
+/// The WASIp3 gateway component built by `build.rs`, which only Spin 4 serves.
+pub const GATEWAY_P3_WASM: &str = env!("GATEWAY_P3_WASM");
+
 /// A path inside the repository.
 pub fn repo_path(rel: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("REPO_ROOT")).join(rel)

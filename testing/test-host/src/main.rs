@@ -106,6 +106,7 @@ async fn main() -> anyhow::Result<()> {
         "kv_path": kv_path,
         // The component it serves, for runs that serve the same build with `spin up`.
         "wasm": test_host::GATEWAY_WASM,
+        "p3_wasm": test_host::GATEWAY_P3_WASM,
         "instance_allocator": test_host::server::instance_allocator(),
     });
     println!("{line}");

@@ -130,4 +130,36 @@ mod tests {
         assert!(!is_allowed(&r.allowed, "http", "127.0.0.1", 9001));
         assert!(is_allowed(&r.allowed, "https", "auth.openai.com", 443));
     }
+
+    /// `spin-p3.toml` serves the WASIp3 build with everything else as `spin.toml` has it:
+    /// the same variables, hosts, store and route, so choosing a build changes nothing else.
+    #[test]
+    fn wasip3_manifest_differs_only_in_its_build() {
+        let read = |name: &str| -> toml::Table {
+            let path = format!("{}/{name}", env!("REPO_ROOT"));
+            std::fs::read_to_string(path).unwrap().parse().unwrap()
+        };
+        let (mut p2, mut p3) = (read("spin.toml"), read("spin-p3.toml"));
+        let take = |doc: &mut toml::Table, key: &str| -> Option<toml::Value> {
+            let gateway = doc
+                .get_mut("component")?
+                .get_mut("gateway")?
+                .as_table_mut()?;
+            match key {
+                "source" => gateway.remove("source"),
+                _ => gateway.get_mut("build")?.as_table_mut()?.remove(key),
+            }
+        };
+        let p3_source = take(&mut p3, "source");
+        assert!(p3_source
+            .as_ref()
+            .and_then(|s| s.as_str())
+            .is_some_and(|s| s.ends_with("gateway_component_p3.wasm")));
+        assert_ne!(take(&mut p2, "source"), p3_source);
+        for key in ["command", "watch"] {
+            let (a, b) = (take(&mut p2, key), take(&mut p3, key));
+            assert!(a.is_some() && a != b, "{key} is what selects the build");
+        }
+        assert_eq!(p2, p3);
+    }
 }

@@ -1,7 +1,8 @@
 //! The gateway under test. By default the test host; with `E2E_RUNTIME=spin`, Spin itself
 //! (`$SPIN`, else `spin` from PATH) serving the shipped `spin.toml`, and with `E2E_KV=redis`
-//! also Spin's Redis key-value store on a private `redis-server`. Scenarios that need the test
-//! host's fault injection return early on Spin, saying so.
+//! also Spin's Redis key-value store on a private `redis-server`; with `E2E_BUILD=p3` as well,
+//! the WASIp3 build from `spin-p3.toml`. Scenarios that need the test host's fault injection
+//! return early on Spin, saying so.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,13 @@ use test_host::TestHost;
 /// Whether this run serves the gateway with Spin.
 pub fn on_spin() -> bool {
     std::env::var("E2E_RUNTIME").is_ok_and(|v| v == "spin")
+}
+
+/// Whether this run serves the WASIp3 build (on Spin only: the test host is WASI 0.2).
+pub fn on_p3() -> bool {
+    let p3 = std::env::var("E2E_BUILD").is_ok_and(|v| v == "p3");
+    assert!(!p3 || on_spin(), "E2E_BUILD=p3 needs E2E_RUNTIME=spin");
+    p3
 }
 
 /// Whether this run serves the gateway with Spin on its Redis key-value store.
@@ -74,7 +82,7 @@ impl Gateway {
     }
 }
 
-/// `spin up` on the shipped manifest (only the component's `source` points at the tested build).
+/// `spin up` on a shipped manifest (only the component's `source` points at the tested build).
 pub struct SpinGateway {
     child: Child,
     /// What `spin up` was given, to start it again.
@@ -92,8 +100,13 @@ impl Drop for SpinGateway {
 
 impl SpinGateway {
     pub async fn start(dir: &Path, variables: &[(String, String)]) -> SpinGateway {
-        let manifest = std::fs::read_to_string(test_host::repo_path("spin.toml")).unwrap();
-        let source = format!("source = {:?}", test_host::GATEWAY_WASM);
+        let (manifest, wasm) = if on_p3() {
+            ("spin-p3.toml", test_host::GATEWAY_P3_WASM)
+        } else {
+            ("spin.toml", test_host::GATEWAY_WASM)
+        };
+        let manifest = std::fs::read_to_string(test_host::repo_path(manifest)).unwrap();
+        let source = format!("source = {:?}", wasm);
         let manifest: String = manifest
             .lines()
             .map(|l| {
