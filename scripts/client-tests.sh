@@ -80,7 +80,7 @@ rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
 # The same package and target selection as scripts/test.sh's `cargo test`, so the binary comes
 # from that build: `cargo build -p test-host` alone unifies fewer features (no login-cli, no
 # dev-dependencies) and would compile tokio, hyper-util and wasmtime-wasi a second time.
-cargo test --quiet --workspace --exclude gateway-component --exclude gateway-component-p3 --exclude spin-floor --exclude spin-events --no-run
+cargo test --quiet --workspace --exclude gateway-component --exclude gateway-component-p3 --exclude spin-floor --exclude spin-floor-p3 --exclude spin-events --no-run
 export TEST_HOST_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/test-host"
 export LOGIN_CLI_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/login-cli"
 

@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
 cargo test --workspace --exclude gateway-component --exclude gateway-component-p3 \
-  --exclude spin-floor --exclude spin-events
+  --exclude spin-floor --exclude spin-floor-p3 --exclude spin-events
 
 spin_bin=${SPIN:-$(command -v spin || true)}
 if [ -n "$spin_bin" ]; then
