@@ -1,11 +1,14 @@
 //! Spin 4 (WASIp3) as the core's [`Host`]. Sending upstream and reading bodies are awaited;
 //! the store, the token refresh, clocks and randomness are short WASI 0.2 calls that finish
-//! before the flow goes on (they pause this instance's other requests for that long).
+//! before the flow goes on (they pause this instance's other requests for that long), and the
+//! instance keeps its recent store reads for a moment (`gateway_core::memo`).
 
 use std::cell::OnceCell;
+use std::rc::Rc;
 
 use gateway_core::config::LookupError;
 use gateway_core::error::GatewayError;
+use gateway_core::memo::Memo;
 use gateway_core::ports::{Clock, KvError};
 use gateway_core::serve::host::{Host, LineOut, Outgoing, Received, Whole};
 
@@ -16,17 +19,23 @@ use crate::upstream::{self, P3Body};
 thread_local! {
     /// The store, opened once per instance: a bucket outlives the request that opened it.
     static STORE: OnceCell<SpinKv> = const { OnceCell::new() };
+    /// The store reads this instance's requests share for a moment (`gateway_core::memo`).
+    static MEMO: Rc<Memo> = Rc::new(Memo::default());
 }
 
 /// The Spin 4 runtime under one request.
 pub struct Spin4 {
     settings: Result<Settings, LookupError>,
+    memo: Rc<Memo>,
 }
 
 impl Spin4 {
     /// A request's view of the runtime, with this instance's settings.
     pub fn new(settings: Result<Settings, LookupError>) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            memo: MEMO.with(Rc::clone),
+        }
     }
 }
 
@@ -84,6 +93,10 @@ impl Host for Spin4 {
 
     fn read_file(&self, path: &str) -> Option<Vec<u8>> {
         facts::read_file(path)
+    }
+
+    fn memo(&self) -> Option<&Memo> {
+        Some(&self.memo)
     }
 
     fn variable(&self, name: &str) -> Result<Option<String>, LookupError> {

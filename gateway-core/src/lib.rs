@@ -23,6 +23,7 @@ pub mod headers;
 pub mod json;
 pub mod keys;
 pub mod log;
+pub mod memo;
 pub mod openai;
 pub mod passthrough;
 pub mod patient_kv;

@@ -14,6 +14,7 @@ use crate::auth::token::TokenRecord;
 use crate::codex::error_map::{map_upstream_status, name_client_version};
 use crate::codex::lite::{to_lite, LiteModels, LITE_HEADER, LITE_MODELS_KEY};
 use crate::headers::{codex_request_headers, CodexHeaderArgs};
+use crate::memo::Reads;
 use crate::ports::Kv;
 
 /// Error bodies are read whole, up to this size.
@@ -45,7 +46,8 @@ pub async fn call<H: Host>(
     ctx: &Ctx<'_, H>,
     call: &CodexCall<'_>,
 ) -> Result<Upstream<Replayed<H::Body>>, Failed> {
-    let kv = ctx.host.kv()?;
+    let store = ctx.host.kv()?;
+    let kv = Reads::new(&store, ctx.host.memo(), ctx.host.now_ms());
     let lite = lite_shaped(ctx, &kv, call)?;
     let shaped;
     let call = match &lite {
@@ -125,7 +127,7 @@ fn session_of<'a>(call: &'a CodexCall<'a>) -> Option<&'a str> {
 /// Send `call` with `account`'s token.
 async fn call_as<H: Host>(
     ctx: &Ctx<'_, H>,
-    kv: &dyn Kv,
+    kv: &Reads<'_>,
     call: &CodexCall<'_>,
     account: &str,
 ) -> Result<Upstream<H::Body>, Failed> {

@@ -54,6 +54,10 @@ struct FakeHost {
     kv_opens: RefCell<usize>,
     /// The upstream answer's `content-type`, if any.
     content_type: Option<&'static str>,
+    /// What this instance read lately, as a host that serves many requests keeps it.
+    memo: Option<crate::memo::Memo>,
+    /// Whether each send waits a turn first, as a WASIp3 host's does (other requests run).
+    send_yields: bool,
 }
 
 impl FakeHost {
@@ -72,18 +76,21 @@ impl FakeHost {
     }
 
     fn chat(&self, stream: bool) -> Sent {
-        let body = format!(
-            r#"{{"model":"gpt-5.4","stream":{stream},"messages":[{{"role":"user","content":"hi"}}]}}"#
-        );
         let sent = RefCell::new(Sent::default());
-        let request = Incoming {
-            method: "POST".into(),
-            path: "/v1/chat/completions".into(),
-            headers: vec![("authorization".into(), format!("Bearer {KEY}").into_bytes())],
-            body: ChunkedRequest::new(&[body.as_bytes()]),
-        };
-        crate::ready::block_on(serve(self, request, RecordingReply(&sent)));
+        crate::ready::block_on(serve(self, chat_request(stream), RecordingReply(&sent)));
         sent.into_inner()
+    }
+}
+
+fn chat_request(stream: bool) -> Incoming<ChunkedRequest> {
+    let body = format!(
+        r#"{{"model":"gpt-5.4","stream":{stream},"messages":[{{"role":"user","content":"hi"}}]}}"#
+    );
+    Incoming {
+        method: "POST".into(),
+        path: "/v1/chat/completions".into(),
+        headers: vec![("authorization".into(), format!("Bearer {KEY}").into_bytes())],
+        body: ChunkedRequest::new(&[body.as_bytes()]),
     }
 }
 
@@ -111,6 +118,9 @@ impl Host for FakeHost {
         crate::ready::block_on(super::upstream::send_whole(self, req, limit))
     }
     async fn send(&self, req: &Outgoing<'_>) -> Result<Received<ScriptedBody>, GatewayError> {
+        if self.send_yields {
+            yield_once().await;
+        }
         let headers = req
             .headers
             .iter()
@@ -152,10 +162,26 @@ impl Host for FakeHost {
     fn read_file(&self, _path: &str) -> Option<Vec<u8>> {
         None
     }
+    fn memo(&self) -> Option<&crate::memo::Memo> {
+        self.memo.as_ref()
+    }
     fn variable(&self, name: &str) -> Result<Option<String>, LookupError> {
         self.variables_read.borrow_mut().push(name.to_owned());
         Ok(self.vars.get(name).map(|v| (*v).to_owned()))
     }
+}
+
+/// Pending on the first poll, ready on the next: a turn for whatever else the executor runs.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|_| {
+        if std::mem::replace(&mut yielded, true) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
 }
 
 const ANSWER: &[&[u8]] = &[
@@ -326,3 +352,4 @@ fn an_openai_api_relay_writes_each_burst_once() {
 }
 
 mod keys;
+mod memo;

@@ -105,6 +105,11 @@ pub trait Host: Clock + LineOut {
     fn random_u64(&self) -> u64;
     /// A file of the component's mounted files, if it can be read.
     fn read_file(&self, path: &str) -> Option<Vec<u8>>;
+    /// What this instance read from the store lately, when it serves many requests
+    /// ([`crate::memo`]); `None`, every read goes to the store.
+    fn memo(&self) -> Option<&crate::memo::Memo> {
+        None
+    }
     /// A setting: `None` only when it is not defined; a failing provider is an error, never
     /// "unset" (a fallback credential or default must not stand in for a value that exists).
     fn variable(&self, name: &str) -> Result<Option<String>, LookupError>;

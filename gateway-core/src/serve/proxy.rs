@@ -12,6 +12,7 @@ use crate::accounts::DEFAULT_ACCOUNT;
 use crate::auth::token::TokenRecord;
 use crate::error::GatewayError;
 use crate::headers::openai_request_headers;
+use crate::memo::Reads;
 use crate::passthrough::{CutRelay, RelayWatch};
 
 enum Credential {
@@ -39,7 +40,8 @@ pub async fn forward<H: Host, R: Reply>(
     let url = ctx.settings.upstream_url(path)?;
     let idle_secs = ctx.settings.idle_timeout_secs()?;
     // A key that failed to read is an error above, never a reason to send the OAuth token.
-    let kv = ctx.host.kv()?;
+    let store = ctx.host.kv()?;
+    let kv = Reads::new(&store, ctx.host.memo(), ctx.host.now_ms());
     let credential = match ctx.settings.upstream_api_key()? {
         Some(key) => Credential::Static(key),
         None => Credential::OAuth(tokens::current(ctx, &kv, DEFAULT_ACCOUNT)?),

@@ -14,6 +14,7 @@ use crate::auth::token::{choose_import, FailureKind, TokenRecord, TOKEN_KEY};
 use crate::config::Settings;
 use crate::error::GatewayError;
 use crate::log::{Field, LogLevel};
+use crate::memo::Reads;
 use crate::ports::Kv;
 
 /// Token responses are small; anything bigger is not a token response.
@@ -132,17 +133,19 @@ pub fn install<H: Host>(
 /// serving gateway never touches the file system.
 pub fn current<H: Host>(
     ctx: &Ctx<'_, H>,
-    kv: &dyn Kv,
+    reads: &Reads<'_>,
     account: &str,
 ) -> Result<TokenRecord, GatewayError> {
     let key = token_key(account);
     let margin = ctx.settings.refresh_margin_secs()?;
-    if let Some(record) = ready_token(kv, &key, ctx.host, margin)? {
+    if let Some(record) = ready_token(reads, &key, ctx.host, margin)? {
         return Ok(record);
     }
+    // The refresh protocol sees every instance's writes: it reads the store itself.
+    let kv = reads.store();
     let (policy, issuer) = refresher(ctx)?;
     let acquire = || acquire_token(kv, &key, ctx.host, &issuer, &policy, ctx.host.random_u64());
-    match acquire() {
+    let record = match acquire() {
         Err(err)
             if needs_login(&err)
                 && account == DEFAULT_ACCOUNT
@@ -151,27 +154,41 @@ pub fn current<H: Host>(
             acquire()
         }
         result => result,
+    }?;
+    remember(reads, &key, &record);
+    Ok(record)
+}
+
+/// Keep a token the protocol just read or wrote for this instance's next requests.
+fn remember(reads: &Reads<'_>, key: &str, record: &TokenRecord) {
+    match record.to_json() {
+        Ok(json) => reads.remember(key, json),
+        Err(_) => reads.forget(key),
     }
 }
 
 /// A replacement for `account`'s token that the upstream rejected with 401.
 pub fn replace<H: Host>(
     ctx: &Ctx<'_, H>,
-    kv: &dyn Kv,
+    reads: &Reads<'_>,
     account: &str,
     rejected: &TokenRecord,
 ) -> Result<TokenRecord, GatewayError> {
+    let key = token_key(account);
+    reads.forget(&key);
     let (policy, issuer) = refresher(ctx)?;
     let token = rejected.access_token.expose();
-    force_refresh(
-        kv,
-        &token_key(account),
+    let record = force_refresh(
+        reads.store(),
+        &key,
         ctx.host,
         &issuer,
         &policy,
         token,
         ctx.host.random_u64(),
-    )
+    )?;
+    remember(reads, &key, &record);
+    Ok(record)
 }
 
 /// A login written as a file (Spin `files` mount) replaces a stored `default` record that
