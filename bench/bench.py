@@ -203,7 +203,7 @@ def ttfb(target, n):
 def summary(values):
     values = sorted(values)
     at = lambda p: values[min(len(values) - 1, round((len(values) - 1) * p))]
-    return {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "mean": statistics.fmean(values)}
+    return {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": values[-1], "mean": statistics.fmean(values)}
 
 
 # ---------------------------------------------------------------------------------------------

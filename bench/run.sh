@@ -7,7 +7,9 @@
 # With `spin` on PATH (or $SPIN naming it) the macro benchmarks run on Spin itself, the runtime
 # users run (bench/spin_bench.py): the shipped spin.toml, with a trivial Spin forwarder
 # (testing/spin-floor) and the upstream itself as floors measured in the same run, and a
-# gateway-free component (testing/spin-events) for Spin's own event pacing. Without Spin it says
+# gateway-free component (testing/spin-events) for Spin's own event pacing; then the WASIp3
+# build (spin-p3.toml) beside the WASI 0.2 one, with both forwarder floors and, when GO_SEED
+# names its binary, the original Go gateway (bench/spin_p3.py). Without Spin it says
 # so and falls back to the test host (steps 2-5 below), which stands in for Spin.
 #
 # What the test-host fallback does, in order:
@@ -48,7 +50,8 @@ fi
 spin_bin=${SPIN:-$(command -v spin || true)}
 if [ -n "$spin_bin" ]; then
   echo "== build (gateway, floor and events components as spin build does; release test host for the fake backend)"
-  cargo build --target wasm32-wasip2 --release -p gateway-component -p spin-floor -p spin-events
+  cargo build --target wasm32-wasip2 --release -p gateway-component -p spin-floor -p spin-events \
+    -p gateway-component-p3 -p spin-floor-p3
   cargo build --release -p test-host
   echo "== micro benchmarks (criterion)"
   rm -rf "$target_dir/criterion"
@@ -58,7 +61,10 @@ if [ -n "$spin_bin" ]; then
   echo "== client keys and usage counting on Spin, SQLite and Redis (bench/spin_keys.py)"
   command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
   SPIN=$spin_bin python3 bench/spin_keys.py --out "bench/results/$date-spin-keys.md" "${quick[@]}"
-  echo "== done: bench/results/$date-spin.md, bench/results/$date-spin-keys.md"
+  echo "== the WASIp3 build beside the WASI 0.2 one, their floors and (GO_SEED=<binary>) the Go seed"
+  [ -n "${GO_SEED:-}" ] || echo "   GO_SEED unset: the Go seed is left out (docs/en/performance.md says how to build it)"
+  SPIN=$spin_bin python3 bench/spin_p3.py --out "bench/results/$date-spin-p3.md" "${quick[@]}"
+  echo "== done: bench/results/$date-spin.md, bench/results/$date-spin-keys.md, bench/results/$date-spin-p3.md"
   exit 0
 fi
 echo "== no spin on PATH and \$SPIN unset: measuring on the test host instead of Spin"
