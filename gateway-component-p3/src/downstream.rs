@@ -19,10 +19,11 @@ const READ_SIZE: usize = 64 * 1024;
 /// The request body, opened on the first read.
 pub struct RequestStream {
     request: Option<Request>,
-    /// Kept so the host is told the body was read without fault only when it was.
-    done: Option<FutureWriter<Result<(), ErrorCode>>>,
+    /// Held while the body is read; dropped, it tells the host the body was taken.
+    _done: Option<FutureWriter<Result<(), ErrorCode>>>,
     body: Option<StreamReader<u8>>,
-    _trailers: Option<FutureReader<BodyEnd>>,
+    /// Whether the body arrived whole: a client that broke off closes the stream too.
+    end: Option<FutureReader<BodyEnd>>,
 }
 
 impl RequestStream {
@@ -30,9 +31,9 @@ impl RequestStream {
     pub fn of(request: Request) -> Self {
         Self {
             request: Some(request),
-            done: None,
+            _done: None,
             body: None,
-            _trailers: None,
+            end: None,
         }
     }
 }
@@ -42,7 +43,7 @@ impl RequestBody for RequestStream {
         if let Some(request) = self.request.take() {
             let (done, done_rx) = wit_future::new(|| Ok(()));
             let (body, trailers) = Request::consume_body(request, done_rx);
-            (self.done, self.body, self._trailers) = (Some(done), Some(body), Some(trailers));
+            (self._done, self.body, self.end) = (Some(done), Some(body), Some(trailers));
         }
         let Some(body) = self.body.as_mut() else {
             return Ok(None);
@@ -52,7 +53,10 @@ impl RequestBody for RequestStream {
             StreamResult::Complete(_) => Ok(Some(chunk)),
             StreamResult::Dropped => {
                 self.body = None;
-                Ok(None)
+                match self.end.take() {
+                    Some(end) => end.await.map(|_| None).map_err(|_| Unreadable),
+                    None => Ok(None),
+                }
             }
             StreamResult::Cancelled => Err(Unreadable),
         }

@@ -32,12 +32,15 @@ pub fn channel() -> (HeadSender, HeadReceiver) {
 impl HeadSender {
     /// Hand `response` over; false if nobody is waiting for it any more.
     pub fn send(self, response: Response) -> bool {
+        if Rc::strong_count(&self.0) < 2 {
+            return false;
+        }
         let Ok(mut slot) = self.0.try_borrow_mut() else {
             return false;
         };
         slot.response = Some(response);
         true
-        // Drop wakes the receiver.
+        // Dropping `self` after this wakes the receiver.
     }
 }
 

@@ -8,7 +8,8 @@
 //! - a token: at most [`MAX_AGE_MS`], and its expiry is still checked against the refresh margin
 //!   on every use; a 401 forgets it, and every refresh reads and writes the store itself;
 //! - a cooldown or usage window another instance wrote: seen at most [`MAX_AGE_MS`] late;
-//! - this instance's own writes are seen at once.
+//! - this instance's own writes are seen at once, and an operator's change of logins or
+//!   accounts through this instance (`/admin/token`) clears the memo.
 //!
 //! A WASI 0.2 host starts every request in a fresh instance and has no [`Memo`]: every read goes
 //! to the store. Nothing here is held across an await: each call borrows the map and returns.
@@ -16,7 +17,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use crate::ports::{Kv, KvError};
+use crate::ports::{Clock, Kv, KvError};
 
 /// How long a value read in this instance serves later requests, milliseconds: far below any
 /// refresh margin, and short enough that an operator's change is seen within a second.
@@ -55,24 +56,29 @@ impl Memo {
             entries.remove(key);
         }
     }
+
+    /// Forget everything: the operator changed logins or accounts through this instance.
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.try_borrow_mut() {
+            entries.clear();
+        }
+    }
 }
 
 /// One request's view of the store: reads served from the instance's [`Memo`] while fresh,
 /// writes through to the store and remembered. Without a memo, the store itself.
+/// The clock is read at each use: a request lives across awaits (a failover reads the next
+/// account's token after an upstream round trip), and an entry's age is its age then.
 pub struct Reads<'a> {
     store: &'a dyn Kv,
     memo: Option<&'a Memo>,
-    now_ms: i64,
+    clock: &'a dyn Clock,
 }
 
 impl<'a> Reads<'a> {
-    /// Reads of `store` at `now_ms`, kept in `memo` when the host has one.
-    pub fn new(store: &'a dyn Kv, memo: Option<&'a Memo>, now_ms: i64) -> Self {
-        Self {
-            store,
-            memo,
-            now_ms,
-        }
+    /// Reads of `store`, kept in `memo` when the host has one, aged by `clock`.
+    pub fn new(store: &'a dyn Kv, memo: Option<&'a Memo>, clock: &'a dyn Clock) -> Self {
+        Self { store, memo, clock }
     }
 
     /// The store itself, for what must see every other instance's writes (the refresh lease).
@@ -83,7 +89,7 @@ impl<'a> Reads<'a> {
     /// Keep `value` as `key`'s, read or written by the store's own protocol just now.
     pub fn remember(&self, key: &str, value: Vec<u8>) {
         if let Some(memo) = self.memo {
-            memo.put(key, Some(value), self.now_ms);
+            memo.put(key, Some(value), self.clock.now_ms());
         }
     }
 
@@ -100,11 +106,11 @@ impl Kv for Reads<'_> {
         let Some(memo) = self.memo else {
             return self.store.get(key);
         };
-        if let Some(value) = memo.fresh(key, self.now_ms) {
+        if let Some(value) = memo.fresh(key, self.clock.now_ms()) {
             return Ok(value);
         }
         let value = self.store.get(key)?;
-        memo.put(key, value.clone(), self.now_ms);
+        memo.put(key, value.clone(), self.clock.now_ms());
         Ok(value)
     }
 
@@ -117,7 +123,7 @@ impl Kv for Reads<'_> {
     fn delete(&self, key: &str) -> Result<(), KvError> {
         self.store.delete(key)?;
         if let Some(memo) = self.memo {
-            memo.put(key, None, self.now_ms);
+            memo.put(key, None, self.clock.now_ms());
         }
         Ok(())
     }

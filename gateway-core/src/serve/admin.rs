@@ -49,6 +49,10 @@ pub async fn handle<H: Host, R: Reply>(
         }
         _ => {}
     }
+    // This instance's next requests see the change at once (other instances within a second).
+    if let Some(memo) = ctx.host.memo() {
+        memo.clear();
+    }
     let stored = kv.get(&key)?;
     let answer = Answer {
         account: &account,

@@ -47,7 +47,7 @@ pub async fn call<H: Host>(
     call: &CodexCall<'_>,
 ) -> Result<Upstream<Replayed<H::Body>>, Failed> {
     let store = ctx.host.kv()?;
-    let kv = Reads::new(&store, ctx.host.memo(), ctx.host.now_ms());
+    let kv = Reads::new(&store, ctx.host.memo(), ctx.host);
     let lite = lite_shaped(ctx, &kv, call)?;
     let shaped;
     let call = match &lite {

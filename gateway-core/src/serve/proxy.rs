@@ -41,7 +41,7 @@ pub async fn forward<H: Host, R: Reply>(
     let idle_secs = ctx.settings.idle_timeout_secs()?;
     // A key that failed to read is an error above, never a reason to send the OAuth token.
     let store = ctx.host.kv()?;
-    let kv = Reads::new(&store, ctx.host.memo(), ctx.host.now_ms());
+    let kv = Reads::new(&store, ctx.host.memo(), ctx.host);
     let credential = match ctx.settings.upstream_api_key()? {
         Some(key) => Credential::Static(key),
         None => Credential::OAuth(tokens::current(ctx, &kv, DEFAULT_ACCOUNT)?),

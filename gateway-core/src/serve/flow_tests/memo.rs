@@ -80,7 +80,7 @@ fn a_401_on_a_remembered_token_takes_the_one_another_instance_stored() {
     drop(calls);
     // And the replacement is what the instance remembers now.
     let kv = host.kv.clone();
-    let reads = crate::memo::Reads::new(&*kv, host.memo.as_ref(), NOW * 1000);
+    let reads = crate::memo::Reads::new(&*kv, host.memo.as_ref(), &host);
     kv.delete(TOKEN_KEY).unwrap();
     assert!(reads.get(TOKEN_KEY).unwrap().is_some());
 }
