@@ -11,12 +11,12 @@ mod host;
 #[macro_use]
 mod p2;
 mod settings;
+mod spawn;
 mod upstream;
 
 use gateway_core::serve::{serve, Incoming};
 use spin_sdk::wasip3::exports::http::handler::Guest;
 use spin_sdk::wasip3::http::types::{ErrorCode, Method, Request, Response};
-use spin_sdk::wasip3::wit_bindgen;
 
 use downstream::{P3Reply, RequestStream};
 
@@ -35,9 +35,10 @@ impl Guest for Gateway {
         };
         let (head, answer) = head::channel();
         // The flow goes on after the head is returned, writing the body as it is produced.
-        wit_bindgen::spawn(async move {
+        spawn::spawn(async move {
             serve(&host, incoming, P3Reply::new(head)).await;
-        });
+        })
+        .await;
         answer.await.ok_or(ErrorCode::InternalError(Some(
             "no answer was produced".into(),
         )))

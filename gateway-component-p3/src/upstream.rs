@@ -10,7 +10,7 @@ use spin_sdk::wasip3::http::client;
 use spin_sdk::wasip3::http::types::{
     ErrorCode, Fields, Method as WasiMethod, Request, RequestOptions, Response, Scheme, Trailers,
 };
-use spin_sdk::wasip3::wit_bindgen::{self, FutureReader, FutureWriter, StreamReader, StreamResult};
+use spin_sdk::wasip3::wit_bindgen::{FutureReader, FutureWriter, StreamReader, StreamResult};
 use spin_sdk::wasip3::{wit_future, wit_stream};
 
 use crate::p2::fields::fields;
@@ -102,12 +102,13 @@ pub async fn send(req: &Outgoing<'_>) -> Result<Received<P3Body>, GatewayError> 
     }
     // The host reads the body once the request is sent, so it is written beside the send.
     let bytes = req.body.unwrap_or_default().to_vec();
-    wit_bindgen::spawn(async move {
+    crate::spawn::spawn(async move {
         if body_tx.write_all(bytes).await.is_empty() {
             drop(body_tx);
             let _ = end_tx.write(Ok(None)).await;
         }
-    });
+    })
+    .await;
     let response = client::send(request).await.map_err(|code| match code {
         ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => {
             GatewayError::UpstreamTimeout {
