@@ -14,6 +14,7 @@ use crate::codex::lite::{LiteModels, LITE_MODELS_KEY};
 use crate::config::Mode;
 use crate::error::GatewayError;
 use crate::log::LogLevel;
+use crate::memo::Reads;
 use crate::openai::models::{self, CachedModels, MODELS_CACHE_KEY};
 use crate::ports::Kv;
 
@@ -34,7 +35,11 @@ pub async fn handle<H: Host, R: Reply>(
     let ttl = ctx.settings.models_cache_ttl_secs()?;
     let url = ctx.settings.codex_models_url()?;
     let version = ctx.settings.codex_client_version()?;
-    let kv = ctx.host.kv().ok();
+    let store = ctx.host.kv().ok();
+    // Through the instance's memo, so its next chat call sees a catalog written here at once.
+    let kv = store
+        .as_ref()
+        .map(|store| Reads::new(store, ctx.host.memo(), ctx.host));
     let now = ctx.host.now_ms() / 1000;
     let codex_shape = wants_codex_shape(path_and_query);
     let fetch = async || fetch(ctx, url, &version).await;

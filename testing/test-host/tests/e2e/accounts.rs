@@ -219,6 +219,7 @@ async fn a_spent_window_reported_inside_the_stream_fails_over_too() {
 
     // Non-stream answers (folded from the same event stream) and Responses streams alike.
     env.kv().delete(&cooldown_key("a")).unwrap();
+    crate::runtime::another_instance_wrote().await;
     assert_eq!(
         served_by(&env, "/v1/chat/completions", &chat_body())
             .await
@@ -226,6 +227,7 @@ async fn a_spent_window_reported_inside_the_stream_fails_over_too() {
         "b"
     );
     env.kv().delete(&cooldown_key("a")).unwrap();
+    crate::runtime::another_instance_wrote().await;
     let res = env
         .post_json(
             "/v1/responses",

@@ -303,6 +303,7 @@ async fn no_image_is_a_422_that_says_why() {
     );
 
     env.seed_token(3600);
+    crate::runtime::another_instance_wrote().await;
     let res = env
         .post_json(
             "/v1/images/generations",

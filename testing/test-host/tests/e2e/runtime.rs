@@ -23,6 +23,16 @@ pub fn on_p3() -> bool {
     p3
 }
 
+/// After a test wrote the store behind the gateway's back, as another instance would: the
+/// WASIp3 build sees such a write within `gateway_core::memo::MAX_AGE_MS`, so it waits that
+/// long; the WASI 0.2 build reads the store on every request.
+pub async fn another_instance_wrote() {
+    if on_spin() && on_p3() {
+        let ms = gateway_core::memo::MAX_AGE_MS.unsigned_abs() + 100;
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+}
+
 /// Whether this run serves the gateway with Spin on its Redis key-value store.
 pub fn on_redis() -> bool {
     on_spin() && std::env::var("E2E_KV").is_ok_and(|v| v == "redis")

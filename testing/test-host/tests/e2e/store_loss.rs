@@ -52,6 +52,7 @@ async fn a_wiped_store_asks_for_login_and_a_pushed_token_restores_service() {
     assert_eq!(chat_status(&env).await.0, 200);
 
     env.kv().wipe();
+    crate::runtime::another_instance_wrote().await;
     let (status, body) = chat_status(&env).await;
     assert_asks_for_login(status, &body);
     let (status, health) = healthz(&env).await.unwrap();
