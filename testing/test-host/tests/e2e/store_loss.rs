@@ -150,6 +150,7 @@ async fn assert_keys_never_expire(env: &Env) {
     env.kv()
         .set(TOKEN_KEY, &serde_json::to_vec(&record).unwrap())
         .unwrap();
+    crate::runtime::another_instance_wrote().await;
     env.oauth.set_delay_ms(1500);
     let refreshing = env.post_json("/v1/chat/completions", &chat_body()).send();
     // Read while the refresh is in flight: the lease is released when it ends.
