@@ -40,7 +40,7 @@ impl UpstreamBody for WasiBody {
         self.settle(read)
     }
 
-    fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+    async fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         let Some((stream, _)) = self.body.as_ref() else {
             return Ok(None);
         };

@@ -34,9 +34,9 @@ impl<B: UpstreamBody> UpstreamBody for Chained<B> {
         Ok(None)
     }
 
-    fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+    async fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         while let Some(current) = self.bodies.front_mut() {
-            match current.chunk_if_ready()? {
+            match current.chunk_if_ready().await? {
                 Some(chunk) => return Ok(Some(chunk)),
                 None if current.ended() => {
                     self.bodies.pop_front();

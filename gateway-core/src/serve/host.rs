@@ -47,7 +47,7 @@ pub trait UpstreamBody {
     /// burst the host is still handing over; the host bounds the wait well below the spacing
     /// of model tokens): `None` when nothing is there yet (or at the end, which the next
     /// [`Self::next_chunk`] reports).
-    fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError>;
+    async fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError>;
     /// Whether the end of the body has been seen: the next [`Self::next_chunk`] returns `None`
     /// without waiting, so what is in hand can leave with the end of the answer.
     fn ended(&self) -> bool;

@@ -55,10 +55,10 @@ impl<B: UpstreamBody> UpstreamBody for Replayed<B> {
         }
     }
 
-    fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+    async fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         match self.given_back()? {
             Some(head) => Ok(Some(head)),
-            None => self.rest.chunk_if_ready(),
+            None => self.rest.chunk_if_ready().await,
         }
     }
 

@@ -105,7 +105,7 @@ pub async fn relay<H: Host, R: Reply>(
         .and_then(|v| v.trim().parse::<u64>().ok());
     let mut watch = RelayWatch::new(path, content_type.as_deref());
     let mut pending = upstream.body.next_chunk().await?.unwrap_or_default();
-    let cut = take_ready(&mut upstream.body, &mut pending);
+    let cut = take_ready(&mut upstream.body, &mut pending).await;
     watch.observe(&pending);
     if cut.is_none() && upstream.body.ended() {
         out.relay_whole(upstream.status(), &headers, length, &pending)
@@ -125,7 +125,7 @@ pub async fn relay<H: Host, R: Reply>(
     loop {
         match upstream.body.next_chunk().await {
             Ok(Some(mut pending)) => {
-                let cut = take_ready(&mut upstream.body, &mut pending);
+                let cut = take_ready(&mut upstream.body, &mut pending).await;
                 watch.observe(&pending);
                 if let Some(err) = cut {
                     end_cut(ctx, &watch, writer, pending, &err).await;

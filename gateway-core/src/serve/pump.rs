@@ -143,9 +143,12 @@ const COALESCE_BYTES: usize = 64 * 1024;
 /// Append to `pending` what the upstream has ready (see [`UpstreamBody::chunk_if_ready`]), up to
 /// [`COALESCE_BYTES`] in all, so it can leave in one write; a read that fails ends it and is
 /// returned, after the bytes read before it.
-pub fn take_ready(upstream: &mut impl UpstreamBody, pending: &mut Vec<u8>) -> Option<GatewayError> {
+pub async fn take_ready(
+    upstream: &mut impl UpstreamBody,
+    pending: &mut Vec<u8>,
+) -> Option<GatewayError> {
     while pending.len() < COALESCE_BYTES {
-        match upstream.chunk_if_ready() {
+        match upstream.chunk_if_ready().await {
             Ok(Some(more)) => pending.extend_from_slice(&more),
             Ok(None) => return None,
             Err(e) => return Some(e),
@@ -175,7 +178,7 @@ pub async fn pump(
             Err(e) => return Pumped::Failed(e),
         };
         let cut = if sink.coalesces() {
-            take_ready(upstream, &mut chunk)
+            take_ready(upstream, &mut chunk).await
         } else {
             None
         };

@@ -39,7 +39,7 @@ impl UpstreamBody for ScriptedBody {
     async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         self.next_read()
     }
-    fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
+    async fn chunk_if_ready(&mut self) -> Result<Option<Vec<u8>>, GatewayError> {
         if self
             .0
             .front()
