@@ -1,6 +1,7 @@
 //! The client's side over WASIp3 HTTP: the request body as a stream, and the answer handed to
 //! the host as soon as its head is known while the flow goes on writing its body.
 
+use futures_channel::oneshot;
 use gateway_core::serve::host::{BodyOut, ClientGone, Reply, RequestBody, Unreadable};
 use spin_sdk::wasip3::http::types::{ErrorCode, Fields, Request, Response, Trailers};
 use spin_sdk::wasip3::wit_bindgen::{
@@ -8,7 +9,6 @@ use spin_sdk::wasip3::wit_bindgen::{
 };
 use spin_sdk::wasip3::{wit_future, wit_stream};
 
-use crate::head::HeadSender;
 use crate::p2::fields::fields;
 
 /// What ends a body: its trailers, or the error that cuts it.
@@ -65,12 +65,12 @@ impl RequestBody for RequestStream {
 
 /// The answer: its head goes to the waiting export through `head`, its body through a stream.
 pub struct P3Reply {
-    head: Option<HeadSender>,
+    head: Option<oneshot::Sender<Response>>,
 }
 
 impl P3Reply {
     /// Answer through `head`.
-    pub fn new(head: HeadSender) -> Self {
+    pub fn new(head: oneshot::Sender<Response>) -> Self {
         Self { head: Some(head) }
     }
 }
@@ -92,7 +92,7 @@ impl Reply for P3Reply {
         let (end, end_rx) = wit_future::new(|| Err(ErrorCode::InternalError(None)));
         let (response, _sent) = Response::new(fields, Some(stream_rx), end_rx);
         let _ = response.set_status_code(status);
-        if !head.send(response) {
+        if head.send(response).is_err() {
             return None;
         }
         let mut writer = BodyWriter { stream, end };

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use gateway_core::config::LookupError;
 use gateway_core::error::GatewayError;
 use gateway_core::memo::Memo;
-use gateway_core::ports::{Clock, KvError};
-use gateway_core::serve::host::{Host, LineOut, Outgoing, Received, Whole};
+use gateway_core::ports::KvError;
+use gateway_core::serve::host::{Host, Outgoing, Received, Whole};
 
 use crate::p2::{facts, kv::SpinKv};
 use crate::settings::Settings;
@@ -39,21 +39,7 @@ impl Spin4 {
     }
 }
 
-impl LineOut for Spin4 {
-    fn write_line(&self, line: &str) {
-        facts::write_line(line);
-    }
-}
-
-impl Clock for Spin4 {
-    fn now_ms(&self) -> i64 {
-        facts::now_ms()
-    }
-
-    fn sleep_ms(&self, ms: u64) {
-        facts::sleep_ms(ms);
-    }
-}
+log_and_clock!(Spin4);
 
 impl Host for Spin4 {
     type Kv = SpinKv;

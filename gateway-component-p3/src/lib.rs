@@ -5,11 +5,11 @@
 //! Settings are read once per instance (`settings`); the store is opened once per instance.
 //! Nothing here may panic: on Spin a trap is an empty 500.
 
-mod downstream;
-mod head;
-mod host;
+// First: the macros of the WASI 0.2 modules it shares are used below.
 #[macro_use]
 mod p2;
+mod downstream;
+mod host;
 mod settings;
 mod spawn;
 mod upstream;
@@ -33,29 +33,18 @@ impl Guest for Gateway {
             headers: request.get_headers().copy_all(),
             body: RequestStream::of(request),
         };
-        let (head, answer) = head::channel();
+        let (head, answer) = futures_channel::oneshot::channel();
         // The flow goes on after the head is returned, writing the body as it is produced.
         spawn::spawn(async move {
             serve(&host, incoming, P3Reply::new(head)).await;
         })
         .await;
-        answer.await.ok_or(ErrorCode::InternalError(Some(
-            "no answer was produced".into(),
-        )))
+        answer
+            .await
+            .map_err(|_| ErrorCode::InternalError(Some("no answer was produced".into())))
     }
 }
 
 fn method_name(method: Method) -> String {
-    match method {
-        Method::Get => "GET".into(),
-        Method::Head => "HEAD".into(),
-        Method::Post => "POST".into(),
-        Method::Put => "PUT".into(),
-        Method::Delete => "DELETE".into(),
-        Method::Connect => "CONNECT".into(),
-        Method::Options => "OPTIONS".into(),
-        Method::Trace => "TRACE".into(),
-        Method::Patch => "PATCH".into(),
-        Method::Other(m) => m,
-    }
+    method_name!(method, Method)
 }

@@ -10,6 +10,7 @@ mod keyvalue {
 #[macro_use]
 #[path = "../../gateway-component/src/host/fields.rs"]
 pub mod fields;
+#[macro_use]
 #[path = "../../gateway-component/src/host/facts.rs"]
 pub mod facts;
 #[path = "../../gateway-component/src/host/kv.rs"]

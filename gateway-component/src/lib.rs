@@ -9,6 +9,7 @@
     reason = "spin-sdk's #[http_component] expands to unsafe export glue"
 )]
 
+#[macro_use]
 mod host;
 
 use gateway_core::serve::{serve, Incoming};
@@ -30,16 +31,5 @@ fn handle(req: IncomingRequest, out: ResponseOutparam) {
 }
 
 fn method_name(method: Method) -> String {
-    match method {
-        Method::Get => "GET".into(),
-        Method::Head => "HEAD".into(),
-        Method::Post => "POST".into(),
-        Method::Put => "PUT".into(),
-        Method::Delete => "DELETE".into(),
-        Method::Connect => "CONNECT".into(),
-        Method::Options => "OPTIONS".into(),
-        Method::Trace => "TRACE".into(),
-        Method::Patch => "PATCH".into(),
-        Method::Other(m) => m,
-    }
+    method_name!(method, Method)
 }

@@ -51,3 +51,43 @@ pub fn random_u64() -> u64 {
 pub fn read_file(path: &str) -> Option<Vec<u8>> {
     std::fs::read(path).ok()
 }
+
+/// The log and the clock of a host type, through these functions (`facts` in scope where it is
+/// used): the same in both builds.
+macro_rules! log_and_clock {
+    ($host:ty) => {
+        impl gateway_core::serve::host::LineOut for $host {
+            fn write_line(&self, line: &str) {
+                facts::write_line(line);
+            }
+        }
+
+        impl gateway_core::ports::Clock for $host {
+            fn now_ms(&self) -> i64 {
+                facts::now_ms()
+            }
+
+            fn sleep_ms(&self, ms: u64) {
+                facts::sleep_ms(ms);
+            }
+        }
+    };
+}
+
+/// The method's name, from either binding's `method` enum (same variants, two Rust types).
+macro_rules! method_name {
+    ($method:expr, $ty:ident) => {
+        match $method {
+            $ty::Get => "GET".to_owned(),
+            $ty::Head => "HEAD".to_owned(),
+            $ty::Post => "POST".to_owned(),
+            $ty::Put => "PUT".to_owned(),
+            $ty::Delete => "DELETE".to_owned(),
+            $ty::Connect => "CONNECT".to_owned(),
+            $ty::Options => "OPTIONS".to_owned(),
+            $ty::Trace => "TRACE".to_owned(),
+            $ty::Patch => "PATCH".to_owned(),
+            $ty::Other(m) => m,
+        }
+    };
+}

@@ -1,9 +1,10 @@
 //! Spin as the core's [`Host`]: the only code that touches the runtime.
 
 #[macro_use]
+mod facts;
+#[macro_use]
 mod fields;
 pub mod downstream;
-mod facts;
 mod keyvalue;
 pub mod kv;
 mod streams;
@@ -12,8 +13,8 @@ pub mod upstream;
 
 use gateway_core::config::LookupError;
 use gateway_core::error::GatewayError;
-use gateway_core::ports::{Clock, KvError};
-use gateway_core::serve::host::{Host, LineOut, Outgoing, Received, Whole};
+use gateway_core::ports::KvError;
+use gateway_core::serve::host::{Host, Outgoing, Received, Whole};
 
 /// The Spin runtime serving this request.
 #[derive(Default)]
@@ -22,21 +23,7 @@ pub struct Spin {
     store: std::cell::OnceCell<Result<kv::SpinKv, KvError>>,
 }
 
-impl LineOut for Spin {
-    fn write_line(&self, line: &str) {
-        facts::write_line(line);
-    }
-}
-
-impl Clock for Spin {
-    fn now_ms(&self) -> i64 {
-        facts::now_ms()
-    }
-
-    fn sleep_ms(&self, ms: u64) {
-        facts::sleep_ms(ms);
-    }
-}
+log_and_clock!(Spin);
 
 impl Host for Spin {
     type Kv = kv::SpinKv;
