@@ -217,6 +217,15 @@ def run_facts():
     return {"commit": commit, "spin_version": version}
 
 
+def save(r, out, write_report):
+    """The report of run `r` at `out` (markdown, by `write_report`) and its raw data beside it."""
+    out = pathlib.Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_report(r, out)
+    out.with_suffix(".json").write_text(json.dumps(r, indent=1) + "\n")
+    log(f"wrote {out}")
+
+
 def ratio(a, b):
     return a / b if b else float("nan")
 
@@ -404,11 +413,7 @@ def main():
         for app in apps:
             app.stop()
         backend.stop()
-    out = pathlib.Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_report(r, out)
-    out.with_suffix(".json").write_text(json.dumps(r, indent=1) + "\n")
-    log(f"wrote {out}")
+    save(r, args.out, write_report)
 
 
 if __name__ == "__main__":

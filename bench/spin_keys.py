@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench import CHAT, ROOT, UPSTREAM, Host, Target, log, machine, wrk  # noqa: E402
-from spin_bench import SpinApp, free_port, gateway_manifest, ratio, run_facts, sequential  # noqa: E402
+from spin_bench import SpinApp, free_port, gateway_manifest, ratio, run_facts, save, sequential  # noqa: E402
 
 KEY = "sk-bench-downstream-key"
 ADMIN = "admin-key-for-the-keys-benchmark-0123456789"
@@ -162,11 +162,7 @@ def main():
         backend.stop()
         if redis:
             redis.terminate()
-    out = pathlib.Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_report(r, out)
-    out.with_suffix(".json").write_text(json.dumps(r, indent=1) + "\n")
-    log(f"wrote {out}")
+    save(r, args.out, write_report)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench import CHAT, CHAT_STREAM, RESPONSES, ROOT, UPSTREAM, Host, Target, log, machine, wrk  # noqa: E402
-from spin_bench import KEY, SpinApp, free_port, ratio, run_facts, seed_token, sequential  # noqa: E402
+from spin_bench import KEY, SpinApp, free_port, ratio, run_facts, save, seed_token, sequential  # noqa: E402
 
 P2_WASM = ROOT / "target/wasm32-wasip2/release/gateway_component.wasm"
 P3_WASM = ROOT / "target/wasm32-wasip2/release/gateway_component_p3.wasm"
@@ -190,11 +190,7 @@ def main():
         for app in apps:
             app.stop()
         backend.stop()
-    out = pathlib.Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_report(r, out)
-    out.with_suffix(".json").write_text(json.dumps(r, indent=1) + "\n")
-    log(f"wrote {out}")
+    save(r, args.out, write_report)
 
 
 if __name__ == "__main__":
