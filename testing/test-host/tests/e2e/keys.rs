@@ -207,8 +207,17 @@ async fn usage_is_counted_for_every_request_and_read_back() {
     ] {
         assert_eq!(status_of(chat_as(&env, who, model)).await.0, 200);
     }
-    let (status, by_key) = admin(&env, reqwest::Method::GET, "/admin/usage?group_by=key").await;
-    assert_eq!(status, 200, "{by_key}");
+    // Usage is written after the answer has left: wait for the last request's, or fail below.
+    let mut by_key = Value::Null;
+    for _ in 0..50 {
+        let (status, report) = admin(&env, reqwest::Method::GET, "/admin/usage?group_by=key").await;
+        assert_eq!(status, 200, "{report}");
+        by_key = report;
+        if by_key["total"]["requests"] == 3 && by_key["total"]["output_tokens"] == 13 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let rows: Vec<(String, u64, u64)> = by_key["rows"]
         .as_array()
         .unwrap()
