@@ -81,7 +81,8 @@ def write_report(r, path):
          f"{', '.join(f'{x:.2f}' for x in m['load_before'])}. Upstream: the fake Codex backend (release test host), "
          "answering the 52-event text fixture. Floors: `testing/spin-floor` (WASI 0.2) and `testing/spin-floor-p3` "
          "(WASIp3), trivial forwarders on the same Spin. Both gateways run with `usage_tracking=off`, as the Go seed counts nothing." + (f" Go seed: {r['go_seed']}." if r.get("go_seed")
-                                                          else " The Go seed was not run (GO_SEED unset).") + "\n"]
+                                                          else " The Go seed was not run (GO_SEED unset).")
+         + (f" {r['spin_env']}." if r.get("spin_env") else "") + "\n"]
     L.append("## Throughput, 32 connections (wrk, 2 threads, keep-alive; best of two rounds)\n")
     L.append("| route | req/s | × p2 build | × p3 floor | × Go seed | p50 / p99 ms | non-2xx |")
     L.append("|---|---|---|---|---|---|---|")
@@ -96,12 +97,12 @@ def write_report(r, path):
                  f"{w['p50_ms']:.2f} / {w['p99_ms']:.2f} | {w['non_2xx']} |")
     L.append("")
     L.append("## One keep-alive connection, sequential (what the SDKs do)\n")
-    L.append("| route | first byte p50 / p99 / max ms | whole p50 / p99 / max ms |")
-    L.append("|---|---|---|")
+    L.append("| route | first byte p50 / p99 / max ms | whole p50 / p99 / max ms | over 30 ms |")
+    L.append("|---|---|---|---|")
     for name, s in r["sequential"].items():
         fb, wh = s["first_byte"], s["whole"]
         L.append(f"| {name} | {fb['p50']:.2f} / {fb['p99']:.2f} / {fb['max']:.2f} | "
-                 f"{wh['p50']:.2f} / {wh['p99']:.2f} / {wh['max']:.2f} |")
+                 f"{wh['p50']:.2f} / {wh['p99']:.2f} / {wh['max']:.2f} | {s['over_30ms']} of {s['n']} |")
     seq = r["sequential"]
     floor = seq["p3 floor"]["first_byte"]
     L.append("")
@@ -118,7 +119,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
-    secs, n = (5, 100) if args.quick else (15, 300)
+    secs, n = (5, 100) if args.quick else (15, 1000)
     work = pathlib.Path(tempfile.mkdtemp(prefix="cgw-spin-p3-"))
     r = {"date": datetime.date.today().isoformat(), "machine": machine()}
     r.update(run_facts())

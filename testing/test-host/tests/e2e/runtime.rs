@@ -157,7 +157,7 @@ impl SpinGateway {
         for (k, v) in variables {
             args.extend(["--variable".into(), format!("{k}={v}").into()]);
         }
-        let gateway = SpinGateway {
+        let mut gateway = SpinGateway {
             child: spawn_spin(&args),
             args,
             url: format!("http://127.0.0.1:{port}"),
@@ -176,7 +176,7 @@ impl SpinGateway {
         if let Some(at) = args.iter().position(|a| a == "--listen") {
             args[at + 1] = format!("127.0.0.1:{port}").into();
         }
-        let gateway = SpinGateway {
+        let mut gateway = SpinGateway {
             child: spawn_spin(&args),
             args,
             url: format!("http://127.0.0.1:{port}"),
@@ -209,10 +209,14 @@ impl SpinGateway {
         self.redis.as_mut()
     }
 
-    async fn wait_ready(&self) {
+    async fn wait_ready(&mut self) {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
+            // Ours must still run: a `spin up` that could not bind its port has ended.
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("spin up ended ({status}) before serving {}", self.url);
+            }
             // Any answer means Spin serves (a bad setting under test answers 500).
             if client
                 .get(format!("{}/healthz", self.url))
@@ -243,12 +247,23 @@ fn spawn_spin(args: &[std::ffi::OsString]) -> Child {
         .expect("E2E_RUNTIME=spin needs spin on PATH or $SPIN")
 }
 
+/// A port nothing listens on, never handed to another test of this run: the OS may give a
+/// port it just freed to the next bind, and a Spin or Redis that lost the race to bind it
+/// would leave its test talking to another test's server.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// A private `redis-server` for one test, persisting to an append-only file in its scenario's
@@ -267,25 +282,46 @@ impl RedisServer {
             port: free_port(),
             dir: dir.to_path_buf(),
         };
-        redis.resume();
+        // A port taken by some other program since it was picked: try another.
+        while !redis.serve() {
+            redis.port = free_port();
+        }
         redis
     }
 
-    /// Start it (again) on the same port and data directory.
+    /// Start it again on the same port and data directory.
     pub fn resume(&mut self) {
-        let child = Command::new("redis-server")
+        assert!(self.serve(), "redis-server did not start again on its port");
+    }
+
+    /// Start it; whether it is the one answering on its port.
+    fn serve(&mut self) -> bool {
+        let mut child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--save", ""])
             .args(["--appendonly", "yes", "--dir"])
             .arg(&self.dir)
             .stdout(Stdio::null())
             .spawn()
             .expect("E2E_KV=redis needs redis-server on PATH");
-        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        let pid = loop {
+            if child.try_wait().ok().flatten().is_some() {
+                return false;
+            }
+            if let Some(pid) = redis_pid(self.port) {
+                break pid;
+            }
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(20));
+        };
+        let ours = pid == child.id();
+        if !ours {
+            let _ = child.kill();
+            let _ = child.wait();
+            return false;
         }
+        self.child = Some(child);
+        true
     }
 
     /// Stop it the way a restart or a crash-free shutdown does: it writes its data and exits.
@@ -297,6 +333,18 @@ impl RedisServer {
             let _ = child.wait();
         }
     }
+}
+
+/// The process id of the Redis answering on `port`, if one does.
+fn redis_pid(port: u16) -> Option<u32> {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query(&mut client.get_connection().ok()?)
+        .ok()?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .and_then(|pid| pid.trim().parse().ok())
 }
 
 impl Drop for RedisServer {
