@@ -217,13 +217,14 @@ impl SpinGateway {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("spin up ended ({status}) before serving {}", self.url);
             }
-            // Any answer means Spin serves (a bad setting under test answers 500).
-            if client
-                .get(format!("{}/healthz", self.url))
-                .send()
-                .await
-                .is_ok()
-            {
+            // Any answer of the gateway's means Spin serves (a bad setting under test answers
+            // 500); every answer of its carries a request id, the fake servers' do not.
+            if let Ok(answer) = client.get(format!("{}/healthz", self.url)).send().await {
+                assert!(
+                    answer.headers().contains_key("x-request-id"),
+                    "something other than this test's gateway answers on {}",
+                    self.url
+                );
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
