@@ -214,7 +214,7 @@ def pacing_summary(arrivals, gap):
 
 
 # Set, these make Spin 4.0.2 capture a stack trace for every error it creates, and it creates
-# one whenever it disposes of a fiber: a WASIp3 stream's cancelled burst wait lost about a fifth
+# one whenever it disposes of a fiber: a WASIp3 stream's cancelled burst wait lost about a sixth
 # of its throughput to that on one machine. Deployments do not set them; neither does the bench.
 DEBUG_ONLY_ENV = ("RUST_BACKTRACE", "RUST_LIB_BACKTRACE")
 
@@ -226,7 +226,8 @@ def spin_env():
 
 def run_facts():
     """The commit measured and the Spin that served it."""
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+    # "-dirty" when what ran is not all committed: the report then names no commit that made it.
+    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
                             capture_output=True, text=True).stdout.strip()
     version = subprocess.run([SPIN, "--version"], capture_output=True, text=True).stdout.strip()
     unset = ", ".join(k for k in DEBUG_ONLY_ENV if k in os.environ)
@@ -254,7 +255,8 @@ def write_report(r, path):
              f"{m['cores']} cores, {m['mem_gib']} GiB, Linux {m['kernel']}; load before the run "
              f"{', '.join(f'{x:.2f}' for x in m['load_before'])}. Upstream: the fake Codex backend (release test host), "
              "answering the 52-event text fixture. The floor is `testing/spin-floor` (spin-sdk `Request`/`Response`, "
-             "`spin_sdk::http::send`, whole answer with a `content-length`) on the same Spin.\n")
+             "`spin_sdk::http::send`, whole answer with a `content-length`) on the same Spin."
+             + (f" {r['spin_env']}." if r.get("spin_env") else "") + "\n")
     if r.get("baseline"):
         L.append(f"'gateway before' is another build of the gateway served the same way: `{r['baseline']}`.\n")
     L.append("## One keep-alive connection, sequential (what the SDKs do)\n")

@@ -83,7 +83,8 @@ def write_report(r, path):
          f"Produced by `bench/spin_keys.py` (commit `{r['commit']}`) with `{r['spin_version']}`. Machine: {m['cpu']}, "
          f"{m['cores']} cores, {m['mem_gib']} GiB; load before the run {', '.join(f'{x:.2f}' for x in m['load_before'])}. "
          "A non-stream chat completion of the 52-event text fixture from the fake backend. 'floor' is "
-         "`testing/spin-floor` on the same store, in the same run.\n"]
+         "`testing/spin-floor` on the same store, in the same run."
+         + (f" {r['spin_env']}." if r.get("spin_env") else "") + "\n"]
     for store, s in r["stores"].items():
         L.append(f"## {store}\n")
         L.append("| gateway | whole p50 / p99 ms (one connection) | req/s at 32 connections | × floor | p99 ms at 32 |")

@@ -283,11 +283,15 @@ impl RedisServer {
             port: free_port(),
             dir: dir.to_path_buf(),
         };
-        // A port taken by some other program since it was picked: try another.
-        while !redis.serve() {
+        // A port taken by some other program since it was picked: try another, a few times
+        // (a Redis that fails for any other reason fails every time).
+        for _ in 0..5 {
+            if redis.serve() {
+                return redis;
+            }
             redis.port = free_port();
         }
-        redis
+        panic!("redis-server did not start on any of 5 ports");
     }
 
     /// Start it again on the same port and data directory.
@@ -312,7 +316,11 @@ impl RedisServer {
             if let Some(pid) = redis_pid(self.port) {
                 break pid;
             }
-            assert!(Instant::now() < deadline, "redis-server did not start");
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("redis-server did not start within 10 s");
+            }
             std::thread::sleep(Duration::from_millis(20));
         };
         let ours = pid == child.id();
@@ -339,10 +347,12 @@ impl RedisServer {
 /// The process id of the Redis answering on `port`, if one does.
 fn redis_pid(port: u16) -> Option<u32> {
     let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
-    let info: String = redis::cmd("INFO")
-        .arg("server")
-        .query(&mut client.get_connection().ok()?)
+    // Bounded: something else on the port may accept and never answer.
+    let mut conn = client
+        .get_connection_with_timeout(Duration::from_secs(1))
         .ok()?;
+    conn.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    let info: String = redis::cmd("INFO").arg("server").query(&mut conn).ok()?;
     info.lines()
         .find_map(|l| l.strip_prefix("process_id:"))
         .and_then(|pid| pid.trim().parse().ok())
