@@ -40,7 +40,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from bench import CHAT, CHAT_STREAM, COUNT_TOKENS, MESSAGES, MESSAGES_STREAM, RESPONSES, ROOT, TEST_HOST, UPSTREAM, Host, Target, log, machine, summary, wrk  # noqa: E402
+from bench import CHAT, CHAT_STREAM, COUNT_TOKENS, MESSAGES, MESSAGES_STREAM, RESPONSES, ROOT, UPSTREAM, Host, Target, log, machine, summary, wrk  # noqa: E402
 
 SPIN = os.environ.get("SPIN", "spin")
 RELEASE = ROOT / "target/wasm32-wasip2/release"
@@ -235,6 +235,11 @@ def run_facts():
             "spin_env": f"Spin ran without {unset} (set in the bench's own environment)" if unset else ""}
 
 
+def env_note(r):
+    """The report's sentence on what Spin ran without, if anything ("" otherwise)."""
+    return f" {r['spin_env']}." if r.get("spin_env") else ""
+
+
 def save(r, out, write_report):
     """The report of run `r` at `out` (markdown, by `write_report`) and its raw data beside it."""
     out = pathlib.Path(out)
@@ -256,7 +261,7 @@ def write_report(r, path):
              f"{', '.join(f'{x:.2f}' for x in m['load_before'])}. Upstream: the fake Codex backend (release test host), "
              "answering the 52-event text fixture. The floor is `testing/spin-floor` (spin-sdk `Request`/`Response`, "
              "`spin_sdk::http::send`, whole answer with a `content-length`) on the same Spin."
-             + (f" {r['spin_env']}." if r.get("spin_env") else "") + "\n")
+             + env_note(r) + "\n")
     if r.get("baseline"):
         L.append(f"'gateway before' is another build of the gateway served the same way: `{r['baseline']}`.\n")
     L.append("## One keep-alive connection, sequential (what the SDKs do)\n")

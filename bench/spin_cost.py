@@ -14,13 +14,12 @@ import datetime
 import os
 import pathlib
 import statistics
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench import CHAT, ROOT, UPSTREAM, Host, Target, log, machine, wrk  # noqa: E402
-from spin_bench import KEY, SHIPPED_WASM, SPIN, SpinApp, gateway_manifest, seed_token  # noqa: E402
+from spin_bench import KEY, SHIPPED_WASM, SpinApp, env_note, gateway_manifest, run_facts, seed_token  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 # The host calls of a non-stream chat call: 13 settings, the store opened once and read twice
@@ -101,16 +100,14 @@ def main():
 
 def write_report(args, rps, cpu):
     m = machine()
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
-    version = subprocess.run([SPIN, "--version"], capture_output=True, text=True).stdout.strip()
+    facts = run_facts()
     floor_rps = statistics.median(rps[FLOOR_CASES[0][0]])
     floor_cpu = statistics.median(cpu[FLOOR_CASES[0][0]])
     L = [f"# What host calls cost on Spin, {datetime.date.today().isoformat()}\n",
-         f"Produced by `bench/spin_cost.py` (commit `{commit}`) with `{version}`. Machine: {m['cpu']}, "
+         f"Produced by `bench/spin_cost.py` (commit `{facts['commit']}`) with `{facts['spin_version']}`. Machine: {m['cpu']}, "
          f"{m['cores']} cores, {m['mem_gib']} GiB. wrk, 32 keep-alive connections, {args.secs} s per case, "
          f"{args.rounds} interleaved rounds; medians. CPU is the Spin processes' user + system time per "
-         "request. Upstream: the fake Codex backend answering the 52-event text fixture.\n",
+         "request. Upstream: the fake Codex backend answering the 52-event text fixture." + env_note(facts) + "\n",
          "| case | req/s | × floor | Spin CPU µs per request | over the floor |", "|---|---|---|---|---|"]
     for name in rps:
         r, c = statistics.median(rps[name]), statistics.median(cpu[name])

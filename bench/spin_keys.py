@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench import CHAT, ROOT, UPSTREAM, Host, Target, log, machine, wrk  # noqa: E402
-from spin_bench import SpinApp, free_port, gateway_manifest, ratio, run_facts, save, sequential  # noqa: E402
+from spin_bench import SpinApp, env_note, free_port, gateway_manifest, ratio, run_facts, save, sequential  # noqa: E402
 
 KEY = "sk-bench-downstream-key"
 ADMIN = "admin-key-for-the-keys-benchmark-0123456789"
@@ -84,7 +84,7 @@ def write_report(r, path):
          f"{m['cores']} cores, {m['mem_gib']} GiB; load before the run {', '.join(f'{x:.2f}' for x in m['load_before'])}. "
          "A non-stream chat completion of the 52-event text fixture from the fake backend. 'floor' is "
          "`testing/spin-floor` on the same store, in the same run."
-         + (f" {r['spin_env']}." if r.get("spin_env") else "") + "\n"]
+         + env_note(r) + "\n"]
     for store, s in r["stores"].items():
         L.append(f"## {store}\n")
         L.append("| gateway | whole p50 / p99 ms (one connection) | req/s at 32 connections | × floor | p99 ms at 32 |")

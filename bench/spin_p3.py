@@ -27,7 +27,7 @@ import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench import CHAT, CHAT_STREAM, RESPONSES, ROOT, UPSTREAM, Host, Target, log, machine, wrk  # noqa: E402
-from spin_bench import KEY, SpinApp, free_port, ratio, run_facts, save, seed_token, sequential  # noqa: E402
+from spin_bench import KEY, SpinApp, env_note, free_port, ratio, run_facts, save, seed_token, sequential  # noqa: E402
 
 P2_WASM = ROOT / "target/wasm32-wasip2/release/gateway_component.wasm"
 P3_WASM = ROOT / "target/wasm32-wasip2/release/gateway_component_p3.wasm"
@@ -82,7 +82,7 @@ def write_report(r, path):
          "answering the 52-event text fixture. Floors: `testing/spin-floor` (WASI 0.2) and `testing/spin-floor-p3` "
          "(WASIp3), trivial forwarders on the same Spin. Both gateways run with `usage_tracking=off`, as the Go seed counts nothing." + (f" Go seed: {r['go_seed']}." if r.get("go_seed")
                                                           else " The Go seed was not run (GO_SEED unset).")
-         + (f" {r['spin_env']}." if r.get("spin_env") else "") + "\n"]
+         + env_note(r) + "\n"]
     L.append("## Throughput, 32 connections (wrk, 2 threads, keep-alive; best of two rounds)\n")
     L.append("| route | req/s | × p2 build | × p3 floor | × Go seed | p50 / p99 ms | non-2xx |")
     L.append("|---|---|---|---|---|---|---|")
